@@ -1,0 +1,57 @@
+# One Makefile: CI runs the same targets a person runs.
+#   make demo   - install the tool, then run the whole flow on the embedded chain
+#   make test   - install the tool and the test tools (solc, anvil from npm), run every test
+#   make bench  - benchmarks, as ratios against baselines measured in the same run
+#   make contracts - recompile contracts/ into the committed artifact
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+EVIDENCE := $(VENV)/bin/evidence
+DEMO_OUT ?= demo-out
+
+.PHONY: all install install-dev node demo test lint typecheck pytest bench contracts clean
+
+all: test
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+node: node_modules/.installed
+
+demo: install
+	$(EVIDENCE) demo --out $(DEMO_OUT)
+
+lint: install-dev
+	$(VENV)/bin/ruff check evidence cli tests benchmarks
+
+typecheck: install-dev
+	$(VENV)/bin/mypy
+
+pytest: install-dev node
+	$(PY) -m pytest -n 2 -q
+
+test: lint typecheck pytest
+
+bench: install-dev node
+	$(PY) benchmarks/run.py
+
+contracts: install-dev node
+	$(PY) -m evidence.chain.build
+
+clean:
+	rm -rf $(VENV) node_modules $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache

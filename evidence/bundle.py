@@ -1,0 +1,277 @@
+"""The evidence bundle: a BagIt 1.0 folder (RFC 8493) with evidence tag files.
+
+Layout::
+
+    bagit.txt  bag-info.txt  manifest-sha256.txt  manifest-sha512.txt  tagmanifest-*.txt
+    data/files/...              captured files, byte for byte
+    data/exports/NAME           original transaction exports, byte for byte
+    data/records/NAME.jsonl     one RFC 8785 canonical record per line
+    evidence/provenance.json    who, when, with what, from where (canonical JSON)
+    evidence/items.jsonl        one item per line; each line is an RFC 6962 leaf input
+    evidence/root.json          the signed bundle root
+    evidence/custody.jsonl      the hash-chained custody log
+    evidence/receipts/*.json    anchor receipts, once anchored
+    evidence/proof.json         disclosure packages only: the item's inclusion proof
+
+Every line of ``items.jsonl`` is the RFC 8785 (JCS) encoding of one item description
+with its 32-byte random salt; its RFC 6962 leaf hash is SHA-256(0x00 || line)
+(ARCHITECTURE.md step 2). The leaves, in file order, form the bundle's Merkle tree, whose
+root the capturer signs (Ed25519) inside a canonical statement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import FormatError, NotABundleError
+from .jcs import JSONValue, canonicalize, loads_strict
+
+__all__ = [
+    "CUSTODY_FILE",
+    "ITEMS_FILE",
+    "PROOF_FILE",
+    "PROVENANCE_FILE",
+    "RECEIPTS_DIR",
+    "ROOT_FILE",
+    "Item",
+    "SignedRoot",
+    "iter_items",
+    "read_json_file",
+    "read_signed_root",
+]
+
+FORMAT_VERSION = 1
+EVIDENCE_DIR = "evidence"
+ITEMS_FILE = "evidence/items.jsonl"
+ROOT_FILE = "evidence/root.json"
+PROVENANCE_FILE = "evidence/provenance.json"
+CUSTODY_FILE = "evidence/custody.jsonl"
+RECEIPTS_DIR = "evidence/receipts"
+PROOF_FILE = "evidence/proof.json"
+#: Salt length (ARCHITECTURE.md step 2): 32 random bytes keep low-entropy records from being
+#: guessed from their leaf hash.
+SALT_BYTES = 32
+#: An item line holds digests and short names; 64 KiB is far above any honest one.
+MAX_ITEM_LINE_BYTES = 64 * 1024
+#: root.json, provenance.json, receipts and proofs are small documents.
+MAX_TAG_JSON_BYTES = 1024 * 1024
+ROOT_STATEMENT_TYPE = "evidence-bundle-root"
+HASH_ALGORITHM = "rfc6962-sha256"
+
+_HEX64 = re.compile(r"[0-9a-f]{64}\Z")
+_HEX128 = re.compile(r"[0-9a-f]{128}\Z")
+_ITEM_ID = re.compile(r"[FR]-[1-9][0-9]{0,8}\Z")
+
+
+def _need(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if key not in obj:
+        raise FormatError(f"missing field {key!r}", path=where)
+    value = obj[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise FormatError(f"field {key!r} has the wrong type", path=where)
+    return value
+
+
+def _hex(obj: dict[str, Any], key: str, pattern: re.Pattern[str], where: str) -> str:
+    value = _need(obj, key, str, where)
+    if not pattern.match(value):
+        raise FormatError(f"field {key!r} is not a lowercase hex digest of the right length",
+                          path=where)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item of a bundle: a captured file or one transaction record.
+
+    ``line`` holds the exact canonical bytes of the item (its leaf input). For records,
+    ``path`` is the records file and ``record_line`` the 1-based line holding the record.
+    """
+
+    index: int
+    id: str
+    kind: str
+    path: str
+    size: int
+    sha256: str
+    sha512: str
+    media_type: str
+    provenance: str
+    salt: str
+    fields: dict[str, Any]
+    line: bytes
+
+    @property
+    def record_line(self) -> int | None:
+        value = self.fields.get("line")
+        return value if isinstance(value, int) else None
+
+    @property
+    def name(self) -> str:
+        """A short human name: the original file name or the record's locator."""
+        if self.kind == "file":
+            return str(self.fields.get("original_name") or self.path.rsplit("/", 1)[-1])
+        return f"{self.fields.get('source_name', '?')} {self.fields.get('locator', '')}".strip()
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.fields)
+
+    @classmethod
+    def parse(cls, line: bytes, *, index: int, where: str) -> Item:
+        """Parse and check one ``items.jsonl`` line (must be canonical JCS)."""
+        value = loads_strict(line, path=where)
+        if not isinstance(value, dict):
+            raise FormatError("item is not a JSON object", path=where)
+        if canonicalize(value) != line:
+            raise FormatError("item line is not in RFC 8785 canonical form", path=where)
+        if value.get("version") != FORMAT_VERSION:
+            raise FormatError(f"unsupported item version {value.get('version')!r}", path=where)
+        kind = _need(value, "kind", str, where)
+        if kind not in ("file", "record"):
+            raise FormatError(f"unknown item kind {kind!r}", path=where)
+        item_id = _need(value, "id", str, where)
+        if not _ITEM_ID.match(item_id) or item_id[0] != kind[0].upper():
+            raise FormatError(f"bad item id {item_id!r}", path=where)
+        path = _need(value, "path", str, where)
+        if not path.startswith("data/") or "/../" in f"/{path}/" or "\\" in path:
+            raise FormatError(f"item path {path!r} is not under data/", path=where)
+        size = _need(value, "size", int, where)
+        if size < 0:
+            raise FormatError("negative size", path=where)
+        if kind == "record":
+            rec_line = _need(value, "line", int, where)
+            if rec_line < 1:
+                raise FormatError("record line must be >= 1", path=where)
+        salt = _hex(value, "salt", _HEX64, where)
+        return cls(
+            index=index,
+            id=item_id,
+            kind=kind,
+            path=path,
+            size=size,
+            sha256=_hex(value, "sha256", _HEX64, where),
+            sha512=_hex(value, "sha512", _HEX128, where),
+            media_type=str(_need(value, "media_type", str, where)),
+            provenance=_hex(value, "provenance", _HEX64, where),
+            salt=salt,
+            fields=value,
+            line=line,
+        )
+
+
+def iter_items(bundle: Path) -> Iterator[Item]:
+    """Stream the items of a bundle, checking each line. Raises FormatError/NotABundleError."""
+    path = bundle / ITEMS_FILE
+    try:
+        fh = path.open("rb")
+    except FileNotFoundError as exc:
+        raise NotABundleError(f"not an evidence bundle (no {ITEMS_FILE})", path=str(bundle)) from exc
+    with fh:
+        index = 0
+        while True:
+            raw = fh.readline(MAX_ITEM_LINE_BYTES + 2)
+            if not raw:
+                break
+            where = f"{path}: line {index + 1}"
+            if not raw.endswith(b"\n"):
+                if len(raw) > MAX_ITEM_LINE_BYTES:
+                    raise FormatError("item line too long", path=where)
+                raise FormatError("last item line has no newline (truncated file?)", path=where)
+            yield Item.parse(raw[:-1], index=index, where=where)
+            index += 1
+
+
+def read_json_file(path: Path, *, limit: int = MAX_TAG_JSON_BYTES) -> JSONValue:
+    """Read a small strict-JSON tag file (bounded)."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
+    except FileNotFoundError as exc:
+        raise FormatError("file is missing", path=str(path)) from exc
+    except OSError as exc:
+        raise FormatError(f"cannot read ({exc.strerror})", path=str(path)) from exc
+    if len(data) > limit:
+        raise FormatError(f"file larger than {limit} bytes", path=str(path))
+    return loads_strict(data, path=str(path))
+
+
+@dataclass(frozen=True)
+class SignedRoot:
+    """``evidence/root.json``: the capturer's signature over the root statement."""
+
+    statement: dict[str, Any]
+    public_key: bytes
+    signature: bytes
+
+    @property
+    def root(self) -> bytes:
+        return bytes.fromhex(str(self.statement["root"]))
+
+    @property
+    def leaf_count(self) -> int:
+        return int(self.statement["leaf_count"])
+
+    @property
+    def signed_message(self) -> bytes:
+        return canonicalize(self.statement)
+
+    @property
+    def fingerprint(self) -> str:
+        from .keys import fingerprint
+
+        return fingerprint(self.public_key)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": FORMAT_VERSION,
+            "statement": self.statement,
+            "signer": {
+                "algorithm": "ed25519",
+                "public_key": self.public_key.hex(),
+                "fingerprint": self.fingerprint,
+            },
+            "signature": self.signature.hex(),
+        }
+
+    @classmethod
+    def from_json(cls, obj: JSONValue, *, where: str) -> SignedRoot:
+        if not isinstance(obj, dict):
+            raise FormatError("not a JSON object", path=where)
+        if obj.get("version") != FORMAT_VERSION:
+            raise FormatError(f"unsupported version {obj.get('version')!r}", path=where)
+        statement = _need(obj, "statement", dict, where)
+        if statement.get("type") != ROOT_STATEMENT_TYPE or statement.get("version") != 1:
+            raise FormatError("not an evidence bundle root statement", path=where)
+        if statement.get("hash") != HASH_ALGORITHM:
+            raise FormatError(f"unsupported tree hash {statement.get('hash')!r}", path=where)
+        _hex(statement, "root", _HEX64, where)
+        count = _need(statement, "leaf_count", int, where)
+        if count < 1:
+            raise FormatError("leaf_count must be >= 1", path=where)
+        signer = _need(obj, "signer", dict, where)
+        if signer.get("algorithm") != "ed25519":
+            raise FormatError("unsupported signature algorithm", path=where)
+        try:
+            public_key = bytes.fromhex(_need(signer, "public_key", str, where))
+            signature = bytes.fromhex(_need(obj, "signature", str, where))
+        except ValueError as exc:
+            raise FormatError("public key or signature is not hex", path=where) from exc
+        if len(public_key) != 32 or len(signature) != 64:
+            raise FormatError("public key or signature has the wrong length", path=where)
+        return cls(statement=statement, public_key=public_key, signature=signature)
+
+
+def read_signed_root(bundle: Path) -> SignedRoot:
+    path = bundle / ROOT_FILE
+    if not path.is_file():
+        raise NotABundleError(f"not an evidence bundle (no {ROOT_FILE})", path=str(bundle))
+    return SignedRoot.from_json(read_json_file(path), where=str(path))
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
