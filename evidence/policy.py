@@ -1,0 +1,1012 @@
+"""Verification policies as data, and their evaluation against witness confirmations.
+
+What: a :class:`Policy` is a small TOML file (``version = 1``) naming the rules that decide
+whether confirmed evidence is *presumed authentic under that policy*; :func:`evaluate` applies
+one to the facts read from the chain (:class:`AnchorFacts`, :class:`ConfirmationFacts`) and
+returns a :class:`PolicyOutcome` with one assessment per confirmation and one
+:class:`~evidence.findings.Finding` per rule.
+
+Why: the default policy ``hague-3`` (``data/policies/hague-3.toml``) is this project's proposed
+standard (ARCHITECTURE.md, "Verify" and "Legal stance"), not a rule of the 1970 Hague Evidence
+Convention, which governs taking evidence abroad through Letters of Request (Art. 9 is the
+article on procedure and special methods). Keeping policies as data lets a court or a user
+choose other rules and lets a report print exactly which rules were applied. The result is
+only ever worded as a *rebuttable* presumption under the named policy.
+
+How the count works: each confirmation is screened (valid jurisdiction code, not the
+submitter, witness active when it confirmed, within the time window, clock skew, Contracting
+State in force); among those that pass, jurisdictions are counted so that each jurisdiction
+counts once and, when ``count_distinct_operators`` is set, each operator counts once. That is
+a maximum bipartite matching between operators and jurisdictions (Kuhn's augmenting paths), so
+the order in which confirmations arrived cannot lower the count. Ties are broken by
+confirmation time then address, so the outcome is deterministic.
+
+Membership only: like :mod:`evidence.jurisdictions`, the policy counts States listed as
+Contracting Parties; it does not check Art. 39 acceptances between pairs of States.
+
+Failures: :func:`load_policy` raises :class:`~evidence.errors.FormatError` naming the file and
+the key (unknown key, wrong type, out-of-range value, unknown version, invalid TOML) and
+:class:`~evidence.errors.InputError` for an unknown policy name or unreadable file.
+:func:`evaluate` never raises for odd chain data: it reports it in the assessments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from evidence.errors import FormatError, InputError
+from evidence.findings import Finding, Severity
+from evidence.jurisdictions import (
+    PartyList,
+    country_name,
+    is_iso2,
+    load_default_parties,
+    load_parties,
+)
+
+__all__ = [
+    "BUILTIN_POLICIES",
+    "DEFAULT_POLICY",
+    "POLICY_VERSION",
+    "AnchorFacts",
+    "ConfirmationFacts",
+    "Policy",
+    "PolicyOutcome",
+    "WitnessAssessment",
+    "WitnessFacts",
+    "describe",
+    "evaluate",
+    "load_policy",
+    "load_policy_parties",
+]
+
+#: The only policy file format version this code reads.
+POLICY_VERSION = 1
+
+#: Name of the built-in default policy.
+DEFAULT_POLICY = "hague-3"
+
+#: Built-in policy names (files ``data/policies/<name>.toml``).
+BUILTIN_POLICIES = (DEFAULT_POLICY,)
+
+#: Largest policy file read (bytes): a policy is a dozen keys; anything bigger is a wrong file.
+MAX_POLICY_BYTES = 64 * 1024
+
+#: Upper bound for ``min_jurisdictions``: ISO 3166-1 assigns 249 codes, so more can never be met.
+MAX_MIN_JURISDICTIONS = 249
+
+#: Upper bound for ``confirmation_window_seconds`` (366 days): a witness is meant to watch new
+#: anchors as they arrive; a longer window would let it endorse arbitrarily old anchors.
+MAX_WINDOW_SECONDS = 366 * 86400
+
+#: Upper bound for ``max_clock_skew_seconds`` (1 h): beyond that the check says nothing about
+#: a witness's clock.
+MAX_CLOCK_SKEW_SECONDS = 3600
+
+#: Upper bound for ``min_blocks_on_top``: far beyond any chain's finality depth (Ethereum
+#: finalises after about 64 blocks); larger values are typing mistakes.
+MAX_BLOCKS_ON_TOP = 100_000
+
+#: Longest policy name and description, so that reports stay readable.
+MAX_NAME_CHARS = 64
+MAX_DESCRIPTION_CHARS = 2000
+
+_NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
+
+_BOOL_KEYS = (
+    "require_hague_party",
+    "require_in_force_at_confirmation",
+    "count_distinct_operators",
+    "exclude_submitter",
+)
+#: Integer keys with their (minimum, maximum).
+_INT_KEYS: dict[str, tuple[int, int]] = {
+    "min_jurisdictions": (1, MAX_MIN_JURISDICTIONS),
+    "confirmation_window_seconds": (0, MAX_WINDOW_SECONDS),
+    "max_clock_skew_seconds": (0, MAX_CLOCK_SKEW_SECONDS),
+    "min_blocks_on_top": (0, MAX_BLOCKS_ON_TOP),
+}
+_STR_KEYS = ("name", "description")
+_OPTIONAL_KEYS = ("description_zh", "parties_file")
+_KNOWN_KEYS = frozenset(("version", *_STR_KEYS, *_BOOL_KEYS, *_INT_KEYS, *_OPTIONAL_KEYS))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One verification policy, as read from its TOML file.
+
+    ``parties_file`` is resolved against the policy file's folder; None means the built-in
+    party list. ``source`` says where the policy came from ("built-in hague-3" or a path) and
+    ``sha256`` is the digest of the file's bytes, so a report can pin the exact rules applied.
+    """
+
+    version: int
+    name: str
+    description: str
+    description_zh: str | None
+    min_jurisdictions: int
+    require_hague_party: bool
+    require_in_force_at_confirmation: bool
+    count_distinct_operators: bool
+    exclude_submitter: bool
+    confirmation_window_seconds: int
+    max_clock_skew_seconds: int
+    min_blocks_on_top: int
+    parties_file: Path | None
+    source: str
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The policy's rules as a JSON object (for JSON reports)."""
+        return {
+            "version": self.version,
+            "name": self.name,
+            "description": self.description,
+            "description_zh": self.description_zh,
+            "min_jurisdictions": self.min_jurisdictions,
+            "require_hague_party": self.require_hague_party,
+            "require_in_force_at_confirmation": self.require_in_force_at_confirmation,
+            "count_distinct_operators": self.count_distinct_operators,
+            "exclude_submitter": self.exclude_submitter,
+            "confirmation_window_seconds": self.confirmation_window_seconds,
+            "max_clock_skew_seconds": self.max_clock_skew_seconds,
+            "min_blocks_on_top": self.min_blocks_on_top,
+            "parties_file": None if self.parties_file is None else str(self.parties_file),
+            "source": self.source,
+            "sha256": self.sha256,
+        }
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _parse_policy(raw: bytes, *, shown: str, base: Path | None) -> Policy:
+    """Parse and check policy bytes; ``shown`` names the file in errors."""
+    if len(raw) > MAX_POLICY_BYTES:
+        raise FormatError(f"larger than {MAX_POLICY_BYTES} bytes: not a policy file", path=shown)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"not UTF-8 text ({exc.reason})", path=shown) from exc
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise FormatError(f"invalid TOML: {exc}", path=shown) from exc
+
+    unknown = sorted(set(doc) - _KNOWN_KEYS)
+    if unknown:
+        known = ", ".join(sorted(_KNOWN_KEYS))
+        raise FormatError(f"unknown key (known keys: {known})", path=shown, where=unknown[0])
+
+    def need(key: str) -> object:
+        if key not in doc:
+            raise FormatError("missing key", path=shown, where=key)
+        return doc[key]
+
+    version = need("version")
+    if type(version) is not int:
+        raise FormatError(f"must be an integer, found {_toml_type(version)}", path=shown,
+                          where="version")
+    if version != POLICY_VERSION:
+        raise FormatError(
+            f"unsupported policy version {version}: this tool reads version {POLICY_VERSION}",
+            path=shown,
+            where="version",
+        )
+
+    strings: dict[str, str] = {}
+    for key in _STR_KEYS:
+        value = need(key)
+        if not isinstance(value, str):
+            raise FormatError(f"must be a string, found {_toml_type(value)}", path=shown,
+                              where=key)
+        strings[key] = value
+    name = strings["name"]
+    if len(name) > MAX_NAME_CHARS or _NAME_RE.fullmatch(name) is None:
+        raise FormatError(
+            f"must be lowercase letters, digits, '.', '_' or '-' (at most {MAX_NAME_CHARS})",
+            path=shown,
+            where="name",
+        )
+    description = strings["description"]
+    if description.strip() == "" or len(description) > MAX_DESCRIPTION_CHARS:
+        raise FormatError(
+            f"must be non-empty and at most {MAX_DESCRIPTION_CHARS} characters",
+            path=shown,
+            where="description",
+        )
+
+    bools: dict[str, bool] = {}
+    for key in _BOOL_KEYS:
+        value = need(key)
+        if not isinstance(value, bool):
+            raise FormatError(f"must be true or false, found {_toml_type(value)}", path=shown,
+                              where=key)
+        bools[key] = value
+
+    ints: dict[str, int] = {}
+    for key, (low, high) in _INT_KEYS.items():
+        value = need(key)
+        if type(value) is not int:  # bool is an int subclass: reject it here
+            raise FormatError(f"must be an integer, found {_toml_type(value)}", path=shown,
+                              where=key)
+        if not low <= value <= high:
+            raise FormatError(f"must be between {low} and {high}, found {value}", path=shown,
+                              where=key)
+        ints[key] = value
+
+    description_zh = doc.get("description_zh")
+    if description_zh is not None and (
+        not isinstance(description_zh, str)
+        or description_zh.strip() == ""
+        or len(description_zh) > MAX_DESCRIPTION_CHARS
+    ):
+        raise FormatError(
+            f"must be a non-empty string of at most {MAX_DESCRIPTION_CHARS} characters",
+            path=shown,
+            where="description_zh",
+        )
+
+    parties_file: Path | None = None
+    if "parties_file" in doc:
+        value = doc["parties_file"]
+        if not isinstance(value, str) or value.strip() == "":
+            raise FormatError("must be a non-empty path string", path=shown, where="parties_file")
+        if base is None:
+            raise FormatError(
+                "built-in policies cannot name a parties file", path=shown, where="parties_file"
+            )
+        parties_file = base / value
+
+    return Policy(
+        version=version,
+        name=name,
+        description=description,
+        description_zh=description_zh,
+        min_jurisdictions=ints["min_jurisdictions"],
+        require_hague_party=bools["require_hague_party"],
+        require_in_force_at_confirmation=bools["require_in_force_at_confirmation"],
+        count_distinct_operators=bools["count_distinct_operators"],
+        exclude_submitter=bools["exclude_submitter"],
+        confirmation_window_seconds=ints["confirmation_window_seconds"],
+        max_clock_skew_seconds=ints["max_clock_skew_seconds"],
+        min_blocks_on_top=ints["min_blocks_on_top"],
+        parties_file=parties_file,
+        source=shown,
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def _toml_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return "a date or time"
+
+
+def _looks_like_name(text: str) -> bool:
+    return _NAME_RE.fullmatch(text) is not None and not text.endswith(".toml")
+
+
+def load_policy(name_or_path: str | Path) -> Policy:
+    """Load a built-in policy by name (``"hague-3"``) or a policy TOML file by path.
+
+    A :class:`~pathlib.Path`, or a string with a folder separator or a ``.toml`` suffix, is a
+    path; any other string is a built-in name. Raises :class:`InputError` for an unknown name
+    or an unreadable file and :class:`FormatError` (naming file and key) for a bad file.
+    """
+    if isinstance(name_or_path, str) and _looks_like_name(name_or_path):
+        if name_or_path not in BUILTIN_POLICIES:
+            raise InputError(
+                f"unknown policy {name_or_path!r}: built-in policies are "
+                f"{', '.join(BUILTIN_POLICIES)}; or give the path of a .toml policy file"
+            )
+        policies = resources.files("evidence").joinpath("data", "policies")
+        raw = policies.joinpath(f"{name_or_path}.toml").read_bytes()
+        policy = _parse_policy(raw, shown=f"built-in {name_or_path}", base=None)
+        if policy.name != name_or_path:  # pragma: no cover - shipped data
+            raise FormatError("name differs from the file name", path=policy.source, where="name")
+        return policy
+    path = Path(name_or_path)
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_POLICY_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read policy file {path}: {exc.strerror or exc}") from exc
+    return _parse_policy(raw, shown=str(path), base=path.parent)
+
+
+def load_policy_parties(policy: Policy) -> PartyList:
+    """The party list a policy uses: its ``parties_file`` or else the built-in list."""
+    if policy.parties_file is None:
+        return load_default_parties()
+    return load_parties(policy.parties_file)
+
+
+# --------------------------------------------------------------------------- evaluation input
+
+
+@dataclass(frozen=True)
+class WitnessFacts:
+    """A registered witness as the chain records it (times are unix seconds)."""
+
+    address: str
+    operator: str
+    jurisdiction: str
+    registered_at: int
+    revoked_at: int | None
+
+
+@dataclass(frozen=True)
+class ConfirmationFacts:
+    """One confirmation of an anchor.
+
+    ``confirmed_at`` is the block time of the confirming transaction; ``observed_at`` is the
+    time the witness says it saw the anchor (its own clock for a relayed EIP-712 signature,
+    the block time for a direct confirmation).
+    """
+
+    witness: WitnessFacts
+    confirmed_at: int
+    observed_at: int
+    by_signature: bool
+
+
+@dataclass(frozen=True)
+class AnchorFacts:
+    """The anchored root, who submitted it, when, and how deep its block is."""
+
+    root: bytes
+    submitter: str
+    anchored_at: int
+    block_number: int
+    blocks_on_top: int
+
+
+# --------------------------------------------------------------------------- evaluation output
+
+
+@dataclass(frozen=True)
+class WitnessAssessment:
+    """How one confirmation was judged.
+
+    ``reason`` starts with the stable ``reason_code`` followed by plain words, e.g.
+    ``"not-hague-party: JP (Japan) is not listed as a Contracting State in ..."``. Codes:
+    counted, bad-jurisdiction, submitter, no-operator, not-registered-yet, revoked,
+    before-anchor, outside-window, clock-skew, not-hague-party, not-in-force-yet,
+    same-operator, same-jurisdiction.
+    """
+
+    address: str
+    operator: str
+    jurisdiction: str
+    jurisdiction_name: str
+    hague_party: bool
+    in_force_date: date | None
+    party_source: str
+    confirmed_at: int
+    observed_at: int
+    counted: bool
+    reason_code: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "operator": self.operator,
+            "jurisdiction": self.jurisdiction,
+            "jurisdiction_name": self.jurisdiction_name,
+            "hague_party": self.hague_party,
+            "in_force_date": None if self.in_force_date is None else self.in_force_date.isoformat(),
+            "party_source": self.party_source,
+            "confirmed_at": self.confirmed_at,
+            "observed_at": self.observed_at,
+            "counted": self.counted,
+            "reason_code": self.reason_code,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class PolicyOutcome:
+    """The policy's answer: ``satisfied`` holds exactly when no finding is a WARNING."""
+
+    satisfied: bool
+    counted_jurisdictions: tuple[str, ...]
+    witnesses: tuple[WitnessAssessment, ...]
+    findings: tuple[Finding, ...]
+
+
+# Rule codes of the findings, in the order they are emitted.
+_RULE_PARTY_LIST = "policy-party-list"
+_RULE_BLOCKS = "policy-blocks-on-top"
+_RULE_CODES = "policy-jurisdiction-codes"
+_RULE_SUBMITTER = "policy-submitter"
+_RULE_ACTIVE = "policy-active"
+_RULE_WINDOW = "policy-window"
+_RULE_SKEW = "policy-skew"
+_RULE_HAGUE = "policy-hague-party"
+_RULE_IN_FORCE = "policy-in-force"
+_RULE_OPERATORS = "policy-operators"
+_RULE_JURISDICTIONS = "policy-jurisdictions"
+_RULE_OUTCOME = "policy-outcome"
+
+#: Which rule finding reports each exclusion reason.
+_REASON_RULE = {
+    "bad-jurisdiction": _RULE_CODES,
+    "submitter": _RULE_SUBMITTER,
+    "no-operator": _RULE_OPERATORS,
+    "not-registered-yet": _RULE_ACTIVE,
+    "revoked": _RULE_ACTIVE,
+    "before-anchor": _RULE_WINDOW,
+    "outside-window": _RULE_WINDOW,
+    "clock-skew": _RULE_SKEW,
+    "not-hague-party": _RULE_HAGUE,
+    "not-in-force-yet": _RULE_IN_FORCE,
+    "same-operator": _RULE_OPERATORS,
+    "same-jurisdiction": _RULE_JURISDICTIONS,
+}
+
+
+def _utc(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _duration(seconds: int, lang: str = "en") -> str:
+    if lang == "zh":
+        if seconds and seconds % 3600 == 0:
+            return f"{seconds} 秒（{seconds // 3600} 小时）"
+        if seconds and seconds % 60 == 0:
+            return f"{seconds} 秒（{seconds // 60} 分钟）"
+        return f"{seconds} 秒"
+    if seconds and seconds % 3600 == 0:
+        return f"{seconds} s ({seconds // 3600} h)"
+    if seconds and seconds % 60 == 0:
+        return f"{seconds} s ({seconds // 60} min)"
+    return f"{seconds} s"
+
+
+def _norm_operator(operator: str) -> str:
+    """Operators compare case-insensitively with runs of whitespace collapsed."""
+    return " ".join(operator.split()).casefold()
+
+
+@dataclass(frozen=True)
+class _Screened:
+    conf: ConfirmationFacts
+    name: str
+    hague_party: bool
+    in_force_date: date | None
+    date_unverified: bool
+    party_source: str
+    party_reason: str
+    exclusion: tuple[str, str] | None  # (reason code, plain words)
+
+
+def _screen(
+    policy: Policy,
+    anchor: AnchorFacts,
+    conf: ConfirmationFacts,
+    *,
+    parties: PartyList,
+    submitter_operators: frozenset[str],
+) -> _Screened:
+    """Apply the per-confirmation rules; the first one that fails gives the reason."""
+    w = conf.witness
+    code = w.jurisdiction
+    if not is_iso2(code):
+        return _Screened(
+            conf, code, False, None, False, parties.source, "",
+            ("bad-jurisdiction", f"{code!r} is not an ISO 3166-1 alpha-2 code"),
+        )
+    status = parties.party_status(code, datetime.fromtimestamp(conf.confirmed_at, UTC))
+    base = _Screened(
+        conf,
+        country_name(code),
+        status.is_party,
+        status.entry_into_force,
+        status.is_party and status.in_force_at_time is None,
+        status.source,
+        status.reason,
+        None,
+    )
+
+    def out(reason_code: str, words: str) -> _Screened:
+        return _Screened(
+            base.conf, base.name, base.hague_party, base.in_force_date, base.date_unverified,
+            base.party_source, base.party_reason, (reason_code, words),
+        )
+
+    operator = _norm_operator(w.operator)
+    if policy.exclude_submitter:
+        if w.address.lower() == anchor.submitter.lower():
+            return out("submitter", f"{w.address} is the address that submitted the anchor")
+        if operator and operator in submitter_operators:
+            return out(
+                "submitter",
+                f"operator {w.operator!r} also runs the submitting address {anchor.submitter}",
+            )
+    if policy.count_distinct_operators and not operator:
+        return out("no-operator", "the witness has no operator name, so distinctness is unknown")
+    if w.registered_at > conf.confirmed_at:
+        return out(
+            "not-registered-yet",
+            f"registered at {_utc(w.registered_at)}, after confirming at "
+            f"{_utc(conf.confirmed_at)}",
+        )
+    if w.revoked_at is not None and w.revoked_at <= conf.confirmed_at:
+        return out(
+            "revoked",
+            f"revoked at {_utc(w.revoked_at)}, before confirming at {_utc(conf.confirmed_at)}",
+        )
+    if conf.confirmed_at < anchor.anchored_at:
+        return out(
+            "before-anchor",
+            f"confirmed at {_utc(conf.confirmed_at)}, before the anchor at "
+            f"{_utc(anchor.anchored_at)} (impossible: the chain data is inconsistent)",
+        )
+    deadline = anchor.anchored_at + policy.confirmation_window_seconds
+    if conf.confirmed_at > deadline:
+        return out(
+            "outside-window",
+            f"confirmed at {_utc(conf.confirmed_at)}, after the "
+            f"{_duration(policy.confirmation_window_seconds)} window closed at {_utc(deadline)}",
+        )
+    skew = policy.max_clock_skew_seconds
+    if conf.by_signature:
+        low, high = anchor.anchored_at - skew, conf.confirmed_at + skew
+        if not low <= conf.observed_at <= high:
+            return out(
+                "clock-skew",
+                f"observed at {_utc(conf.observed_at)}, outside [{_utc(low)}, {_utc(high)}] "
+                f"(anchor time - {skew} s, confirmation time + {skew} s)",
+            )
+    elif conf.observed_at != conf.confirmed_at:
+        return out(
+            "clock-skew",
+            f"direct confirmation observed at {_utc(conf.observed_at)} but mined at "
+            f"{_utc(conf.confirmed_at)}; they must be equal",
+        )
+    if policy.require_hague_party and not status.is_party:
+        return out("not-hague-party", status.reason)
+    if (
+        policy.require_hague_party
+        and policy.require_in_force_at_confirmation
+        and status.in_force_at_time is False
+    ):
+        return out("not-in-force-yet", status.reason)
+    return base
+
+
+def _match(edges: dict[str, list[str]]) -> dict[str, str]:
+    """Maximum bipartite matching operator -> jurisdiction (Kuhn), deterministic by order."""
+    owner: dict[str, str] = {}  # jurisdiction -> operator
+
+    def augment(op: str, seen: set[str]) -> bool:
+        for jur in edges[op]:
+            if jur in seen:
+                continue
+            seen.add(jur)
+            if jur not in owner or augment(owner[jur], seen):
+                owner[jur] = op
+                return True
+        return False
+
+    for op in edges:
+        augment(op, set())
+    return {op: jur for jur, op in owner.items()}
+
+
+def _subjects(items: Sequence[_Screened]) -> str:
+    return ", ".join(f"{s.conf.witness.address} ({s.conf.witness.jurisdiction})" for s in items)
+
+
+def _rule_finding(
+    rule: str,
+    subject: str,
+    screened: Sequence[_Screened],
+    held: str,
+    excluded_words: str,
+) -> Finding:
+    """OK when the rule excluded nothing; INFO listing the confirmations it excluded.
+
+    Per-confirmation rules never make the verdict on their own: their consequence shows in
+    ``policy-jurisdictions`` (which is a WARNING when too few remain).
+    """
+    hit = [s for s in screened if s.exclusion is not None and _REASON_RULE[s.exclusion[0]] == rule]
+    if not hit:
+        return Finding(rule, Severity.OK, held, subject)
+    return Finding(
+        rule,
+        Severity.INFO,
+        f"{len(hit)} of {len(screened)} confirmations not counted: {excluded_words}: "
+        f"{_subjects(hit)}.",
+        subject,
+    )
+
+
+def evaluate(
+    policy: Policy,
+    anchor: AnchorFacts,
+    confirmations: Sequence[ConfirmationFacts],
+    *,
+    parties: PartyList,
+) -> PolicyOutcome:
+    """Apply ``policy`` to an anchor and its confirmations (see the module docstring).
+
+    Witness assessments are ordered by confirmation time, then address; findings follow a
+    fixed rule order. ``satisfied`` is true exactly when the anchor is deep enough and at least
+    ``min_jurisdictions`` distinct jurisdictions are counted; the wording of the result is a
+    rebuttable presumption under this policy, never more.
+    """
+    ordered = sorted(
+        confirmations,
+        key=lambda c: (c.confirmed_at, c.witness.address.lower(), c.witness.jurisdiction,
+                       c.observed_at),
+    )
+    submitter = anchor.submitter.lower()
+    submitter_operators = frozenset(
+        _norm_operator(c.witness.operator)
+        for c in ordered
+        if c.witness.address.lower() == submitter and _norm_operator(c.witness.operator)
+    )
+    screened = [
+        _screen(policy, anchor, c, parties=parties, submitter_operators=submitter_operators)
+        for c in ordered
+    ]
+    qualifying = [s for s in screened if s.exclusion is None]
+
+    # Which witness carries each counted jurisdiction.
+    carrier: dict[str, _Screened] = {}
+    if policy.count_distinct_operators:
+        edges: dict[str, list[str]] = {}
+        for s in qualifying:
+            jurs = edges.setdefault(_norm_operator(s.conf.witness.operator), [])
+            if s.conf.witness.jurisdiction not in jurs:
+                jurs.append(s.conf.witness.jurisdiction)
+        matched = _match(edges)
+        for s in qualifying:
+            op = _norm_operator(s.conf.witness.operator)
+            jur = s.conf.witness.jurisdiction
+            if matched.get(op) == jur and jur not in carrier:
+                carrier[jur] = s
+    else:
+        for s in qualifying:
+            carrier.setdefault(s.conf.witness.jurisdiction, s)
+    counted_ids = {id(s) for s in carrier.values()}
+    counted_ops = {_norm_operator(s.conf.witness.operator): s for s in carrier.values()}
+
+    assessments: list[WitnessAssessment] = []
+    final: list[_Screened] = []
+    for s in screened:
+        w = s.conf.witness
+        if s.exclusion is not None:
+            reason_code, words = s.exclusion
+        elif id(s) in counted_ids:
+            reason_code, words = "counted", s.party_reason or f"jurisdiction {w.jurisdiction}"
+        elif policy.count_distinct_operators and _norm_operator(w.operator) in counted_ops:
+            other = counted_ops[_norm_operator(w.operator)]
+            reason_code = "same-operator"
+            words = (
+                f"operator {w.operator!r} already counted (via {other.conf.witness.address} "
+                f"in {other.conf.witness.jurisdiction})"
+            )
+        else:
+            other = carrier[w.jurisdiction]
+            reason_code = "same-jurisdiction"
+            words = (
+                f"{w.jurisdiction} already counted (via {other.conf.witness.address}, "
+                f"operator {other.conf.witness.operator!r})"
+            )
+        final_s = s if reason_code == "counted" else _Screened(
+            s.conf, s.name, s.hague_party, s.in_force_date, s.date_unverified, s.party_source,
+            s.party_reason, (reason_code, words),
+        )
+        final.append(final_s)
+        assessments.append(
+            WitnessAssessment(
+                address=w.address,
+                operator=w.operator,
+                jurisdiction=w.jurisdiction,
+                jurisdiction_name=s.name,
+                hague_party=s.hague_party,
+                in_force_date=s.in_force_date,
+                party_source=s.party_source,
+                confirmed_at=s.conf.confirmed_at,
+                observed_at=s.conf.observed_at,
+                counted=reason_code == "counted",
+                reason_code=reason_code,
+                reason=f"{reason_code}: {words}",
+            )
+        )
+
+    counted = tuple(sorted(carrier))
+    deep_enough = anchor.blocks_on_top >= policy.min_blocks_on_top
+    enough = len(counted) >= policy.min_jurisdictions
+    satisfied = deep_enough and enough
+    findings = _findings(policy, anchor, final, carrier, counted, parties, satisfied)
+    return PolicyOutcome(
+        satisfied=satisfied,
+        counted_jurisdictions=counted,
+        witnesses=tuple(assessments),
+        findings=findings,
+    )
+
+
+def _findings(
+    policy: Policy,
+    anchor: AnchorFacts,
+    screened: Sequence[_Screened],
+    carrier: dict[str, _Screened],
+    counted: tuple[str, ...],
+    parties: PartyList,
+    satisfied: bool,
+) -> tuple[Finding, ...]:
+    out: list[Finding] = []
+    n = len(screened)
+    list_note = f"Party list used: {parties.source}."
+    if parties.caveats:
+        list_note += " " + parties.caveats[0]
+    out.append(Finding(_RULE_PARTY_LIST, Severity.INFO, list_note, "parties_file"))
+
+    need_blocks = policy.min_blocks_on_top
+    if anchor.blocks_on_top >= need_blocks:
+        out.append(Finding(
+            _RULE_BLOCKS, Severity.OK,
+            f"Held: the anchor (block {anchor.block_number}) has {anchor.blocks_on_top} blocks "
+            f"on top, {need_blocks} required.",
+            "min_blocks_on_top",
+        ))
+    else:
+        out.append(Finding(
+            _RULE_BLOCKS, Severity.WARNING,
+            f"Not held: the anchor (block {anchor.block_number}) has only "
+            f"{anchor.blocks_on_top} blocks on top, {need_blocks} required; verify again later.",
+            "min_blocks_on_top",
+        ))
+
+    out.append(_rule_finding(
+        _RULE_CODES, "jurisdiction", screened,
+        f"All {n} confirmations name a well-formed ISO 3166-1 alpha-2 jurisdiction.",
+        "malformed jurisdiction code",
+    ))
+    out.append(_rule_finding(
+        _RULE_SUBMITTER, "exclude_submitter", screened,
+        "No confirmation came from the submitter or its operator."
+        if policy.exclude_submitter
+        else "Not checked: this policy lets the submitter's own witnesses count.",
+        "witness is the submitter or run by its operator",
+    ))
+    out.append(_rule_finding(
+        _RULE_ACTIVE, "witness active period", screened,
+        "Every confirming witness was registered and not revoked when it confirmed.",
+        "witness not active (not yet registered, or revoked) when it confirmed",
+    ))
+    window = _duration(policy.confirmation_window_seconds)
+    out.append(_rule_finding(
+        _RULE_WINDOW, "confirmation_window_seconds", screened,
+        f"Every confirmation came within {window} after the anchor at "
+        f"{_utc(anchor.anchored_at)}.",
+        f"confirmed before the anchor or after the {window} window",
+    ))
+    skew = policy.max_clock_skew_seconds
+    out.append(_rule_finding(
+        _RULE_SKEW, "max_clock_skew_seconds", screened,
+        f"Every observation time is consistent with the chain (skew at most {skew} s for "
+        "signed confirmations, equal for direct ones).",
+        f"observation time off by more than the allowed {skew} s",
+    ))
+    out.append(_rule_finding(
+        _RULE_HAGUE, "require_hague_party", screened,
+        "Every checked jurisdiction is listed as a Contracting State of the Hague Evidence "
+        "Convention." if policy.require_hague_party
+        else "Not checked: this policy counts jurisdictions whether or not they are Contracting "
+        "States.",
+        "jurisdiction not listed as a Contracting State",
+    ))
+    in_force = _rule_finding(
+        _RULE_IN_FORCE, "require_in_force_at_confirmation", screened,
+        "The Convention was in force for every checked Contracting State on the day it "
+        "confirmed." if policy.require_hague_party and policy.require_in_force_at_confirmation
+        else "Not checked: this policy does not require the Convention to be in force at "
+        "confirmation time.",
+        "Convention not yet in force for that State on the day of confirmation",
+    )
+    unverified = sorted(j for j, s in carrier.items() if s.date_unverified)
+    if unverified and policy.require_hague_party:
+        in_force = Finding(
+            in_force.code,
+            Severity.INFO,
+            f"{in_force.message} Entry-into-force date unverified for {', '.join(unverified)} "
+            "(blank in the party list): counted as Contracting States, date unverified.",
+            in_force.subject,
+        )
+    out.append(in_force)
+    out.append(_rule_finding(
+        _RULE_OPERATORS, "count_distinct_operators", screened,
+        "Each counted jurisdiction comes from a different operator."
+        if policy.count_distinct_operators
+        else "Not checked: this policy lets one operator count in several jurisdictions.",
+        "operator missing or already counted",
+    ))
+
+    kind = "Hague Convention jurisdictions" if policy.require_hague_party else "jurisdictions"
+    listed = ", ".join(counted) if counted else "none"
+    need = policy.min_jurisdictions
+    if len(counted) <= need:
+        head = f"{len(counted)} of {need} required {kind} confirmed: {listed}"
+    else:
+        head = f"{len(counted)} {kind} confirmed ({need} required): {listed}"
+    same_jur = [s for s in screened if s.exclusion and s.exclusion[0] == "same-jurisdiction"]
+    tail = ""
+    if same_jur:
+        tail = f"; {len(same_jur)} further confirmations from already counted jurisdictions"
+    if len(counted) >= need:
+        out.append(Finding(_RULE_JURISDICTIONS, Severity.OK, f"Held: {head}{tail}.",
+                           "min_jurisdictions"))
+    else:
+        out.append(Finding(
+            _RULE_JURISDICTIONS, Severity.WARNING,
+            f"Not held: {head}{tail}; {need - len(counted)} more needed.",
+            "min_jurisdictions",
+        ))
+
+    if satisfied:
+        out.append(Finding(
+            _RULE_OUTCOME, Severity.OK,
+            f"Policy {policy.name} is met: with intact evidence this gives a presumption of "
+            f"authenticity under policy {policy.name} (rebuttable), a standard proposed by this "
+            "project, not a rule of the Hague Evidence Convention; admissibility and weight are "
+            "for the law of the court hearing the case.",
+            policy.name,
+        ))
+    else:
+        out.append(Finding(
+            _RULE_OUTCOME, Severity.WARNING,
+            f"Policy {policy.name} is not met: the evidence is not presumed authentic under "
+            f"policy {policy.name} (it may still be intact; see the other findings).",
+            policy.name,
+        ))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- description
+
+
+_CONVENTION_EN = (
+    "the HCCH Convention of 18 March 1970 on the Taking of Evidence Abroad in Civil or "
+    "Commercial Matters"
+)
+_CONVENTION_ZH = "1970年3月18日《关于从国外调取民事或商事证据的公约》（海牙取证公约）"
+
+
+def describe(policy: Policy, lang: str = "en") -> list[str]:
+    """The policy's rules as plain sentences, in English (``"en"``) or Chinese (``"zh"``).
+
+    Raises :class:`InputError` for another language.
+    """
+    if lang == "en":
+        return _describe_en(policy)
+    if lang == "zh":
+        return _describe_zh(policy)
+    raise InputError(f"unknown language {lang!r}: use 'en' or 'zh'")
+
+
+def _describe_en(p: Policy) -> list[str]:
+    lines = [
+        f"Policy {p.name} (version {p.version}, {p.source}): {p.description}",
+        f"At least {p.min_jurisdictions} distinct jurisdictions (ISO 3166-1 alpha-2) must have "
+        "a counted witness confirmation.",
+    ]
+    if p.require_hague_party:
+        lines.append(
+            f"Each counted jurisdiction must be a Contracting State of {_CONVENTION_EN}, "
+            "according to the party list used. Membership is counted; whether the Convention "
+            "applies between two given States (Art. 39 acceptances of accessions) is not "
+            "checked."
+        )
+        if p.require_in_force_at_confirmation:
+            lines.append(
+                "The Convention must have entered into force for that State by the UTC day of "
+                "the confirmation; a State whose entry-into-force date is blank in the list "
+                "counts as a Contracting State with its date marked unverified."
+            )
+    else:
+        lines.append("Jurisdictions count whether or not they are Contracting States of "
+                     f"{_CONVENTION_EN}.")
+    if p.count_distinct_operators:
+        lines.append("Witnesses run by one operator count once, whatever their jurisdictions.")
+    if p.exclude_submitter:
+        lines.append("A witness with the submitter's address, or run by the same operator, "
+                     "does not count.")
+    lines.append("A witness counts only if it was registered and not revoked when it confirmed.")
+    lines.append(
+        f"Confirmations count only within {_duration(p.confirmation_window_seconds)} after the "
+        "anchor's block time."
+    )
+    lines.append(
+        "A signed confirmation's observation time must lie between the anchor time minus "
+        f"{p.max_clock_skew_seconds} s and the confirmation time plus "
+        f"{p.max_clock_skew_seconds} s; a direct confirmation's must equal its block time."
+    )
+    blocks = f"The anchor must have at least {p.min_blocks_on_top} blocks on top of its block"
+    if p.min_blocks_on_top == 0:
+        blocks += " (0: the embedded development chain mines only on demand)"
+    lines.append(blocks + ".")
+    if p.parties_file is not None:
+        lines.append(f"Party list: {p.parties_file} (supplied by the user).")
+    else:
+        lines.append("Party list: the built-in list, which is incomplete and carries its "
+                     "as-of date and sources.")
+    lines.append(
+        "Meeting these rules gives only a rebuttable presumption of authenticity under this "
+        "policy: a standard proposed by this project, not a rule of the Convention. "
+        "Admissibility and weight are for the law of the court hearing the case, and the "
+        "presumption is rebutted by proof of a significant procedural defect."
+    )
+    return lines
+
+
+def _describe_zh(p: Policy) -> list[str]:
+    description = p.description_zh or p.description
+    lines = [
+        f"策略 {p.name}（第 {p.version} 版，{p.source}）：{description}",
+        f"至少须有 {p.min_jurisdictions} 个不同法域（ISO 3166-1 二位字母代码）"
+        "的见证节点确认被计入。",
+    ]
+    if p.require_hague_party:
+        lines.append(
+            f"每个被计入的法域须为{_CONVENTION_ZH}的缔约国（以所用缔约方名单为准）。"
+            "只计算缔约身份，不核查公约在两个特定国家之间是否适用（第39条对加入的接受）。"
+        )
+        if p.require_in_force_at_confirmation:
+            lines.append(
+                "确认之日（UTC）公约须已对该国生效；名单中生效日期空白的国家按缔约国计入，"
+                "并注明其生效日期未经核实。"
+            )
+    else:
+        lines.append(f"法域无论是否为{_CONVENTION_ZH}的缔约国均予计入。")
+    if p.count_distinct_operators:
+        lines.append("同一运营者的多个见证节点只计算一次，无论其位于哪些法域。")
+    if p.exclude_submitter:
+        lines.append("地址与提交者相同、或与提交者属同一运营者的见证节点不予计入。")
+    lines.append("见证节点须在确认时已登记且未被撤销，方可计入。")
+    lines.append(
+        f"只计入锚定区块时间之后 {_duration(p.confirmation_window_seconds, 'zh')}内的确认。"
+    )
+    skew = p.max_clock_skew_seconds
+    lines.append(
+        f"签名确认的观察时间须在锚定时间前 {skew} 秒至确认时间后 {skew} 秒之间；"
+        "直接确认的观察时间须等于其区块时间。"
+    )
+    blocks = f"锚定所在区块之上至少须有 {p.min_blocks_on_top} 个区块"
+    if p.min_blocks_on_top == 0:
+        blocks += "（0：内置开发链仅在有交易时出块）"
+    lines.append(blocks + "。")
+    if p.parties_file is not None:
+        lines.append(f"缔约方名单：{p.parties_file}（由用户提供）。")
+    else:
+        lines.append("缔约方名单：内置名单，该名单不完整，并注明其截至日期和来源。")
+    lines.append(
+        "满足上述规则仅产生本策略下可推翻的真实性推定：这是本项目提出的标准，并非公约本身的规则。"
+        "证据能否采纳及其证明力由受理案件法院所适用的法律决定；如有证据证明存在重大程序瑕疵，"
+        "该推定即被推翻。"
+    )
+    return lines

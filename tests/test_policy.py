@@ -1,0 +1,431 @@
+"""Tests for evidence.policy: loading policy files and evaluating confirmations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evidence.errors import FormatError, InputError
+from evidence.findings import Severity
+from evidence.jurisdictions import PartyList, load_default_parties
+from evidence.policy import (
+    AnchorFacts,
+    ConfirmationFacts,
+    Policy,
+    PolicyOutcome,
+    WitnessFacts,
+    describe,
+    evaluate,
+    load_policy,
+    load_policy_parties,
+)
+
+ASSETS = Path(__file__).resolve().parent / "assets" / "policies"
+
+#: 2026-01-01T00:00:00Z: anchor time of most cases (every listed State is in force by then).
+T0 = 1_767_225_600
+#: 2023-03-10T00:00:00Z: El Salvador's entry into force is 2023-03-20.
+T_2023 = 1_678_406_400
+SUBMITTER = "0x5ub0000000000000000000000000000000000000"
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class W:
+    """A compact confirmation row for the tables below."""
+
+    addr: str
+    op: str
+    jur: str
+    at: int = 100  # seconds after the anchor
+    observed: int | None = None  # seconds after the anchor; None = same as ``at``
+    signed: bool = False
+    registered: int = -DAY  # seconds after the anchor
+    revoked: int | None = None  # seconds after the anchor
+
+
+@dataclass(frozen=True)
+class Case:
+    witnesses: tuple[W, ...]
+    satisfied: bool
+    counted: tuple[str, ...]
+    reasons: dict[str, str] = field(default_factory=dict)  # address -> expected reason prefix
+    words: dict[str, str] = field(default_factory=dict)  # address -> text in the reason
+    policy: str = "hague-3"
+    anchored_at: int = T0
+    blocks_on_top: int = 0
+
+
+def _facts(case: Case) -> tuple[AnchorFacts, list[ConfirmationFacts]]:
+    anchor = AnchorFacts(
+        root=b"\x11" * 32,
+        submitter=SUBMITTER,
+        anchored_at=case.anchored_at,
+        block_number=7,
+        blocks_on_top=case.blocks_on_top,
+    )
+    confs = []
+    for w in case.witnesses:
+        at = case.anchored_at + w.at
+        observed = at if w.observed is None else case.anchored_at + w.observed
+        confs.append(
+            ConfirmationFacts(
+                witness=WitnessFacts(
+                    address=w.addr,
+                    operator=w.op,
+                    jurisdiction=w.jur,
+                    registered_at=case.anchored_at + w.registered,
+                    revoked_at=None if w.revoked is None else case.anchored_at + w.revoked,
+                ),
+                confirmed_at=at,
+                observed_at=observed,
+                by_signature=w.signed,
+            )
+        )
+    return anchor, confs
+
+
+def _policy(name: str) -> Policy:
+    return load_policy(name if name == "hague-3" else ASSETS / name)
+
+
+def _run(case: Case) -> PolicyOutcome:
+    policy = _policy(case.policy)
+    anchor, confs = _facts(case)
+    return evaluate(policy, anchor, confs, parties=load_policy_parties(policy))
+
+
+CN = W("0xC1", "Beijing Notary", "CN")
+DE = W("0xD1", "Berlin Notar", "DE")
+SG = W("0x51", "Singapore Law Office", "SG")
+FR = W("0xF1", "Paris Huissier", "FR")
+JP = W("0x71", "Tokyo Kosho", "JP")
+
+CASES = {
+    "three_hague_states": Case((CN, DE, SG), True, ("CN", "DE", "SG"),
+                               {"0xC1": "counted", "0xD1": "counted", "0x51": "counted"}),
+    "two_hague_states": Case((CN, DE), False, ("CN", "DE")),
+    "three_with_one_japan": Case(
+        (CN, DE, JP), False, ("CN", "DE"), {"0x71": "not-hague-party"},
+        {"0x71": "JP (Japan) is not listed as a Contracting State"},
+    ),
+    "one_operator_two_jurisdictions_counts_once": Case(
+        (CN, W("0xD2", "Beijing Notary", "DE"), SG), False, ("CN", "SG"),
+        {"0xD2": "same-operator"}, {"0xD2": "'Beijing Notary' already counted"},
+    ),
+    "operator_names_compare_case_and_space_insensitively": Case(
+        (CN, W("0xD2", "  beijing   NOTARY ", "DE"), SG), False, ("CN", "SG"),
+        {"0xD2": "same-operator"},
+    ),
+    "two_operators_one_jurisdiction_counts_once": Case(
+        (CN, W("0xC2", "Shanghai Notary", "CN"), DE), False, ("CN", "DE"),
+        {"0xC2": "same-jurisdiction"},
+    ),
+    "arrival_order_cannot_lower_the_count": Case(
+        # Greedy in time order would count X in CN, then skip Y (CN taken) and X in DE
+        # (X taken): 2. The matching gives X->DE, Y->CN, Z->FR: 3.
+        (W("0xA1", "X", "CN", at=10), W("0xA2", "Y", "CN", at=20),
+         W("0xA3", "X", "DE", at=30), W("0xA4", "Z", "FR", at=40)),
+        True, ("CN", "DE", "FR"),
+        {"0xA1": "same-operator", "0xA2": "counted", "0xA3": "counted", "0xA4": "counted"},
+    ),
+    "revoked_before_confirming_not_counted": Case(
+        (CN, DE, W("0x52", "SG Office", "SG", at=100, revoked=50)), False, ("CN", "DE"),
+        {"0x52": "revoked"}, {"0x52": "revoked at 2026-01-01T00:00:50Z, before confirming"},
+    ),
+    "revoked_at_the_confirming_second_not_counted": Case(
+        (CN, DE, W("0x52", "SG Office", "SG", at=100, revoked=100)), False, ("CN", "DE"),
+        {"0x52": "revoked"},
+    ),
+    "revoked_after_confirming_counted": Case(
+        (CN, DE, W("0x52", "SG Office", "SG", at=100, revoked=200)), True, ("CN", "DE", "SG"),
+        {"0x52": "counted"},
+    ),
+    "registered_after_confirming_not_counted": Case(
+        (CN, DE, W("0x52", "SG Office", "SG", at=100, registered=150)), False, ("CN", "DE"),
+        {"0x52": "not-registered-yet"},
+    ),
+    "confirmation_after_window_not_counted": Case(
+        (CN, DE, W("0x52", "SG Office", "SG", at=DAY + 1)), False, ("CN", "DE"),
+        {"0x52": "outside-window"},
+    ),
+    "confirmation_at_window_end_counted": Case(
+        (CN, DE, W("0x52", "SG Office", "SG", at=DAY)), True, ("CN", "DE", "SG"),
+    ),
+    "confirmation_before_anchor_not_counted": Case(
+        (CN, DE, W("0x52", "SG Office", "SG", at=-1)), False, ("CN", "DE"),
+        {"0x52": "before-anchor"},
+    ),
+    "submitter_as_witness_not_counted": Case(
+        (CN, DE, W(SUBMITTER, "Seller Co", "SG")), False, ("CN", "DE"),
+        {SUBMITTER: "submitter"},
+    ),
+    "submitter_address_compared_case_insensitively": Case(
+        (CN, DE, W(SUBMITTER.upper().replace("0X", "0x"), "Seller Co", "SG")), False,
+        ("CN", "DE"), {SUBMITTER.upper().replace("0X", "0x"): "submitter"},
+        {SUBMITTER.upper().replace("0X", "0x"): "is the address that submitted the anchor"},
+    ),
+    "witness_of_the_submitters_operator_not_counted": Case(
+        (CN, DE, W(SUBMITTER, "Seller Co", "SG"), W("0xF9", "seller co", "FR")), False,
+        ("CN", "DE"), {"0xF9": "submitter"}, {"0xF9": "also runs the submitting address"},
+    ),
+    "state_not_yet_in_force_at_confirmation_not_counted": Case(
+        (CN, DE, W("0x5V", "San Salvador Notario", "SV")), False, ("CN", "DE"),
+        {"0x5V": "not-in-force-yet"}, {"0x5V": "only on 2023-03-20"}, anchored_at=T_2023,
+    ),
+    "blank_entry_into_force_counted_date_unverified": Case(
+        (CN, DE, SG), True, ("CN", "DE", "SG"), {"0x51": "counted"},
+        {"0x51": "date unverified"},
+    ),
+    "signed_observation_too_early_is_clock_skew": Case(
+        (CN, DE, W("0x52", "SG Office", "SG", at=100, observed=-301, signed=True)), False,
+        ("CN", "DE"), {"0x52": "clock-skew"},
+    ),
+    "signed_observation_too_late_is_clock_skew": Case(
+        (CN, DE, W("0x52", "SG Office", "SG", at=100, observed=401, signed=True)), False,
+        ("CN", "DE"), {"0x52": "clock-skew"},
+    ),
+    "signed_observation_at_skew_bounds_counted": Case(
+        (CN, W("0xD2", "DE Office", "DE", at=100, observed=-300, signed=True),
+         W("0x52", "SG Office", "SG", at=100, observed=400, signed=True)),
+        True, ("CN", "DE", "SG"),
+    ),
+    "direct_observation_must_equal_block_time": Case(
+        (CN, DE, W("0x52", "SG Office", "SG", at=100, observed=99)), False, ("CN", "DE"),
+        {"0x52": "clock-skew"},
+    ),
+    "malformed_jurisdiction_not_counted": Case(
+        (CN, DE, W("0x52", "SG Office", "sg")), False, ("CN", "DE"),
+        {"0x52": "bad-jurisdiction"},
+    ),
+    "witness_without_operator_not_counted": Case(
+        (CN, DE, W("0x52", "  ", "SG")), False, ("CN", "DE"), {"0x52": "no-operator"},
+    ),
+    "no_confirmations": Case((), False, ()),
+    "custom_policy_min_2_satisfied_with_2": Case(
+        (CN, DE), True, ("CN", "DE"), policy="good_min_jurisdictions_2.toml",
+    ),
+    "custom_policy_min_blocks_not_deep_enough": Case(
+        (CN, DE), False, ("CN", "DE"), policy="good_min_blocks_6.toml", blocks_on_top=5,
+    ),
+    "custom_policy_min_blocks_deep_enough": Case(
+        (CN, DE), True, ("CN", "DE"), policy="good_min_blocks_6.toml", blocks_on_top=6,
+    ),
+    "policy_without_hague_or_operator_rules_counts_japan_and_one_operator_twice": Case(
+        (W(SUBMITTER, "Seller Co", "JP"), W("0xD2", "Seller Co", "DE")), True, ("DE", "JP"),
+        policy="good_no_hague_no_operators.toml",
+    ),
+    "user_parties_file_replaces_default": Case(
+        # The test list has CN, DE and (fictitiously) JP but not SG.
+        (CN, DE, JP, SG), True, ("CN", "DE", "JP"), {"0x71": "counted", "0x51": "not-hague-party"},
+        policy="good_user_parties.toml",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
+def test_evaluate(case: Case) -> None:
+    outcome = _run(case)
+    assert outcome.satisfied is case.satisfied
+    assert outcome.counted_jurisdictions == case.counted
+    by_addr = {w.address: w for w in outcome.witnesses}
+    for addr, prefix in case.reasons.items():
+        assert by_addr[addr].reason.startswith(prefix + ": "), by_addr[addr].reason
+        assert by_addr[addr].counted is (prefix == "counted")
+    for addr, words in case.words.items():
+        assert words in by_addr[addr].reason, by_addr[addr].reason
+    # Invariants of every outcome.
+    assert sum(w.counted for w in outcome.witnesses) == len(outcome.counted_jurisdictions)
+    assert sorted(w.jurisdiction for w in outcome.witnesses if w.counted) == list(
+        outcome.counted_jurisdictions
+    )
+    for w in outcome.witnesses:
+        assert w.reason.startswith(w.reason_code + ": ")
+    warnings = [f for f in outcome.findings if f.severity is Severity.WARNING]
+    assert (not warnings) is outcome.satisfied
+
+
+def test_witness_assessment_fields() -> None:
+    outcome = _run(CASES["three_with_one_japan"])
+    by_addr = {w.address: w for w in outcome.witnesses}
+    jp, cn, sg_case = by_addr["0x71"], by_addr["0xC1"], _run(CASES["three_hague_states"])
+    assert (jp.jurisdiction_name, jp.hague_party, jp.in_force_date) == ("Japan", False, None)
+    assert (cn.jurisdiction_name, cn.hague_party, str(cn.in_force_date)) == (
+        "China", True, "1998-02-06"
+    )
+    assert "Trb 2010,238" in cn.party_source
+    sg = next(w for w in sg_case.witnesses if w.jurisdiction == "SG")
+    assert sg.hague_party and sg.in_force_date is None
+    assert sg.to_json()["in_force_date"] is None
+
+
+def test_findings_order_codes_and_messages() -> None:
+    outcome = _run(CASES["three_hague_states"])
+    assert [f.code for f in outcome.findings] == [
+        "policy-party-list",
+        "policy-blocks-on-top",
+        "policy-jurisdiction-codes",
+        "policy-submitter",
+        "policy-active",
+        "policy-window",
+        "policy-skew",
+        "policy-hague-party",
+        "policy-in-force",
+        "policy-operators",
+        "policy-jurisdictions",
+        "policy-outcome",
+    ]
+    found = {f.code: f for f in outcome.findings}
+    assert found["policy-jurisdictions"].severity is Severity.OK
+    assert found["policy-jurisdictions"].message == (
+        "Held: 3 of 3 required Hague Convention jurisdictions confirmed: CN, DE, SG."
+    )
+    assert "Art. 39" in found["policy-party-list"].message
+    assert "date unverified" in found["policy-in-force"].message
+    assert found["policy-in-force"].severity is Severity.INFO
+    outcome_msg = found["policy-outcome"].message
+    assert "presumption of authenticity under policy hague-3 (rebuttable)" in outcome_msg
+    assert "not a rule of the Hague Evidence Convention" in outcome_msg
+
+
+def test_failed_rule_findings_say_why() -> None:
+    found = {f.code: f for f in _run(CASES["confirmation_after_window_not_counted"]).findings}
+    assert found["policy-window"].severity is Severity.INFO
+    assert "1 of 3 confirmations not counted" in found["policy-window"].message
+    assert "0x52 (SG)" in found["policy-window"].message
+    assert found["policy-jurisdictions"].severity is Severity.WARNING
+    assert found["policy-jurisdictions"].message == (
+        "Not held: 2 of 3 required Hague Convention jurisdictions confirmed: CN, DE; "
+        "1 more needed."
+    )
+    assert found["policy-outcome"].severity is Severity.WARNING
+    deep = {f.code: f for f in _run(CASES["custom_policy_min_blocks_not_deep_enough"]).findings}
+    assert deep["policy-blocks-on-top"].severity is Severity.WARNING
+    assert "5 blocks on top, 6 required" in deep["policy-blocks-on-top"].message
+
+
+_SAMPLE = (
+    *CASES["arrival_order_cannot_lower_the_count"].witnesses,
+    CN,
+    DE,
+    JP,
+    W("0x52", "SG Office", "SG", at=DAY + 5), W("0xF2", "X", "FR", at=5),
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.permutations(_SAMPLE))
+def test_outcome_does_not_depend_on_input_order(order: list[W]) -> None:
+    reference = _run(Case(_SAMPLE, True, ()))
+    outcome = _run(Case(tuple(order), True, ()))
+    assert outcome == reference
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def test_builtin_default_policy_values() -> None:
+    p = load_policy("hague-3")
+    assert (p.version, p.name, p.source) == (1, "hague-3", "built-in hague-3")
+    assert p.min_jurisdictions == 3
+    assert p.require_hague_party and p.require_in_force_at_confirmation
+    assert p.count_distinct_operators and p.exclude_submitter
+    assert (p.confirmation_window_seconds, p.max_clock_skew_seconds) == (86_400, 300)
+    assert p.min_blocks_on_top == 0
+    assert p.parties_file is None
+    assert len(p.sha256) == 64
+    assert load_policy_parties(p) is load_default_parties()
+    assert p.to_json()["name"] == "hague-3"
+
+
+def test_custom_policy_from_path_string_and_parties_resolved_next_to_it() -> None:
+    p = load_policy(str(ASSETS / "good_user_parties.toml"))
+    assert p.parties_file == ASSETS / "parties_test_with_jp.csv"
+    parties: PartyList = load_policy_parties(p)
+    assert parties.lookup("JP") is not None
+
+
+@pytest.mark.parametrize(
+    ("asset", "key", "words"),
+    [
+        pytest.param("bad_unknown_key.toml", "min_jurisdiction", "unknown key", id="unknown_key"),
+        pytest.param("bad_wrong_type_min_jurisdictions.toml", "min_jurisdictions",
+                     "must be an integer, found a string", id="wrong_type"),
+        pytest.param("bad_bool_as_int.toml", "min_jurisdictions",
+                     "must be an integer, found a boolean", id="bool_as_int"),
+        pytest.param("bad_int_as_bool.toml", "exclude_submitter",
+                     "must be true or false, found an integer", id="int_as_bool"),
+        pytest.param("bad_version_99.toml", "version", "unsupported policy version 99",
+                     id="version_99"),
+        pytest.param("bad_version_string.toml", "version", "must be an integer", id="version_str"),
+        pytest.param("bad_missing_exclude_submitter.toml", "exclude_submitter", "missing key",
+                     id="missing_key"),
+        pytest.param("bad_negative_window.toml", "confirmation_window_seconds",
+                     "must be between 0 and", id="negative_window"),
+        pytest.param("bad_zero_jurisdictions.toml", "min_jurisdictions", "must be between 1 and",
+                     id="zero_jurisdictions"),
+        pytest.param("bad_name.toml", "name", "lowercase letters", id="bad_name"),
+        pytest.param("bad_parties_file_type.toml", "parties_file", "non-empty path string",
+                     id="parties_file_type"),
+        pytest.param("bad_trailing_garbage.toml", None, "invalid TOML", id="trailing_garbage"),
+        pytest.param("bad_invalid_toml.toml", None, "invalid TOML", id="invalid_toml"),
+        pytest.param("bad_not_utf8.toml", None, "not UTF-8", id="not_utf8"),
+    ],
+)
+def test_bad_policy_files_name_file_and_key(asset: str, key: str | None, words: str) -> None:
+    with pytest.raises(FormatError) as info:
+        load_policy(ASSETS / asset)
+    err = info.value
+    assert err.path is not None and err.path.endswith(asset)
+    assert err.where == key
+    assert words in str(err)
+    assert asset in str(err)
+    assert "\n" not in str(err)
+
+
+@pytest.mark.parametrize(
+    ("arg", "words"),
+    [
+        pytest.param("hague-5", "unknown policy 'hague-5'", id="unknown_name"),
+        pytest.param("no-such-dir/p.toml", "cannot read policy file", id="missing_file"),
+    ],
+)
+def test_unknown_policy_name_or_missing_file_is_an_input_error(arg: str, words: str) -> None:
+    with pytest.raises(InputError, match=words) as info:
+        load_policy(arg)
+    assert not isinstance(info.value, FormatError)
+
+
+# --------------------------------------------------------------------------- describe
+
+
+def test_describe_english_and_chinese() -> None:
+    p = load_policy("hague-3")
+    en = describe(p)
+    zh = describe(p, lang="zh")
+    assert len(en) == len(zh) >= 10
+    assert any("At least 3 distinct jurisdictions" in line for line in en)
+    assert any("Art. 39" in line for line in en)
+    assert any("86400 s (24 h)" in line for line in en)
+    assert "rebuttable" in en[-1] and "not a rule of the Convention" in en[-1]
+    assert any("至少须有 3 个不同法域" in line for line in zh)
+    assert any("第39条" in line for line in zh)
+    assert "可推翻" in zh[-1]
+    assert p.description_zh is not None and p.description_zh in zh[0]
+
+
+def test_describe_follows_the_policy_values() -> None:
+    lines = describe(load_policy(ASSETS / "good_no_hague_no_operators.toml"))
+    text = " ".join(lines)
+    assert "At least 2 distinct jurisdictions" in text
+    assert "whether or not they are Contracting States" in text
+    assert "count once" not in text
+
+
+def test_describe_rejects_unknown_language() -> None:
+    with pytest.raises(InputError, match="unknown language"):
+        describe(load_policy("hague-3"), lang="de")
