@@ -1,0 +1,1 @@
+"""Tests of the EvidenceAnchor contract, its build and its Python counterparts."""
