@@ -34,6 +34,7 @@ install-dev: $(VENV)/.installed-dev
 node: node_modules/.installed
 
 demo: install
+	rm -rf $(DEMO_OUT)
 	$(EVIDENCE) demo --out $(DEMO_OUT)
 
 lint: install-dev

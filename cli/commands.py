@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from evidence.errors import InputError
+
 from .main import Context, cli, emit_json, passphrase
 from .render import render_inspect, render_verification
 
@@ -16,22 +18,47 @@ pass_ctx = click.make_pass_decorator(Context)
 
 @cli.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path), default=Path("."))
-@pass_ctx
-def init(ctx: Context, path: Path) -> int:
-    """Create a workspace in PATH (default: here): evidence.toml and a capturer key.
+@click.option("--chain", "chain_url", metavar="URL",
+              help="An EVM JSON-RPC node (default: the embedded development chain).")
+@click.option("--contract", metavar="ADDRESS",
+              help="Use an EvidenceAnchor already deployed at ADDRESS (its code is checked).")
+@click.option("--confirmations", type=click.IntRange(0, 1024), default=None,
+              help="Blocks to wait on top of a transaction (JSON-RPC chains).")
+@click.option("--demo-witnesses", is_flag=True,
+              help="Register simulated witnesses (CN, SG, DE, JP) on the embedded chain.")
+@click.option("--no-chain", is_flag=True, help="Only the capturer key; set up no chain.")
+def init(path: Path, chain_url: str | None, contract: str | None, confirmations: int | None,
+         demo_witnesses: bool, no_chain: bool) -> int:
+    """Create a workspace in PATH (default: here): evidence.toml, a capturer key, an
+    account, and the EvidenceAnchor contract on its chain.
 
-    Running it again on an existing workspace changes nothing and never touches a key.
+    Running it again changes nothing that exists and never touches a key.
     """
     from evidence.workspace import CONFIG_NAME, init_workspace
 
     existing = (path / CONFIG_NAME).exists()
-    ws, created = init_workspace(path, "" if existing else passphrase(confirm=True))
+    secret = passphrase(confirm=not existing)
+    ws, created = init_workspace(path, secret)
     if created:
         click.echo(f"workspace created: {ws.root}")
         click.echo(f"capturer key: {ws.path(ws.capturer_key)} (Ed25519, encrypted, mode 0600)")
         click.echo(f"capturer fingerprint: {ws.capturer_fingerprint}")
-    else:
+    elif ws.chain.contract is not None and not demo_witnesses:
         click.echo(f"workspace exists already: {ws.root} (nothing changed)")
+        return 0
+    if no_chain:
+        return 0
+    if chain_url and ws.chain.contract is not None and ws.chain.url != chain_url:
+        raise InputError(f"{ws.root} already uses {ws.chain.kind} chain {ws.chain.chain_id}; "
+                         "make a new workspace for another chain")
+    from evidence.anchoring import setup_chain
+
+    ws = setup_chain(ws, secret, url=chain_url, contract=contract, confirmations=confirmations,
+                     demo_witnesses=demo_witnesses, log=click.echo)
+    if ws.chain.kind == "embedded":
+        click.echo("chain: embedded development chain (eth-tester/py-evm) - NO EVIDENTIAL "
+                   "VALUE: one party controls it; use --chain URL for real evidence")
+    click.echo(f"chain id {ws.chain.chain_id}, contract {ws.chain.contract}")
     return 0
 
 
@@ -116,14 +143,21 @@ def inspect(bundle: Path, as_json: bool) -> int:
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the result object as JSON.")
 @click.option("--offline", is_flag=True, help="Do not ask the chain (never presumed authentic).")
-def verify(bundle: Path, as_json: bool, offline: bool) -> int:
+@click.option("--policy", default="hague-3", show_default=True, metavar="NAME|FILE",
+              help="The presumption policy: a built-in name or a TOML file.")
+@click.option("--chain", "chain_url", metavar="URL",
+              help="Ask this JSON-RPC node (default: the workspace's chain).")
+@pass_ctx
+def verify(ctx: Context, bundle: Path, as_json: bool, offline: bool, policy: str,
+           chain_url: str | None) -> int:
     """Verify a bundle or disclosure package and give a verdict.
 
     Exit 0 presumed authentic, 1 not presumed or failed, 3 inconclusive, 2 bad input.
     """
     from evidence.verification import verify as do_verify
 
-    result = do_verify(bundle, offline=offline)
+    result = do_verify(bundle, offline=offline, policy=policy, chain_url=chain_url,
+                       workspace=ctx.workspace_path)
     if as_json:
         emit_json(result.to_json())
     else:
@@ -146,3 +180,77 @@ def disclose(ctx: Context, bundle: Path, item_id: str, out: Path) -> int:
     path = do_disclose(bundle, item_id, out=out, key=key)
     click.echo(f"disclosed {item_id} into {path}; check it with: evidence verify {path}")
     return 0
+
+
+@cli.command()
+@click.argument("bundles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--reanchor", is_flag=True,
+              help="Anchor again even if a receipt exists (e.g. after a reorganisation).")
+@click.option("--json", "as_json", is_flag=True, help="Print the receipts as JSON.")
+@pass_ctx
+def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: bool) -> int:
+    """Anchor the roots of BUNDLES on the workspace's chain in one transaction."""
+    from evidence.anchoring import anchor_bundles
+
+    ws = ctx.workspace()
+    secret = passphrase()
+    outcome = anchor_bundles(ws, list(bundles), passphrase=secret, key=ws.signing_key(secret),
+                             reanchor=reanchor, log=None if as_json else click.echo)
+    if as_json:
+        emit_json({"anchored": [{"bundle": str(b), **r.to_json()} for b, r in outcome.anchored],
+                   "already": [{"bundle": str(b), **r.to_json()} for b, r in outcome.already],
+                   "confirmations": list(outcome.confirmations)})
+        return 0
+    for b, r in outcome.already:
+        click.echo(f"{b}: already anchored (chain {r.chain_id}, block {r.block_number}, "
+                   f"tx {r.transaction}); nothing sent")
+    for b, r in outcome.anchored:
+        click.echo(f"{b}: anchored in block {r.block_number} (tx {r.transaction}); "
+                   f"receipt written")
+    if outcome.anchored and outcome.anchored[0][1].development_chain:
+        click.echo("note: this is a development chain; the anchor has no evidential value")
+    return 0
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--parties", type=click.Path(path_type=Path, dir_okay=False),
+              help="A CSV of contracting parties to use instead of the shipped list.")
+def jurisdictions(as_json: bool, parties: Path | None) -> int:
+    """List the contracting states of the 1970 Hague Evidence Convention as shipped,
+    with their entry-into-force dates and sources."""
+    from evidence.jurisdictions import country_name, load_default_parties, load_parties
+
+    plist = load_parties(parties) if parties else load_default_parties()
+    rows = [{"iso2": p.iso2, "name": p.name, "name_zh": country_name(p.iso2, "zh"),
+             "entry_into_force": None if p.entry_into_force is None else
+             p.entry_into_force.isoformat(), "type": p.type, "source": p.source}
+            for p in plist.parties]
+    if as_json:
+        emit_json({"as_of": None if plist.as_of is None else plist.as_of.isoformat(),
+                   "source": plist.source, "caveats": list(plist.caveats), "parties": rows})
+        return 0
+    click.echo(f"Hague Evidence Convention (1970) contracting parties: {len(rows)} "
+               f"(as of {plist.as_of}; source: {plist.source})")
+    for r in rows:
+        eif = r["entry_into_force"] or "date unverified"
+        click.echo(f"  {r['iso2']}  {r['name']:<32} {eif}")
+    for caveat in plist.caveats:
+        click.echo(f"note: {caveat}")
+    return 0
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("demo-out"),
+              show_default=True, help="Folder for everything the demo makes (new or empty).")
+def demo(out: Path) -> int:
+    """Run the whole flow on the embedded development chain, from nothing."""
+    import os
+
+    from evidence.demo import DEMO_PASSPHRASE, run_demo
+
+    secret = os.environ.get("EVIDENCE_PASSPHRASE") or DEMO_PASSPHRASE
+    if secret == DEMO_PASSPHRASE:
+        click.echo(f"demo passphrase (not a secret): {DEMO_PASSPHRASE!r}")
+    result = run_demo(out, passphrase=secret, log=click.echo)
+    return 0 if result.verdict == "presumed-authentic" else 1

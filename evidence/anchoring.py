@@ -1,0 +1,382 @@
+"""Anchoring: the workspace's chain, its contract, demo witnesses, and ``anchor``.
+
+``anchor`` batches the roots of several bundles into one RFC 6962 tree and sends one
+``EvidenceAnchor.anchor(batchRoot, n)`` transaction; each bundle gets a receipt with its
+inclusion path. Crash safety comes from a journal and from the contract being
+write-once: the batch is written to ``<workspace>/journal/`` before anything is sent; a
+run that finds a journal first asks the chain whether that batch root is anchored
+already and, if so, only writes the missing receipts. A root is never anchored twice
+(a second ``anchor`` of the same root reverts), and a receipt is written atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .bundle import RECEIPTS_DIR, read_json_file, read_signed_root
+from .custody import append_entry, utc_now
+from .errors import ChainError, InputError, VerificationError
+from .fsutil import atomic_write_bytes
+from .integrity import check_integrity, is_disclosure, require_package
+from .jcs import canonicalize
+from .keys import SigningKey
+from .merkle import MerkleTree
+from .receipts import Receipt, batch_leaf, read_receipts, receipt_filename
+from .workspace import ChainSettings, Workspace
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+    from .chain.backend import ChainClient
+    from .chain.contract import AnchorContract
+
+__all__ = [
+    "DEMO_WITNESSES",
+    "AnchorOutcome",
+    "anchor_bundles",
+    "open_workspace_chain",
+    "open_workspace_contract",
+    "setup_chain",
+]
+
+#: Simulated witnesses for `init --demo-witnesses` (embedded chain only): three Hague
+#: Evidence Convention parties and one non-party, so the demo shows both outcomes.
+DEMO_WITNESSES = (
+    ("CN", "Simulated witness node, China (demo)"),
+    ("SG", "Simulated witness node, Singapore (demo)"),
+    ("DE", "Simulated witness node, Germany (demo)"),
+    ("JP", "Simulated witness node, Japan (demo)"),
+)
+#: Ether given to each workspace account on the embedded chain (gas only; worthless).
+DEMO_FUNDING_WEI = 10**20
+JOURNAL_DIR = "journal"
+#: Simulated witnesses' keystores use a lighter scrypt cost (still encrypted at rest): they
+#: guard worthless keys on a development chain and are unlocked on every demo anchoring.
+DEMO_WITNESS_SCRYPT_N = 2**14
+
+
+def chain_config(ws: Workspace, *, url: str | None = None, create: bool = False) -> Any:
+    from .chain.backend import ChainConfig
+
+    s = ws.chain
+    if url is not None:
+        return ChainConfig(kind="rpc", url=url, expected_chain_id=None,
+                           confirmations=s.confirmations, timeout_s=s.timeout_seconds)
+    if s.kind == "embedded":
+        return ChainConfig(kind="embedded", state_dir=ws.path(s.state_dir),
+                           expected_chain_id=s.chain_id, create=create,
+                           timeout_s=s.timeout_seconds)
+    return ChainConfig(kind="rpc", url=s.url, expected_chain_id=s.chain_id,
+                       confirmations=s.confirmations, timeout_s=s.timeout_seconds,
+                       is_development=s.is_development)
+
+
+def open_workspace_chain(ws: Workspace, *, create: bool = False) -> ChainClient:
+    """Open the workspace's chain (embedded or JSON-RPC)."""
+    from .chain.backend import open_chain
+
+    if ws.chain.kind == "embedded" and not create and not ws.path(ws.chain.state_dir).exists():
+        raise ChainError(f"{ws.root}: the workspace has no chain yet; run `evidence init`")
+    return open_chain(chain_config(ws, create=create))
+
+
+def open_workspace_contract(ws: Workspace, chain: ChainClient) -> AnchorContract:
+    from .chain.contract import AnchorContract
+
+    if not ws.chain.contract:
+        raise ChainError(f"{ws.root}: no contract recorded in evidence.toml; run `evidence init`")
+    return AnchorContract(chain, ws.chain.contract)
+
+
+def _account(ws: Workspace, passphrase: str) -> LocalAccount:
+    from .chain.accounts import load_account
+
+    return load_account(ws.path(ws.chain.account_keystore), passphrase)
+
+
+def setup_chain(ws: Workspace, passphrase: str, *, url: str | None = None,
+                contract: str | None = None, confirmations: int | None = None,
+                demo_witnesses: bool = False, log: Callable[[str], None] | None = None
+                ) -> Workspace:
+    """Give a workspace its chain: account, contract (deployed unless given), witnesses.
+
+    Idempotent: a workspace whose chain is set up already is returned unchanged, except
+    that ``demo_witnesses`` adds the demo witnesses if they are missing.
+    """
+    from .chain.accounts import create_keystore, keystore_address
+    from .chain.backend import open_chain
+    from .chain.contract import AnchorContract, deploy_anchor_contract
+
+    say = log or (lambda _msg: None)
+    keystore = ws.path(ws.chain.account_keystore)
+    if not keystore.exists():
+        create_keystore(keystore, passphrase)
+        say(f"workspace account: {keystore_address(keystore)} (encrypted keystore {keystore})")
+    if ws.chain.contract is None:
+        settings = ChainSettings(
+            kind="rpc" if url else "embedded", url=url,
+            confirmations=confirmations if confirmations is not None else ws.chain.confirmations)
+        ws = ws.with_chain(settings)
+        with open_chain(chain_config(ws, create=True)) as chain:
+            account = _account(ws, passphrase)
+            if chain.is_development and ws.chain.kind == "embedded":
+                chain.fund(account.address, DEMO_FUNDING_WEI)
+            if contract is None:
+                address = deploy_anchor_contract(chain, account)
+                say(f"EvidenceAnchor deployed at {address} on {chain.description}")
+            else:
+                address = AnchorContract(chain, contract).address
+                say(f"using EvidenceAnchor at {address} (code matches the artifact)")
+            ws = ws.with_chain(replace(ws.chain, chain_id=chain.chain_id, contract=address))
+            ws.save()
+    if demo_witnesses:
+        ws = _add_demo_witnesses(ws, passphrase, say)
+    return ws
+
+
+def _add_demo_witnesses(ws: Workspace, passphrase: str, say: Callable[[str], None]) -> Workspace:
+    from .chain.accounts import create_keystore, keystore_address
+
+    if ws.chain.kind != "embedded":
+        raise InputError("--demo-witnesses is for the embedded development chain only")
+    keys = list(ws.chain.witness_keys)
+    with open_workspace_chain(ws) as chain:
+        contract = open_workspace_contract(ws, chain)
+        account = _account(ws, passphrase)
+        for cc, operator in DEMO_WITNESSES:
+            rel = f"keys/witnesses/demo-{cc.lower()}.json"
+            path = ws.path(rel)
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                create_keystore(path, passphrase, scrypt_n=DEMO_WITNESS_SCRYPT_N)
+            address = keystore_address(path)
+            if contract.witness_of(address) is None:
+                chain.fund(address, DEMO_FUNDING_WEI)
+                contract.add_witness(address, cc, operator, account)
+                say(f"simulated witness {cc} registered: {address} ({operator})")
+            if rel not in keys:
+                keys.append(rel)
+    ws = ws.with_chain(replace(ws.chain, witness_keys=tuple(keys)))
+    ws.save()
+    return ws
+
+
+@dataclass(frozen=True)
+class AnchorOutcome:
+    """What ``anchor`` did for each bundle."""
+
+    anchored: tuple[tuple[Path, Receipt], ...]
+    already: tuple[tuple[Path, Receipt], ...]
+    confirmations: tuple[str, ...] = ()
+    resumed: bool = False
+
+
+def _journal_path(ws: Workspace, batch_root: bytes) -> Path:
+    return ws.path(JOURNAL_DIR) / f"anchor-{batch_root.hex()}.json"
+
+
+def anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
+                   key: SigningKey, reanchor: bool = False,
+                   chain: ChainClient | None = None,
+                   log: Callable[[str], None] | None = None) -> AnchorOutcome:
+    """Anchor the roots of ``bundles`` in one transaction (see module docstring).
+
+    Raises InputError for a path that is not an intact bundle, ChainError (exit 3) when
+    the chain cannot complete the anchoring.
+    """
+    say = log or (lambda _msg: None)
+    own = chain is None
+    client = open_workspace_chain(ws) if chain is None else chain
+    try:
+        contract = open_workspace_contract(ws, client)
+        _finish_journals(ws, client, contract, key, say)
+        pending: list[tuple[Path, bytes]] = []
+        already: list[tuple[Path, Receipt]] = []
+        for bundle in bundles:
+            root = _checked_root(bundle)
+            existing = [r for r in read_receipts(bundle)
+                        if r.chain_id == client.chain_id and r.contract == contract.address]
+            if existing and not reanchor:
+                already.append((bundle, existing[0]))
+                continue
+            pending.append((bundle, root))
+        resumed = False
+        anchored: list[tuple[Path, Receipt]] = []
+        if pending:
+            anchored, resumed = _anchor_batch(ws, client, contract, pending, passphrase, key,
+                                              reanchor, say)
+        confirmations = _demo_confirm(ws, client, contract, anchored, passphrase, say)
+        return AnchorOutcome(tuple(anchored), tuple(already), tuple(confirmations), resumed)
+    finally:
+        if own:
+            client.close()
+
+
+def _finish_journals(ws: Workspace, client: ChainClient, contract: AnchorContract,
+                     key: SigningKey, say: Callable[[str], None]) -> None:
+    """Complete anchorings a killed run left behind: receipts for batches on chain."""
+    folder = ws.path(JOURNAL_DIR)
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("anchor-*.json")):
+        doc = read_json_file(path)
+        if not isinstance(doc, dict):
+            continue
+        batch_root = bytes.fromhex(str(doc["batch_root"]))
+        if contract.anchor_of(batch_root) is None:
+            path.unlink()  # never sent (or not mined): the bundles are simply re-anchored
+            continue
+        listed = doc.get("bundles")
+        entries = [(Path(str(b["path"])), bytes.fromhex(str(b["root"])))
+                   for b in (listed if isinstance(listed, list) else []) if isinstance(b, dict)]
+        present = [(p, r) for p, r in entries if p.is_dir()]
+        say(f"completing an interrupted anchoring (batch {batch_root.hex()})")
+        _write_receipts(client, contract, present, [r for _, r in entries], batch_root, key)
+        path.unlink()
+
+
+def _checked_root(bundle: Path) -> bytes:
+    require_package(bundle)
+    if is_disclosure(bundle):
+        raise InputError(f"{bundle}: a disclosure package carries its bundle's receipts; "
+                         "anchor the bundle itself")
+    report = check_integrity(bundle)
+    if not report.intact:
+        first = next(f for f in report.findings if f.severity.value == "error")
+        raise VerificationError(f"{bundle}: does not verify, not anchored ({first.message})")
+    return read_signed_root(bundle).root
+
+
+def _anchor_batch(ws: Workspace, client: ChainClient, contract: AnchorContract,
+                  pending: list[tuple[Path, bytes]], passphrase: str, key: SigningKey,
+                  reanchor: bool, say: Callable[[str], None]
+                  ) -> tuple[list[tuple[Path, Receipt]], bool]:
+    # One leaf per distinct root, in the order given (a bundle given twice counts once).
+    roots: list[bytes] = []
+    for _, root in pending:
+        if root not in roots:
+            roots.append(root)
+    batch_root = MerkleTree([batch_leaf(r) for r in roots]).root
+    journal = _journal_path(ws, batch_root)
+    resumed = journal.exists()
+    if not resumed:
+        journal.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"version": 1, "batch_root": batch_root.hex(), "created": utc_now(),
+               "bundles": [{"path": str(p.resolve()), "root": r.hex()} for p, r in pending]}
+        atomic_write_bytes(journal, canonicalize(doc) + b"\n")
+    else:
+        say(f"resuming the interrupted anchoring of batch {batch_root.hex()}")
+    record = contract.anchor_of(batch_root)
+    if record is None:
+        account = _account(ws, passphrase)
+        say(f"anchoring {len(roots)} bundle root(s) as batch {batch_root.hex()} ...")
+        from .errors import TransactionError
+
+        try:
+            contract.anchor(batch_root, len(roots), account)
+        except TransactionError as exc:
+            if exc.error_name != "EvidenceAnchor__AlreadyAnchored":
+                raise
+        record = contract.anchor_of(batch_root)
+        if record is None:
+            raise ChainError(f"the anchor of {batch_root.hex()} is not visible on "
+                             f"{client.description} after its transaction")
+    elif not resumed:
+        say(f"batch root {batch_root.hex()} was anchored already (block {record.block_number})")
+    results = _write_receipts(client, contract, pending, roots, batch_root, key)
+    with contextlib.suppress(FileNotFoundError):
+        journal.unlink()
+    return results, resumed
+
+
+def _write_receipts(client: ChainClient, contract: AnchorContract,
+                    bundles: list[tuple[Path, bytes]], roots: list[bytes], batch_root: bytes,
+                    key: SigningKey) -> list[tuple[Path, Receipt]]:
+    """Read the anchor back from the chain and write each bundle's receipt."""
+    unique: list[bytes] = []
+    for r in roots:
+        if r not in unique:
+            unique.append(r)
+    tree = MerkleTree([batch_leaf(r) for r in unique])
+    if tree.root != batch_root:
+        raise ChainError(f"journal for batch {batch_root.hex()} does not rebuild its root")
+    record = contract.anchor_of(batch_root)
+    if record is None:
+        raise ChainError(f"batch {batch_root.hex()} is not anchored on {client.description}")
+    tx = contract.anchor_transaction(batch_root, record.block_number)
+    if tx is None:
+        raise ChainError(f"no Anchored event for {batch_root.hex()} in block {record.block_number}")
+    block = client.block(record.block_number)
+    results: list[tuple[Path, Receipt]] = []
+    for bundle, root in bundles:
+        index = unique.index(root)
+        receipt = Receipt(
+            chain_id=client.chain_id, contract=contract.address, transaction=tx,
+            block_number=record.block_number, block_hash="0x" + bytes(block["hash"]).hex(),
+            block_time=record.timestamp, batch_root=batch_root, batch_size=len(roots),
+            index=index, path=tuple(tree.inclusion_proof(index)), bundle_root=root,
+            submitter=record.submitter, development_chain=client.is_development,
+            chain=client.description, anchored_at=utc_now())
+        _write_receipt(bundle, receipt, key)
+        results.append((bundle, receipt))
+    return results
+
+
+def _write_receipt(bundle: Path, receipt: Receipt, key: SigningKey) -> None:
+    folder = bundle / RECEIPTS_DIR
+    folder.mkdir(exist_ok=True)
+    path = folder / receipt_filename(receipt.chain_id, receipt.batch_root)
+    if path.exists():
+        old = read_json_file(path)
+        if isinstance(old, dict) and old.get("transaction") == receipt.transaction:
+            return  # written by an earlier, interrupted run
+    atomic_write_bytes(path, receipt.to_bytes())
+    append_entry(bundle, "anchored", {
+        "chain_id": receipt.chain_id, "contract": receipt.contract,
+        "transaction": receipt.transaction, "block_number": receipt.block_number,
+        "batch_root": "0x" + receipt.batch_root.hex(),
+        "development_chain": receipt.development_chain}, key)
+
+
+def _demo_confirm(ws: Workspace, client: ChainClient, contract: AnchorContract,
+                  anchored: list[tuple[Path, Receipt]], passphrase: str,
+                  say: Callable[[str], None]) -> list[str]:
+    """On the embedded chain, the workspace's simulated witnesses confirm new anchors."""
+    from .chain.accounts import load_account
+
+    if not anchored or ws.chain.kind != "embedded" or not ws.chain.witness_keys:
+        return []
+    batch_roots = sorted({r.batch_root for _, r in anchored})
+    done = []
+    for rel in ws.chain.witness_keys:
+        witness = load_account(ws.path(rel), passphrase)
+        info = contract.witness_of(witness.address)
+        if info is None or info.revoked_at is not None:
+            continue
+        for root in batch_roots:
+            existing = {c.witness for c in contract.confirmations_of(root)}
+            if witness.address in existing:
+                continue
+            contract.confirm(root, witness)
+            done.append(f"{info.jurisdiction} {witness.address}")
+            say(f"confirmed by simulated witness {info.jurisdiction} ({info.operator})")
+    return done
+
+
+def pending_journals(ws: Workspace) -> list[dict[str, Any]]:
+    """Journals of anchorings that did not finish (for `anchor` to report and resume)."""
+    folder = ws.path(JOURNAL_DIR)
+    if not folder.is_dir():
+        return []
+    out = []
+    for p in sorted(folder.glob("anchor-*.json")):
+        doc = read_json_file(p)
+        if isinstance(doc, dict):
+            out.append(doc)
+    return out
+
+

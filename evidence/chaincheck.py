@@ -1,0 +1,200 @@
+"""The chain part of verification: receipts, the anchor, the witnesses, the policy.
+
+Never trusts a receipt's copy of what the chain says: the anchor's block and time, the
+block hash on the canonical chain, the contract's code and every confirmation are read
+from the chain. Problems become findings: ERROR for what is changed, invalid or missing
+(-> failed), UNKNOWN for what could not be asked (-> inconclusive).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import ChainError, ChainUnreachableError, ContractMismatchError, EvidenceError
+from .findings import Finding, Severity
+from .policy import (
+    AnchorFacts,
+    ConfirmationFacts,
+    Policy,
+    WitnessFacts,
+    describe,
+    evaluate,
+    load_policy_parties,
+)
+from .receipts import Receipt
+from .result import AnchorInfo
+
+if TYPE_CHECKING:
+    from .chain.backend import ChainClient
+
+__all__ = ["ChainCheck", "ChainSource", "check_receipts"]
+
+RECEIPTS = "evidence/receipts"
+
+
+@dataclass(frozen=True)
+class ChainSource:
+    """Where to ask: a JSON-RPC URL, or a workspace (its embedded or configured chain)."""
+
+    url: str | None = None
+    workspace: Path | None = None
+
+
+@dataclass
+class ChainCheck:
+    findings: list[Finding] = field(default_factory=list)
+    anchor: AnchorInfo | None = None
+    witnesses: list[dict[str, Any]] = field(default_factory=list)
+    policy: dict[str, Any] | None = None
+    satisfied: bool = False
+    development_chain: bool | None = None
+
+    def add(self, code: str, severity: Severity, message: str, subject: str | None = None) -> None:
+        self.findings.append(Finding(code, severity, message, subject))
+
+
+def _anchor_info(r: Receipt, *, checked: bool, submitter: str | None = None) -> AnchorInfo:
+    return AnchorInfo(
+        chain_id=r.chain_id, contract=r.contract, transaction=r.transaction,
+        block_number=r.block_number, block_hash=r.block_hash, block_time=r.block_time,
+        batch_root="0x" + r.batch_root.hex(), batch_index=r.index, batch_size=r.batch_size,
+        submitter=submitter or r.submitter, development_chain=r.development_chain,
+        chain_description=r.chain, checked_on_chain=checked)
+
+
+def check_receipts(receipts: list[Receipt], *, bundle_root: bytes, policy: Policy,
+                   source: ChainSource, offline: bool) -> ChainCheck:
+    """Check every receipt offline, then the first usable one on chain."""
+    out = ChainCheck()
+    out.policy = {**policy.to_json(), "rules": describe(policy, "en"),
+                  "rules_zh": describe(policy, "zh")}
+    usable: list[Receipt] = []
+    for r in receipts:
+        subject = f"{RECEIPTS}/{Path(r.file).name}" if r.file else RECEIPTS
+        if r.bundle_root != bundle_root:
+            out.add("receipt-mismatch", Severity.ERROR,
+                    "receipt is for another bundle root than the signed one", subject)
+        elif not r.path_leads_to_batch_root():
+            out.add("receipt-path-invalid", Severity.ERROR,
+                    "receipt's inclusion path does not lead from the bundle root to its "
+                    "batch root", subject)
+        else:
+            out.add("receipt-path-ok", Severity.OK,
+                    f"bundle root is leaf {r.index + 1} of {r.batch_size} in batch "
+                    f"0x{r.batch_root.hex()}", subject)
+            usable.append(r)
+    if not usable:
+        return out
+    receipt = usable[0]
+    out.anchor = _anchor_info(receipt, checked=False)
+    out.development_chain = receipt.development_chain
+    if offline:
+        return out
+    try:
+        _check_on_chain(receipt, policy, source, out)
+    except ChainUnreachableError as exc:
+        out.add("chain-unreachable", Severity.UNKNOWN, f"the chain could not be reached: {exc}")
+    except ContractMismatchError as exc:
+        out.add("contract-mismatch", Severity.ERROR, str(exc), receipt.contract)
+    except ChainError as exc:
+        out.add("chain-error", Severity.UNKNOWN, f"the chain could not be asked: {exc}")
+    return out
+
+
+def _open(source: ChainSource, receipt: Receipt) -> ChainClient:
+    from .chain.backend import ChainConfig, open_chain
+
+    if source.url:
+        return open_chain(ChainConfig(kind="rpc", url=source.url,
+                                      expected_chain_id=receipt.chain_id, create=False,
+                                      retry_attempts=3))
+    from .anchoring import chain_config
+    from .workspace import open_workspace
+
+    try:
+        ws = open_workspace(source.workspace)
+    except EvidenceError as exc:
+        raise ChainError(f"no chain to ask for chain id {receipt.chain_id}: pass --chain URL "
+                         f"or --workspace ({exc})") from exc
+    if ws.chain.chain_id != receipt.chain_id:
+        raise ChainError(f"the workspace's chain is chain id {ws.chain.chain_id}, the receipt "
+                         f"is for chain id {receipt.chain_id}; pass --chain URL")
+    cfg = chain_config(ws)
+    if cfg.kind == "embedded" and not (cfg.state_dir and cfg.state_dir.exists()):
+        raise ChainError(f"{ws.root}: the embedded chain is missing")
+    return open_chain(cfg)
+
+
+def _check_on_chain(receipt: Receipt, policy: Policy, source: ChainSource,
+                    out: ChainCheck) -> None:
+    from .chain.contract import AnchorContract
+
+    with _open(source, receipt) as chain:
+        out.development_chain = chain.is_development
+        if chain.is_development:
+            out.add("development-chain", Severity.INFO,
+                    f"{chain.description} is a development chain: one party controls it, so "
+                    "the anchor has no evidential value")
+        if chain.chain_id != receipt.chain_id:
+            out.add("chain-id-mismatch", Severity.UNKNOWN,
+                    f"node is chain id {chain.chain_id}, the receipt is for {receipt.chain_id}")
+            return
+        code = chain.get_code(receipt.contract)
+        if not code:
+            out.add("contract-missing", Severity.ERROR,
+                    f"no contract at {receipt.contract} on chain {chain.chain_id}",
+                    receipt.contract)
+            return
+        contract = AnchorContract(chain, receipt.contract)  # checks the code
+        out.add("contract-ok", Severity.OK,
+                f"the code at {contract.address} is the EvidenceAnchor artifact's")
+        record = contract.anchor_of(receipt.batch_root)
+        if record is None:
+            out.add("anchor-missing", Severity.ERROR,
+                    f"batch root 0x{receipt.batch_root.hex()} is not anchored on chain "
+                    f"{chain.chain_id} (dropped by a reorganisation, or a forged receipt)",
+                    RECEIPTS)
+            return
+        if record.block_number != receipt.block_number or record.timestamp != receipt.block_time:
+            out.add("anchor-differs", Severity.ERROR,
+                    f"the chain says block {record.block_number} at {record.timestamp}; the "
+                    f"receipt says block {receipt.block_number} at {receipt.block_time}",
+                    RECEIPTS)
+            return
+        block = chain.block(record.block_number)
+        if "0x" + bytes(block["hash"]).hex() != receipt.block_hash:
+            out.add("anchor-block-not-canonical", Severity.ERROR,
+                    f"block {record.block_number} on the canonical chain is not the "
+                    "receipt's block (reorganised chain or forged receipt)", RECEIPTS)
+            return
+        latest = chain.latest_block_number()
+        out.anchor = _anchor_info(receipt, checked=True, submitter=record.submitter)
+        out.add("anchor-ok", Severity.OK,
+                f"anchored on chain {chain.chain_id} in block {record.block_number} "
+                f"({latest - record.block_number} blocks on top) at unix time "
+                f"{record.timestamp}, transaction {receipt.transaction}", RECEIPTS)
+        facts = []
+        for c in contract.confirmations_of(receipt.batch_root):
+            w = contract.witness_of(c.witness)
+            if w is None:
+                continue
+            facts.append(ConfirmationFacts(
+                witness=WitnessFacts(address=w.account, operator=w.operator,
+                                     jurisdiction=w.jurisdiction, registered_at=w.registered_at,
+                                     revoked_at=w.revoked_at),
+                confirmed_at=c.confirmed_at, observed_at=c.observed_at,
+                by_signature=c.by_signature))
+        outcome = evaluate(policy,
+                           AnchorFacts(root=receipt.batch_root, submitter=record.submitter,
+                                       anchored_at=record.timestamp,
+                                       block_number=record.block_number,
+                                       blocks_on_top=latest - record.block_number),
+                           facts, parties=load_policy_parties(policy))
+        out.findings.extend(outcome.findings)
+        out.witnesses = [w.to_json() for w in outcome.witnesses]
+        out.satisfied = outcome.satisfied
+        if out.policy is not None:
+            out.policy["satisfied"] = outcome.satisfied
+            out.policy["counted_jurisdictions"] = list(outcome.counted_jurisdictions)
