@@ -147,9 +147,10 @@ def inspect(bundle: Path, as_json: bool) -> int:
               help="The presumption policy: a built-in name or a TOML file.")
 @click.option("--chain", "chain_url", metavar="URL",
               help="Ask this JSON-RPC node (default: the workspace's chain).")
+@click.option("-v", "--verbose", is_flag=True, help="List every check, not only problems.")
 @pass_ctx
 def verify(ctx: Context, bundle: Path, as_json: bool, offline: bool, policy: str,
-           chain_url: str | None) -> int:
+           chain_url: str | None, verbose: bool) -> int:
     """Verify a bundle or disclosure package and give a verdict.
 
     Exit 0 presumed authentic, 1 not presumed or failed, 3 inconclusive, 2 bad input.
@@ -161,7 +162,7 @@ def verify(ctx: Context, bundle: Path, as_json: bool, offline: bool, policy: str
     if as_json:
         emit_json(result.to_json())
     else:
-        render_verification(result)
+        render_verification(result, verbose=verbose)
     return result.exit_code
 
 

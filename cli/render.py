@@ -21,20 +21,46 @@ _MARK = {Severity.OK: "ok  ", Severity.INFO: "info", Severity.WARNING: "warn",
 MAX_ITEMS_LISTED = 50
 
 
-def render_verification(result: VerificationResult) -> None:
+def _utc(ts: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def render_verification(result: VerificationResult, *, verbose: bool = False) -> None:
+    """A few lines for people: what was checked, the anchor, the witnesses, the verdict.
+
+    Every finding is in ``--json``; ``verbose`` lists them all here too.
+    """
     click.echo(f"{result.package}: {result.bundle}")
     if result.root:
-        click.echo(f"root: {result.root} ({result.leaf_count} items, signer {result.signer})")
+        click.echo(f"  root {result.root} ({result.leaf_count} items), signed by {result.signer}")
+    errors = [f for f in result.findings if f.severity is Severity.ERROR]
+    integrity = [f for f in errors if not f.code.startswith(("anchor", "contract", "receipt"))]
+    if integrity:
+        click.echo("integrity: CHANGED OR INVALID")
+    else:
+        click.echo("integrity: intact (BagIt manifests, every item, leaves, root, signature, "
+                   "custody log)")
+    anchor = result.anchor
+    if anchor is not None:
+        where = "checked on chain" if anchor.checked_on_chain else "from the receipt, not checked"
+        click.echo(f"anchor: chain {anchor.chain_id}, block {anchor.block_number} at "
+                   f"{_utc(anchor.block_time)}, tx {anchor.transaction} ({where})")
     if result.development_chain:
-        click.echo("WARNING: anchored on a development chain: no evidential value "
-                   "(one party controls it)")
-    for finding in result.findings:
-        if finding.severity is Severity.OK and len(result.findings) > 40:
-            continue
+        click.echo("  WARNING: development chain - no evidential value (one party controls it)")
+    if result.witnesses:
+        name = (result.policy or {}).get("name", "?")
+        click.echo(f"witnesses (policy {name}):")
+        for w in result.witnesses:
+            state = "counted" if w.get("counted") else f"not counted ({w.get('reason_code')})"
+            click.echo(f"  {w.get('jurisdiction')}  {str(w.get('operator'))[:44]:<44} {state}")
+    shown = result.findings if verbose else [
+        f for f in result.findings
+        if f.severity in (Severity.ERROR, Severity.WARNING, Severity.UNKNOWN)
+        or f.code in ("policy-outcome",)]
+    for finding in shown:
         click.echo(f"  [{_MARK[finding.severity]}] {finding.message}")
-    bad = [i for i in result.items if i.status != "ok"]
-    if bad:
-        click.echo(f"changed or missing items: {len(bad)}")
     click.echo(f"verdict: {_VERDICT_TEXT[result.verdict]}")
 
 
