@@ -105,6 +105,7 @@ def check_integrity(path: Path, *, progress: Callable[[int], None] | None = None
     try:
         bag = read_bag(path)
         manifests = bag.manifests
+        _check_tag_coverage(path, bag.tag_manifest_digests, report)
     except FormatError as exc:
         report.add("bag-invalid", Severity.ERROR, str(exc), "bagit.txt")
         manifests = {}
@@ -117,6 +118,29 @@ def check_integrity(path: Path, *, progress: Callable[[int], None] | None = None
         _check_root(path, signed, leaves, report)
     _check_custody(path, signed, report)
     return report
+
+
+def _check_tag_coverage(path: Path, tag_digests: dict[str, dict[str, str]],
+                        report: IntegrityReport) -> None:
+    """Every file outside ``data/`` must be listed in the tag manifests.
+
+    RFC 8493 §2.2.4 lets a bag carry unlisted tag files; an evidence bundle does not, so
+    nothing can be slipped in beside the signed files (a forged receipt, say).
+    """
+    listed = set(tag_digests.get("sha256", {}))
+    if not listed:
+        report.add("bag-no-tag-manifest", Severity.ERROR, "tagmanifest-sha256.txt is missing",
+                   "tagmanifest-sha256.txt")
+        return
+    for p in sorted(path.rglob("*")):
+        rel = p.relative_to(path).as_posix()
+        if rel.startswith("data/") or rel == "data" or p.is_dir():
+            continue
+        if rel.startswith("tagmanifest-"):
+            continue
+        if rel not in listed:
+            report.add("bag-unlisted-tag-file", Severity.ERROR,
+                       f"{rel}: not listed in the tag manifests (added after capture?)", rel)
 
 
 def _check_provenance(path: Path, signed: SignedRoot, report: IntegrityReport) -> None:
