@@ -1,0 +1,201 @@
+"""Ethereum accounts kept encrypted at rest (Web3 Secret Storage, "v3 keystore").
+
+The workspace key and each witness key live in a version 3 keystore file: the private key
+encrypted with AES-128-CTR under a key derived from a passphrase by scrypt, with a MAC
+over the ciphertext (Ethereum Web3 Secret Storage Definition; scrypt is RFC 7914). The
+files are written by :func:`eth_account.Account.encrypt`, so geth, Foundry (``cast wallet``)
+and any other Ethereum tool can read them.
+
+How it fails: every failure is a :class:`~evidence.errors.KeyFileError` (or
+:class:`~evidence.errors.InputError` when asked to overwrite a file). No message, log line
+or ``repr`` ever contains a private key or a passphrase.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from evidence.errors import InputError, KeyFileError
+from evidence.fsutil import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+__all__ = [
+    "KEYSTORE_FILE_MODE",
+    "KEYSTORE_SCRYPT_N",
+    "MAX_KEYSTORE_BYTES",
+    "MAX_SCRYPT_N",
+    "create_keystore",
+    "keystore_address",
+    "load_account",
+]
+
+#: Owner read/write only: a keystore is only as strong as its passphrase, so nobody else
+#: may even read the ciphertext (the same rule ssh applies to private keys).
+KEYSTORE_FILE_MODE = 0o600
+
+#: scrypt work factor N for new keystores: 2**18 is geth's "standard" setting (about 256 MiB
+#: of memory and a fraction of a second per unlock), the usual choice for a key at rest.
+KEYSTORE_SCRYPT_N = 2**18
+
+#: Largest scrypt N accepted when loading: memory grows as 128 * r * N bytes, so a crafted
+#: file with a huge N could exhaust memory. 2**20 (1 GiB with r = 8) is above every
+#: standard setting.
+MAX_SCRYPT_N = 2**20
+
+#: Largest keystore file read: a v3 keystore is about 500 bytes; anything much larger is
+#: not a keystore.
+MAX_KEYSTORE_BYTES = 64 * 1024
+
+
+def create_keystore(path: Path, passphrase: str, *, scrypt_n: int = KEYSTORE_SCRYPT_N) -> str:
+    """Create a new secp256k1 account and write it, encrypted, to ``path``.
+
+    The file is a v3 keystore (scrypt KDF), written atomically with mode 0600; an existing
+    file is never overwritten. ``scrypt_n`` is the scrypt work factor (a power of two; tests
+    use a small one to run fast). Returns the account's checksum address.
+
+    Raises :class:`InputError` if ``path`` exists or its folder does not, and
+    :class:`KeyFileError` if the passphrase is empty or the file cannot be written.
+    """
+    from eth_account import Account
+
+    path = Path(path)
+    if not passphrase:
+        raise KeyFileError(f"an empty passphrase cannot protect {path}; choose a passphrase")
+    if scrypt_n < 2 or scrypt_n & (scrypt_n - 1) or scrypt_n > MAX_SCRYPT_N:
+        raise InputError(f"scrypt_n must be a power of two between 2 and {MAX_SCRYPT_N}")
+    if path.exists() or path.is_symlink():
+        raise InputError(
+            f"{path} exists already; choose another file name (keys are never overwritten)"
+        )
+    if not path.parent.is_dir():
+        raise InputError(f"folder {path.parent} does not exist; create it first")
+
+    account = Account.create()
+    keystore = Account.encrypt(account.key, passphrase, kdf="scrypt", iterations=scrypt_n)
+    data = json.dumps(keystore, indent=2, sort_keys=True).encode("utf-8") + b"\n"
+    try:
+        atomic_write_bytes(path, data, mode=KEYSTORE_FILE_MODE, overwrite=False)
+    except FileExistsError as exc:
+        raise InputError(
+            f"{path} exists already; choose another file name (keys are never overwritten)"
+        ) from exc
+    except OSError as exc:
+        raise KeyFileError(f"cannot write key file {path}: {exc.strerror or exc}") from exc
+    return str(account.address)
+
+
+def load_account(path: Path, passphrase: str) -> LocalAccount:
+    """Decrypt the keystore at ``path`` and return the account, ready to sign.
+
+    Refuses a file readable or writable by group or others (asks for ``chmod 600``), a
+    file that is not a v3 keystore, a keystore whose scrypt work factor exceeds
+    :data:`MAX_SCRYPT_N`, and a wrong passphrase; each as :class:`KeyFileError`.
+    """
+    from eth_account import Account
+
+    path = Path(path)
+    keystore = _read_keystore(path)
+    _check_kdf_limits(path, keystore)
+    try:
+        key = Account.decrypt(keystore, passphrase)
+    except ValueError as exc:
+        # eth-keyfile raises ValueError("MAC mismatch") when the derived key does not
+        # authenticate the ciphertext: a wrong passphrase (or an altered ciphertext).
+        if "mac mismatch" in str(exc).lower() or "checksum mismatch" in str(exc).lower():
+            raise KeyFileError(f"wrong passphrase for {path}") from None
+        raise KeyFileError(f"{path} is damaged: not a readable v3 keystore") from None
+    except Exception as exc:  # eth-keyfile raises bare KeyError/TypeError on bad fields
+        raise KeyFileError(
+            f"{path} is damaged: not a readable v3 keystore ({type(exc).__name__})"
+        ) from None
+    account = cast("LocalAccount", Account.from_key(key))
+    stated = _stated_address(path, keystore)
+    if stated is not None and stated.lower() != account.address.lower():
+        raise KeyFileError(f"{path} is damaged: its address does not match its key")
+    return account
+
+
+def keystore_address(path: Path) -> str:
+    """Return the checksum address recorded in the keystore at ``path``.
+
+    Needs no passphrase (the address is stored in clear in a v3 keystore). Raises
+    :class:`KeyFileError` if the file is unreadable, too open, or carries no valid address.
+    """
+    path = Path(path)
+    keystore = _read_keystore(path)
+    address = _stated_address(path, keystore)
+    if address is None:
+        raise KeyFileError(f"{path} records no address; it is not a usable keystore")
+    return address
+
+
+def _read_keystore(path: Path) -> dict[str, Any]:
+    """Read and parse a keystore file after checking its permissions."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise KeyFileError(f"key file {path} does not exist") from None
+    except OSError as exc:
+        raise KeyFileError(f"cannot read key file {path}: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise KeyFileError(f"key file {path} is not a regular file")
+    if st.st_mode & 0o077:
+        raise KeyFileError(
+            f"key file {path} is accessible by group or others "
+            f"(mode {stat.S_IMODE(st.st_mode):03o}); run: chmod 600 {path}"
+        )
+    if st.st_size > MAX_KEYSTORE_BYTES:
+        raise KeyFileError(f"{path} is damaged: {st.st_size} bytes is too large for a keystore")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise KeyFileError(f"cannot read key file {path}: {exc.strerror or exc}") from exc
+    try:
+        keystore = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise KeyFileError(f"{path} is damaged: not JSON") from None
+    if not isinstance(keystore, dict):
+        raise KeyFileError(f"{path} is damaged: not a v3 keystore object")
+    if keystore.get("version") != 3:
+        raise KeyFileError(f"{path} is not a version 3 keystore")
+    crypto = keystore.get("crypto", keystore.get("Crypto"))
+    if not isinstance(crypto, dict):
+        raise KeyFileError(f"{path} is damaged: no 'crypto' section")
+    return keystore
+
+
+def _check_kdf_limits(path: Path, keystore: dict[str, Any]) -> None:
+    """Refuse scrypt parameters that would exhaust memory before any work is done."""
+    crypto = keystore.get("crypto", keystore.get("Crypto"))
+    assert isinstance(crypto, dict)  # checked by _read_keystore
+    if crypto.get("kdf") != "scrypt":
+        return
+    params = crypto.get("kdfparams")
+    if not isinstance(params, dict):
+        raise KeyFileError(f"{path} is damaged: no scrypt parameters")
+    n = params.get("n")
+    if not isinstance(n, int) or n < 2 or n > MAX_SCRYPT_N:
+        raise KeyFileError(
+            f"{path}: scrypt parameter n={n!r} is outside the accepted range 2..{MAX_SCRYPT_N}"
+        )
+
+
+def _stated_address(path: Path, keystore: dict[str, Any]) -> str | None:
+    """The address field of a keystore as a checksum address, or None if absent."""
+    from eth_utils.address import is_hex_address, to_checksum_address
+
+    address = keystore.get("address")
+    if address is None:
+        return None
+    if not isinstance(address, str):
+        raise KeyFileError(f"{path} is damaged: its address is not text")
+    candidate = address if address.startswith(("0x", "0X")) else "0x" + address
+    if not is_hex_address(candidate):
+        raise KeyFileError(f"{path} is damaged: {address!r} is not an Ethereum address")
+    return str(to_checksum_address(candidate))
