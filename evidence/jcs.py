@@ -137,9 +137,45 @@ def canonicalize(value: JSONLike) -> bytes:
     ±2**53, NaN or infinite ``float``, strings with lone surrogates, nesting deeper than
     :data:`MAX_DEPTH`. Raises :class:`TypeError` for values that are not JSON types.
     """
+    if _fast_path_ok(value, 0):
+        return _FAST_ENCODER.encode(value).encode("utf-8")
     parts: list[str] = []
     _serialize(value, parts, 0)
     return "".join(parts).encode("utf-8")
+
+
+#: The standard library's C encoder writes exactly the RFC 8785 bytes for a restricted set
+#: of values: strings without surrogates (it escapes the same characters the same way:
+#: \b \t \n \f \r, \" \\, other controls as lowercase \u00xx), integers within ±2**53,
+#: true/false/null, and objects whose keys contain no code point at or above U+D800 (so that
+#: sorting by code point equals sorting by UTF-16 code unit, §3.2.3). Anything else (floats,
+#: big integers, astral or surrogate characters in keys) takes the reference serializer.
+#: tests/test_jcs.py checks the two agree.
+_FAST_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True,
+                                 allow_nan=False, check_circular=False)
+#: Fast-path objects stay shallow; deeper ones take the reference path (which checks depth).
+_FAST_MAX_DEPTH = 8
+
+
+def _fast_path_ok(value: object, depth: int) -> bool:
+    if isinstance(value, str):
+        return type(value) is str and not _SURROGATE.search(value)
+    if value is None or type(value) is bool:
+        return True
+    if type(value) is int:
+        return abs(value) <= MAX_EXACT_INTEGER
+    if depth >= _FAST_MAX_DEPTH:
+        return False
+    if type(value) is dict:
+        for key, member in value.items():
+            if type(key) is not str or (key and max(key) >= "\ud800"):
+                return False
+            if not _fast_path_ok(member, depth + 1):
+                return False
+        return True
+    if type(value) is list:
+        return all(_fast_path_ok(v, depth + 1) for v in value)
+    return False
 
 
 def dumps_canonical(value: JSONLike) -> str:

@@ -494,3 +494,35 @@ def test_stream_number_split_across_reads() -> None:
     """A number cut by a read boundary must not be taken as complete ("12" of "12.5")."""
     for step in range(1, 8):
         assert list(iter_array_strict(Trickle("[12.5e1, -0.25, 7]", step))) == [125.0, -0.25, 7]
+
+
+# --- the C-encoder fast path must agree with the reference serializer --------------------
+
+from hypothesis import given as _given  # noqa: E402
+from hypothesis import strategies as _st  # noqa: E402
+
+from evidence import jcs as _jcs  # noqa: E402
+
+_fast_values = _st.recursive(
+    _st.none() | _st.booleans() | _st.integers(-(2**53), 2**53)
+    | _st.text(alphabet=_st.characters(blacklist_categories=("Cs",))),
+    lambda inner: _st.lists(inner, max_size=4)
+    | _st.dictionaries(_st.text(alphabet=_st.characters(blacklist_categories=("Cs",))),
+                       inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@_given(_fast_values)
+def test_fast_path_equals_reference_serializer(value: object) -> None:
+    parts: list[str] = []
+    _jcs._serialize(value, parts, 0)
+    reference = "".join(parts).encode("utf-8")
+    assert _jcs.canonicalize(value) == reference  # type: ignore[arg-type]
+
+
+def test_fast_path_declines_astral_keys_and_floats() -> None:
+    assert not _jcs._fast_path_ok({"\U0001f600": 1}, 0)
+    assert not _jcs._fast_path_ok({"a": 1.5}, 0)
+    assert _jcs.canonicalize({"\U0001f600": 1, "\ufb33": 2}) == \
+        '{"\U0001f600":1,"\ufb33":2}'.encode()

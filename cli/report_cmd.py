@@ -1,0 +1,164 @@
+"""``evidence report``: write a verification report; ``evidence report check``: check one.
+
+Usage::
+
+    evidence report BUNDLE -o report.pdf [--format json|html|pdf] [--lang en|zh|en+zh]
+                    [--policy NAME|FILE] [--cert FILE.p12] [--offline]
+    evidence report check FILE [--bundle BUNDLE] [--json]
+    evidence report-check FILE [--bundle BUNDLE] [--json]      (the same)
+
+``report BUNDLE`` is short for ``report make BUNDLE``: the group falls back to ``make`` when
+its first argument is not a subcommand. Writing a report exits 0 whatever the verdict (the
+verdict is in the report and printed); ``check`` exits 0 when the report checks out, 1 when
+it does not, 2 for bad input. Attach with :func:`register`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .main import Context, emit_json, passphrase
+
+__all__ = ["register", "report", "report_check"]
+
+#: Environment variable holding the passphrase of a ``--cert`` PKCS#12 file (default: the
+#: workspace passphrase).
+CERT_PASSPHRASE_ENV = "EVIDENCE_CERT_PASSPHRASE"
+
+
+class _DefaultGroup(click.Group):
+    """A group that runs ``make`` when its first argument is not a subcommand name."""
+
+    default_command = "make"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_DefaultGroup)
+def report() -> None:
+    """Write a verification report (JSON, HTML or PDF) of a bundle, or check one.
+
+    \b
+    evidence report BUNDLE -o report.pdf     (short for: evidence report make ...)
+    evidence report check report.pdf --bundle BUNDLE
+    """
+
+
+def _verify_kwargs(offline: bool, policy: str | None) -> dict[str, Any]:
+    """Keyword arguments for ``evidence.verification.verify``, passing only those it takes."""
+    from evidence.errors import InputError
+    from evidence.verification import verify
+
+    accepted = inspect.signature(verify).parameters
+    kwargs: dict[str, Any] = {"offline": offline}
+    if policy is not None:
+        if "policy" not in accepted:
+            raise InputError("--policy is not supported by this version's verification")
+        kwargs["policy"] = policy
+    return {k: v for k, v in kwargs.items() if k in accepted}
+
+
+@report.command("make")
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("-o", "--out", required=True, type=click.Path(path_type=Path),
+              help="The report file to write (.json, .html or .pdf; never overwritten).")
+@click.option("--format", "fmt", type=click.Choice(["json", "html", "pdf"]),
+              help="Format (default: from the extension of --out).")
+@click.option("--lang", type=click.Choice(["en", "zh", "en+zh"]), default="en+zh",
+              show_default=True, help="Language(s) of the report.")
+@click.option("--policy", help="Policy name or TOML file, as in `evidence verify`.")
+@click.option("--cert", type=click.Path(path_type=Path, dir_okay=False),
+              help="Sign the PDF with this PKCS#12 certificate (passphrase from "
+              f"{CERT_PASSPHRASE_ENV}, else the workspace passphrase).")
+@click.option("--offline", is_flag=True, help="Do not ask the chain (never presumed authentic).")
+@click.option("--report-id", help="Report identifier (default: RPT-date-random).")
+@click.pass_obj
+def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
+         policy: str | None, cert: Path | None, offline: bool, report_id: str | None) -> int:
+    """Verify BUNDLE and write its report to --out."""
+    from evidence.errors import InputError
+    from evidence.report import ReportSigner, build_report, report_format, write_report
+    from evidence.verification import verify
+
+    kind = report_format(out, fmt)
+    if out.exists():
+        raise InputError(f"{out}: exists already; a report is never overwritten")
+    if cert is not None and kind != "pdf":
+        raise InputError("--cert signs PDF reports only")
+    signer = None
+    if kind in ("json", "pdf"):
+        secret = passphrase()
+        signer = ReportSigner.from_workspace(
+            obj.workspace(), secret, cert=cert,
+            cert_passphrase=os.environ.get(CERT_PASSPHRASE_ENV) if cert is not None else None)
+    result = verify(bundle, **_verify_kwargs(offline, policy))
+    built = build_report(result, bundle=bundle, lang=lang, report_id=report_id)
+    path = write_report(built, out, fmt=kind, signer=signer)
+    click.echo(f"report written: {path} ({kind}, {lang})")
+    if kind == "json":
+        click.echo(f"signature: {path}.sig")
+    click.echo(f"verdict: {result.verdict.value}")
+    click.echo(f"report digest: {built.digest}")
+    return 0
+
+
+def _check(file: Path, bundle: Path | None, as_json: bool) -> int:
+    from evidence.report import check_report
+
+    outcome = check_report(file, bundle=bundle)
+    if as_json:
+        emit_json(outcome.to_json())
+    else:
+        click.echo(f"{'OK' if outcome.ok else 'FAILED'}: {outcome.path} ({outcome.format})")
+        if outcome.report_id:
+            click.echo(f"report: {outcome.report_id}  digest: {outcome.report_digest}")
+        if outcome.signer:
+            click.echo(f"signer: {outcome.signer}")
+        if outcome.verdict:
+            click.echo(f"verdict stated in the report: {outcome.verdict}")
+        for line in outcome.checks:
+            click.echo(f"  ok: {line}")
+        for line in outcome.problems:
+            click.echo(f"  problem: {line}")
+    return 0 if outcome.ok else 1
+
+
+_FILE = click.argument("file", type=click.Path(path_type=Path))
+_BUNDLE = click.option("--bundle", type=click.Path(path_type=Path),
+                       help="Also check that the report describes this bundle.")
+_JSON = click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+
+
+@report.command("check")
+@_FILE
+@_BUNDLE
+@_JSON
+def check(file: Path, bundle: Path | None, as_json: bool) -> int:
+    """Check a JSON or PDF report's signature (and, with --bundle, that it matches).
+
+    Exit 0 when it checks out, 1 when it does not, 2 for bad input.
+    """
+    return _check(file, bundle, as_json)
+
+
+@click.command("report-check")
+@_FILE
+@_BUNDLE
+@_JSON
+def report_check(file: Path, bundle: Path | None, as_json: bool) -> int:
+    """Check a JSON or PDF report (same as `evidence report check`)."""
+    return _check(file, bundle, as_json)
+
+
+def register(cli_group: click.Group) -> None:
+    """Attach ``report`` and ``report-check`` to the main command group."""
+    cli_group.add_command(report)
+    cli_group.add_command(report_check)

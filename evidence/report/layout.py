@@ -1,0 +1,346 @@
+"""The report laid out as a list of simple blocks, rendered alike by HTML and PDF.
+
+What: :func:`document` turns a :class:`~evidence.report.model.Report` into headings,
+paragraphs, key-value lists, tables, code blocks, bullet lists and thumbnails, with the
+report's languages already chosen (labels as "English / 中文" for ``en+zh``, paragraphs once
+per language).
+
+Why: the HTML and the PDF must show the same content in the same order; laying it out once
+keeps them from drifting apart. Renderers only decide looks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import Report, Texts, Thumbnail
+
+__all__ = ["Block", "Bullets", "Code", "Heading", "Images", "KeyValue", "Para", "Table",
+           "document"]
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Para:
+    """A paragraph; ``style`` is body, small, note, warning, good, bad or caution."""
+
+    text: str
+    style: str = "body"
+
+
+@dataclass(frozen=True)
+class KeyValue:
+    """Label/value rows; ``mono`` marks values shown in a fixed-width font (digests)."""
+
+    rows: tuple[tuple[str, str, bool], ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table; cells may hold line breaks. ``widths`` are relative column weights;
+    ``flags`` marks rows (``""``, ``"bad"`` or ``"good"``)."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[int, ...]
+    mono: frozenset[int] = frozenset()
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Code:
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Images:
+    images: tuple[tuple[Thumbnail, str], ...]
+
+
+Block = Heading | Para | KeyValue | Table | Code | Bullets | Images
+
+
+def _j(texts: Texts) -> str:
+    """One label from its languages: "English / 中文"."""
+    return " / ".join(dict.fromkeys(texts.values()))
+
+
+def _lines(texts: Texts) -> str:
+    """One cell from its languages, one per line."""
+    return "\n".join(dict.fromkeys(texts.values()))
+
+
+class _Doc:
+    def __init__(self, report: Report):
+        self.r = report
+        self.blocks: list[Block] = []
+
+    def t(self, key: str) -> str:
+        return _j(self.r.text(key))
+
+    def yes_no(self, value: bool | None) -> str:
+        if value is None:
+            return "—"
+        return self.t("yes" if value else "no")
+
+    def h(self, key: str, anchor: str, level: int = 2) -> None:
+        self.blocks.append(Heading(level, self.t(key), anchor))
+
+    def paras(self, texts: Texts, style: str = "body") -> None:
+        for text in texts.values():
+            self.blocks.append(Para(text, style))
+
+
+def document(report: Report) -> list[Block]:
+    """Lay out ``report`` (see the module docstring)."""
+    d = _Doc(report)
+    r = report
+    d.blocks.append(Heading(1, d.t("title"), "top"))
+    if r.anchor is not None and r.anchor.warning is not None:
+        d.paras(r.anchor.warning, "warning")
+    _summary(d)
+    _verdict(d)
+    _items(d)
+    _provenance(d)
+    _anchor(d)
+    _witnesses(d)
+    _findings(d)
+    _custody(d)
+    d.h("sec_legal", "legal")
+    for notes in r.legal_notes.values():
+        d.blocks.append(Bullets(notes))
+    _recheck(d)
+    return d.blocks
+
+
+def _summary(d: _Doc) -> None:
+    r = d.r
+    p = r.provenance
+    d.h("sec_summary", "summary")
+    rows: list[tuple[str, str, bool]] = [
+        (d.t("report_id"), r.report_id, False),
+        (d.t("generated_at"), r.generated_at, False),
+        (d.t("tool"), r.tool, False),
+        (d.t("report_digest"), r.digest, True),
+        (d.t("case"), r.case or "—", False),
+        (d.t("platform"), p.platform or "—", False),
+        (d.t("source_url"), p.source_url or "—", True),
+    ]
+    if p.note:
+        rows.append((d.t("note"), p.note, False))
+    for key, value in p.other:
+        rows.append((f"{key} ({d.t('as_captured')})", value, False))
+    rows += [
+        (d.t("bundle_name"), r.bundle_name, False),
+        (d.t("package"), d.t("package_disclosure" if r.package == "disclosure"
+                             else "package_bundle"), False),
+        (d.t("root"), r.root or "—", True),
+        (d.t("leaf_count"), "—" if r.leaf_count is None else str(r.leaf_count), False),
+        (d.t("verified_at"), r.verified_at, False),
+        (d.t("offline"), d.yes_no(r.offline), False),
+    ]
+    d.blocks.append(KeyValue(tuple(rows)))
+
+
+_VERDICT_STYLE = {"presumed-authentic": "good", "not-presumed": "caution", "failed": "bad",
+                  "inconclusive": "caution"}
+
+
+def _verdict(d: _Doc) -> None:
+    r = d.r
+    d.h("sec_verdict", "verdict")
+    d.blocks.append(Para(_j(r.verdict.title), _VERDICT_STYLE.get(r.verdict.code, "caution")))
+    d.paras(r.verdict.explanation)
+    pol = r.policy
+    if pol is None:
+        d.paras(r.text("no_policy"), "note")
+        return
+    d.h("sec_rules", "rules", 3)
+    rows = tuple((_j(rule.title) + f"\n{rule.code}", _j(rule.status), _lines(rule.explanation))
+                 for rule in pol.rules)
+    flags = tuple("" if rule.held else "bad" for rule in pol.rules)
+    d.blocks.append(Table((d.t("rule"), d.t("status"), d.t("why")), rows, (3, 2, 8),
+                          flags=flags))
+    d.h("sec_policy", "policy", 3)
+    d.blocks.append(KeyValue((
+        (d.t("policy_name"), pol.name, False),
+        (d.t("policy_sha256"), pol.sha256 or "—", True),
+        (d.t("policy_satisfied"), d.yes_no(pol.satisfied), False),
+        (d.t("counted_jurisdictions"), ", ".join(pol.counted_jurisdictions) or "—", False),
+    )))
+    for lines in pol.description.values():
+        if lines:
+            d.blocks.append(Bullets(lines))
+
+
+def _items(d: _Doc) -> None:
+    r = d.r
+    d.h("sec_items", "items")
+    total = (f"{d.t('items_total')}: {r.items_total} ({r.files_total} "
+             f"{d.t('items_files')}, {r.records_total} {d.t('items_records')})")
+    d.blocks.append(Para(total))
+    rows = []
+    flags = []
+    for i in r.items:
+        kind = d.t("kind_file" if i.kind == "file" else "kind_record")
+        desc = [i.name, i.path, f"{kind} · {i.media_type}",
+                f"{d.t('size')}: {i.size:,}", f"{d.t('captured_at')}: {i.captured_at or '—'}"]
+        if i.image is not None:
+            desc.append(f"{i.image[0]} × {i.image[1]} px")
+        status = i.status if not i.message else f"{i.status}: {i.message}"
+        rows.append((i.id, "\n".join(desc), f"SHA-256 {i.sha256}\nSHA-512 {i.sha512}", status))
+        flags.append("" if i.status == "ok" else "bad")
+    d.blocks.append(Table(
+        (d.t("item_id"), d.t("name"), f"{d.t('sha256')} / {d.t('sha512')}", d.t("item_status")),
+        tuple(rows), (2, 6, 9, 2), mono=frozenset({2}), flags=tuple(flags)))
+    if r.items_not_listed:
+        for text in r.text("items_not_listed").values():
+            d.blocks.append(Para(text.format(n=r.items_not_listed, limit=r.items_limit,
+                                             bundle=r.bundle_name), "note"))
+    records = [i for i in r.items if i.kind == "record"]
+    if records:
+        d.h("sec_records", "records", 3)
+        by_source: dict[str, list[tuple[str, ...]]] = {}
+        for i in records:
+            fields = " · ".join(f"{k}: {v}" for k, v in i.field_rows())
+            if isinstance(i.record, dict) and len(i.record) > len(i.field_rows()):
+                fields += " " + d.t("record_more_fields")
+            by_source.setdefault(i.source_name or i.path, []).append(
+                (i.id, i.locator or "", fields))
+        for source, rows_ in by_source.items():
+            d.blocks.append(Para(source, "small"))
+            d.blocks.append(Table((d.t("item_id"), "", d.t("fields")), tuple(rows_), (2, 2, 12)))
+    if r.thumbnails:
+        d.h("sec_thumbs", "thumbnails", 3)
+        d.blocks.append(Images(tuple((t, f"{t.item_id} · {t.name}") for t in r.thumbnails)))
+
+
+def _provenance(d: _Doc) -> None:
+    p = d.r.provenance
+    d.h("sec_provenance", "provenance")
+    d.blocks.append(KeyValue((
+        (d.t("capturer"), p.capturer_fingerprint or "—", True),
+        (d.t("capturer_key"), p.capturer_public_key or "—", True),
+        (d.t("capture_time"), p.captured_at or "—", False),
+        (d.t("clock_source"), p.clock_source or "—", False),
+        (d.t("capture_tool"), p.tool or "—", False),
+        (d.t("platform"), p.platform or "—", False),
+        (d.t("source_url"), p.source_url or "—", True),
+    )))
+    d.paras(d.r.text("provenance_caveat"), "note")
+
+
+def _anchor(d: _Doc) -> None:
+    a = d.r.anchor
+    d.h("sec_anchor", "anchor")
+    if a is None:
+        d.paras(d.r.text("no_anchor"), "note")
+        return
+    if a.warning is not None:
+        d.paras(a.warning, "warning")
+    i = a.info
+    d.blocks.append(KeyValue((
+        (d.t("chain"), i.chain_description, False),
+        (d.t("chain_id"), str(i.chain_id), False),
+        (d.t("contract"), i.contract, True),
+        (d.t("transaction"), i.transaction, True),
+        (d.t("block_number"), str(i.block_number), False),
+        (d.t("block_hash"), i.block_hash, True),
+        (d.t("block_time"), f"{a.block_time_utc} ({i.block_time})", False),
+        (d.t("batch_root"), i.batch_root, True),
+        (d.t("batch_position"), f"{i.batch_index} / {i.batch_size}", False),
+        (d.t("submitter"), i.submitter or "—", True),
+        (d.t("checked_on_chain"), d.yes_no(i.checked_on_chain), False),
+    )))
+
+
+def _witnesses(d: _Doc) -> None:
+    r = d.r
+    d.h("sec_witnesses", "witnesses")
+    if not r.witnesses:
+        d.paras(r.text("no_witnesses"), "note")
+        return
+    rows = []
+    flags = []
+    for w in r.witnesses:
+        if w.hague_party:
+            date = w.in_force_date or d.t("date_unverified")
+            party = f"{d.t('yes')}, {d.t('in_force')} {date}"
+        else:
+            party = d.t("no")
+        party += f"\n{d.t('party_source')}: {w.party_source}"
+        counted = _j(w.reason_text) + (f"\n{w.reason}" if not w.counted else "")
+        rows.append((f"{w.operator}\n{w.address}",
+                     f"{_j(w.jurisdiction_name)} ({w.jurisdiction})",
+                     party, w.confirmed_at_utc or "—", counted))
+        flags.append("good" if w.counted else "")
+    d.blocks.append(Table(
+        (f"{d.t('witness_operator')}\n{d.t('witness_address')}", d.t("jurisdiction"),
+         d.t("hague_party"), d.t("confirmed_at"), d.t("counted")),
+        tuple(rows), (5, 3, 5, 3, 5), flags=tuple(flags)))
+
+
+def _findings(d: _Doc) -> None:
+    r = d.r
+    d.h("sec_findings", "findings")
+    rows = tuple((_j(f.severity_text), f.code, f.message, f.subject or "")
+                 for f in r.findings)
+    flags = tuple("bad" if f.severity in ("error", "warning", "unknown") else ""
+                  for f in r.findings)
+    d.blocks.append(Table((d.t("severity"), d.t("code"), d.t("message"), d.t("subject")),
+                          rows, (2, 3, 9, 3), flags=flags))
+
+
+def _custody(d: _Doc) -> None:
+    r = d.r
+    d.h("sec_custody", "custody")
+    if not r.custody:
+        d.paras(r.text("no_custody"), "note")
+        return
+    rows = tuple((str(c.seq), _j(c.action_text), c.at, c.actor, c.details) for c in r.custody)
+    d.blocks.append(Table((d.t("seq"), d.t("action"), d.t("at"), d.t("actor"), d.t("details")),
+                          rows, (1, 3, 4, 5, 8), mono=frozenset({3})))
+
+
+def _recheck(d: _Doc) -> None:
+    r = d.r
+    rc = r.recheck
+    d.h("sec_recheck", "recheck")
+    d.paras(r.text("recheck_intro"), "note")
+    d.h("recheck_files", "recheck-files", 3)
+    d.paras(r.text("recheck_files_text"))
+    lines = [rc.cd, *rc.manifest_commands]
+    for command, expected, _item in rc.file_commands:
+        lines.append(f"{command}\n#   {expected}")
+    d.blocks.append(Code("\n".join(lines)))
+    if rc.record_commands:
+        d.h("recheck_records", "recheck-records", 3)
+        d.paras(r.text("recheck_records_text"))
+        d.blocks.append(Code("\n".join(f"{c}\n#   {e}  ({i})" for c, e, i in
+                                       rc.record_commands)))
+    d.h("recheck_merkle", "recheck-merkle", 3)
+    for steps in rc.merkle_steps.values():
+        d.blocks.append(Bullets(steps))
+    d.blocks.append(Code(rc.script))
+    d.h("recheck_chain", "recheck-chain", 3)
+    chain = rc.chain
+    if chain is None:
+        d.paras(r.text("recheck_no_anchor"), "note")
+        return
+    for text in r.text("recheck_chain_text").values():
+        d.blocks.append(Para(text.format(chain_id=chain.chain_id)))
+    rows = [(f"{d.t('selector')}: {sig}", sel, True) for sig, sel in chain.selectors.items()]
+    rows.append((d.t("expected_result"), chain.expected_anchor_result or "—", True))
+    d.blocks.append(KeyValue(tuple(rows)))
+    d.blocks.append(Code("\n\n".join(f"# {what}\n{cmd}" for what, cmd in chain.requests)))

@@ -1,0 +1,701 @@
+"""The report model: everything a JSON, HTML or PDF report shows, built from one result.
+
+What: :func:`build_report` turns a :class:`~evidence.result.VerificationResult` (what
+``evidence verify`` returns) into a frozen :class:`Report`: verdict and policy rules in plain
+words, items with both digests, records as field tables, capture provenance, the anchor,
+witnesses, findings, custody log, legal notes and the re-check commands, in English, Chinese
+or both. The bundle folder is read only for screenshot thumbnails; nothing else is
+recomputed, so the report says exactly what the verification said (ARCHITECTURE.md step 7).
+
+Why a model: the three formats render the same object, and the JSON form
+(:meth:`Report.to_json`, schema ``evidence/schemas/report.schema.json``) is what is signed;
+its RFC 8785 digest (:attr:`Report.digest`) is printed in the HTML and PDF, so a paper copy
+can be matched to the signed JSON.
+
+Failures: an unknown language raises :class:`~evidence.errors.InputError`; an unreadable
+screenshot is simply shown without a thumbnail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from evidence.custody import utc_now
+from evidence.jcs import JSONValue, canonicalize
+from evidence.jurisdictions import country_name, is_iso2
+from evidence.result import AnchorInfo, ItemStatus, VerificationResult
+from evidence.version import TOOL_NAME, __version__
+
+from . import rechecks
+from .text import (
+    CUSTODY_ACTIONS,
+    LEGAL_NOTES,
+    REASONS,
+    RULE_STATUS,
+    RULES,
+    SEVERITIES,
+    TEXT,
+    VERDICTS,
+    languages,
+    pick,
+)
+
+__all__ = [
+    "MAX_ITEMS_LISTED",
+    "MAX_THUMBNAILS",
+    "REPORT_SCHEMA_VERSION",
+    "AnchorSection",
+    "CustodyRow",
+    "FindingRow",
+    "PolicySection",
+    "ProvenanceSection",
+    "Report",
+    "ReportItem",
+    "RuleResult",
+    "Texts",
+    "Thumbnail",
+    "VerdictSection",
+    "WitnessRow",
+    "build_report",
+]
+
+#: Version of the report JSON format (``evidence/schemas/report.schema.json``).
+REPORT_SCHEMA_VERSION = "1.0"
+
+#: Items listed in full (digests, fields, re-check commands). A bundle of thousands of items
+#: would give a PDF of hundreds of pages nobody reads; the rest are summarised with a count
+#: and the command that lists them, and remain covered by the root and docs/recheck.py.
+MAX_ITEMS_LISTED = 200
+
+#: Screenshots shown as thumbnails: enough for any chat or listing capture, and bounds the
+#: size of the HTML (images are inlined) and the PDF.
+MAX_THUMBNAILS = 24
+
+#: Longest side of a thumbnail, in pixels: readable at print size (about 8 cm at 150 dpi).
+THUMBNAIL_PIXELS = 480
+
+#: Images larger than this (pixels) are not decoded for a thumbnail: a guard against
+#: decompression bombs in captured files.
+MAX_IMAGE_PIXELS = 64_000_000
+
+#: Record fields shown per record in HTML and PDF tables (all are kept in the JSON).
+MAX_RECORD_FIELDS_SHOWN = 16
+
+#: Longest record value shown in HTML and PDF tables (characters).
+MAX_FIELD_CHARS = 160
+
+#: Text in each requested language, e.g. ``{"en": "...", "zh": "..."}``.
+Texts = dict[str, str]
+
+
+def _utc(ts: int | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class VerdictSection:
+    """The verdict code, its short title and its plain-words explanation."""
+
+    code: str
+    title: Texts
+    explanation: Texts
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "title": self.title, "explanation": self.explanation}
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """One policy rule as the policy evaluation found it.
+
+    ``message`` is the evaluation's own English sentence (kept verbatim); ``explanation``
+    holds the same fact in each report language.
+    """
+
+    code: str
+    severity: str
+    held: bool
+    title: Texts
+    status: Texts
+    message: str
+    explanation: Texts
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "severity": self.severity, "held": self.held,
+                "title": self.title, "status": self.status, "message": self.message,
+                "explanation": self.explanation}
+
+
+@dataclass(frozen=True)
+class PolicySection:
+    """The policy applied: its name, file digest, rules in words and results."""
+
+    name: str
+    sha256: str | None
+    satisfied: bool
+    counted_jurisdictions: tuple[str, ...]
+    description: dict[str, tuple[str, ...]]
+    rules: tuple[RuleResult, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "sha256": self.sha256, "satisfied": self.satisfied,
+                "counted_jurisdictions": list(self.counted_jurisdictions),
+                "description": {k: list(v) for k, v in self.description.items()},
+                "rules": [r.to_json() for r in self.rules]}
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    """One item as listed in the report (a file or a record)."""
+
+    id: str
+    kind: str
+    name: str
+    path: str
+    size: int
+    sha256: str
+    sha512: str
+    media_type: str
+    status: str
+    message: str
+    captured_at: str | None
+    record_line: int | None = None
+    source_name: str | None = None
+    locator: str | None = None
+    record: JSONValue = None
+    image: tuple[int, int] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id, "kind": self.kind, "name": self.name, "path": self.path,
+            "size": self.size, "sha256": self.sha256, "sha512": self.sha512,
+            "media_type": self.media_type, "status": self.status, "message": self.message,
+            "captured_at": self.captured_at,
+        }
+        if self.kind == "record":
+            out["record"] = {"line": self.record_line, "source_name": self.source_name,
+                             "locator": self.locator, "fields": self.record}
+        if self.image is not None:
+            out["image"] = {"width": self.image[0], "height": self.image[1]}
+        return out
+
+    def field_rows(self) -> list[tuple[str, str]]:
+        """The record's fields as (name, shown value) pairs, bounded for display."""
+        if not isinstance(self.record, dict):
+            return [] if self.record is None else [("value", _shown(self.record))]
+        return [(str(k), _shown(v)) for k, v in list(self.record.items())[
+            :MAX_RECORD_FIELDS_SHOWN]]
+
+
+def _shown(value: JSONValue) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= MAX_FIELD_CHARS else text[: MAX_FIELD_CHARS - 1] + "…"
+
+
+@dataclass(frozen=True)
+class ProvenanceSection:
+    """Who captured, when, with what, from where (as the capturer recorded it)."""
+
+    case: str | None
+    platform: str | None
+    source_url: str | None
+    note: str | None
+    captured_at: str | None
+    clock_source: str | None
+    tool: str | None
+    capturer_fingerprint: str | None
+    capturer_public_key: str | None
+    other: tuple[tuple[str, str], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"case": self.case, "platform": self.platform, "source_url": self.source_url,
+                "note": self.note, "captured_at": self.captured_at,
+                "clock_source": self.clock_source, "tool": self.tool,
+                "capturer_fingerprint": self.capturer_fingerprint,
+                "capturer_public_key": self.capturer_public_key,
+                "other": {k: v for k, v in self.other}}
+
+
+@dataclass(frozen=True)
+class AnchorSection:
+    """The anchor as verified, with its block time in UTC and the development warning."""
+
+    info: AnchorInfo
+    block_time_utc: str
+    warning: Texts | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.info.to_json(), "block_time_utc": self.block_time_utc,
+                "warning": self.warning}
+
+
+@dataclass(frozen=True)
+class WitnessRow:
+    """One witness confirmation and how the policy judged it."""
+
+    address: str
+    operator: str
+    jurisdiction: str
+    jurisdiction_name: Texts
+    hague_party: bool
+    in_force_date: str | None
+    party_source: str
+    confirmed_at: int | None
+    confirmed_at_utc: str | None
+    observed_at_utc: str | None
+    counted: bool
+    reason_code: str
+    reason: str
+    reason_text: Texts
+
+    def to_json(self) -> dict[str, Any]:
+        return {"address": self.address, "operator": self.operator,
+                "jurisdiction": self.jurisdiction, "jurisdiction_name": self.jurisdiction_name,
+                "hague_party": self.hague_party, "in_force_date": self.in_force_date,
+                "party_source": self.party_source, "confirmed_at": self.confirmed_at,
+                "confirmed_at_utc": self.confirmed_at_utc,
+                "observed_at_utc": self.observed_at_utc, "counted": self.counted,
+                "reason_code": self.reason_code, "reason": self.reason,
+                "reason_text": self.reason_text}
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """One finding of the verification, verbatim, with its severity in words."""
+
+    code: str
+    severity: str
+    severity_text: Texts
+    message: str
+    subject: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "severity": self.severity,
+                "severity_text": self.severity_text, "message": self.message,
+                "subject": self.subject}
+
+
+@dataclass(frozen=True)
+class CustodyRow:
+    """One custody log entry."""
+
+    seq: int
+    action: str
+    action_text: Texts
+    at: str
+    actor: str
+    details: str
+    prev: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "action": self.action, "action_text": self.action_text,
+                "at": self.at, "actor": self.actor, "details": self.details, "prev": self.prev}
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    """A PNG thumbnail of a screenshot item (HTML and PDF only; not in the JSON)."""
+
+    item_id: str
+    name: str
+    png: bytes
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything every report format shows (see the module docstring)."""
+
+    report_id: str
+    generated_at: str
+    lang: str
+    tool: str
+    bundle_name: str
+    package: str
+    case: str | None
+    root: str | None
+    leaf_count: int | None
+    signer: str | None
+    verified_at: str
+    offline: bool
+    development_chain: bool | None
+    verdict: VerdictSection
+    policy: PolicySection | None
+    items_total: int
+    files_total: int
+    records_total: int
+    items: tuple[ReportItem, ...]
+    items_limit: int
+    provenance: ProvenanceSection
+    anchor: AnchorSection | None
+    witnesses: tuple[WitnessRow, ...]
+    findings: tuple[FindingRow, ...]
+    custody: tuple[CustodyRow, ...]
+    legal_notes: dict[str, tuple[str, ...]]
+    recheck: rechecks.Recheck
+    thumbnails: tuple[Thumbnail, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def langs(self) -> tuple[str, ...]:
+        return languages(self.lang)
+
+    @property
+    def items_not_listed(self) -> int:
+        return self.items_total - len(self.items)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as a JSON object (schema ``evidence-report``, thumbnails left out)."""
+        return {
+            "schema": "evidence-report",
+            "schema_version": REPORT_SCHEMA_VERSION,
+            "report_id": self.report_id,
+            "generated_at": self.generated_at,
+            "lang": self.lang,
+            "tool": self.tool,
+            "bundle": {
+                "name": self.bundle_name, "package": self.package, "case": self.case,
+                "root": self.root, "leaf_count": self.leaf_count, "signer": self.signer,
+            },
+            "verification": {"verified_at": self.verified_at, "offline": self.offline,
+                             "development_chain": self.development_chain},
+            "verdict": self.verdict.to_json(),
+            "policy": None if self.policy is None else self.policy.to_json(),
+            "items": {
+                "total": self.items_total, "files": self.files_total,
+                "records": self.records_total, "listed": len(self.items),
+                "not_listed": self.items_not_listed, "limit": self.items_limit,
+                "list": [i.to_json() for i in self.items],
+            },
+            "provenance": self.provenance.to_json(),
+            "anchor": None if self.anchor is None else self.anchor.to_json(),
+            "witnesses": [w.to_json() for w in self.witnesses],
+            "findings": [f.to_json() for f in self.findings],
+            "custody": [c.to_json() for c in self.custody],
+            "legal_notes": {k: list(v) for k, v in self.legal_notes.items()},
+            "recheck": self.recheck.to_json(),
+        }
+
+    def canonical_bytes(self) -> bytes:
+        """The RFC 8785 encoding of :meth:`to_json`: the bytes that are signed."""
+        return canonicalize(self.to_json())
+
+    @property
+    def digest(self) -> str:
+        """``sha256:`` + hex SHA-256 of :meth:`canonical_bytes` (shown in every format)."""
+        return "sha256:" + hashlib.sha256(self.canonical_bytes()).hexdigest()
+
+    def text(self, key: str) -> Texts:
+        """A fixed label in the report's languages."""
+        return pick(TEXT[key], self.langs)
+
+
+# --------------------------------------------------------------------------- building
+
+
+def new_report_id(now: str) -> str:
+    """``RPT-YYYYMMDD-`` + 8 random hex digits: unique enough, and sortable by date."""
+    return f"RPT-{now[:10].replace('-', '')}-{secrets.token_hex(4).upper()}"
+
+
+def build_report(
+    result: VerificationResult,
+    *,
+    bundle: Path,
+    lang: str = "en+zh",
+    report_id: str | None = None,
+    now: str | None = None,
+) -> Report:
+    """Build the report of ``result`` (see the module docstring).
+
+    ``bundle`` is the folder the result was verified from (read for thumbnails only);
+    ``now`` (UTC, ``YYYY-MM-DDTHH:MM:SSZ``) and ``report_id`` are fixed for reproducible
+    output. Raises InputError for an unknown ``lang``.
+    """
+    langs = languages(lang)
+    generated = now or utc_now()
+    prov = _provenance(result.provenance)
+    bundle_name = Path(result.bundle).name or str(result.bundle)
+    all_items = result.items
+    listed = tuple(_item(i, prov.captured_at) for i in all_items[:MAX_ITEMS_LISTED])
+    policy = _policy(result, langs)
+    anchor = None
+    if result.anchor is not None:
+        a = result.anchor
+        anchor = AnchorSection(a, _utc(a.block_time) or "",
+                               pick(TEXT["dev_warning"], langs) if a.development_chain else None)
+    return Report(
+        report_id=report_id or new_report_id(generated),
+        generated_at=generated,
+        lang=lang,
+        tool=f"{TOOL_NAME} {__version__}",
+        bundle_name=bundle_name,
+        package=result.package,
+        case=prov.case,
+        root=result.root,
+        leaf_count=result.leaf_count,
+        signer=result.signer,
+        verified_at=result.verified_at,
+        offline=result.offline,
+        development_chain=result.development_chain,
+        verdict=_verdict(result, langs),
+        policy=policy,
+        items_total=len(all_items),
+        files_total=sum(1 for i in all_items if i.kind == "file"),
+        records_total=sum(1 for i in all_items if i.kind == "record"),
+        items=listed,
+        items_limit=MAX_ITEMS_LISTED,
+        provenance=prov,
+        anchor=anchor,
+        witnesses=tuple(_witness(w, langs) for w in result.witnesses),
+        findings=tuple(
+            FindingRow(f.code, f.severity.value, pick(SEVERITIES[f.severity.value], langs),
+                       f.message, f.subject)
+            for f in result.findings
+        ),
+        custody=tuple(_custody(c, langs) for c in result.custody),
+        legal_notes={lang_: tuple(n[0] if lang_ == "en" else n[1] for n in LEGAL_NOTES)
+                     for lang_ in langs},
+        recheck=rechecks.build(bundle_name=bundle_name, items=listed, root=result.root,
+                               leaf_count=result.leaf_count, anchor=result.anchor,
+                               langs=langs, items_total=len(all_items)),
+        thumbnails=_thumbnails(Path(bundle), listed),
+    )
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _provenance(p: Mapping[str, Any]) -> ProvenanceSection:
+    tool = p.get("tool")
+    tool_text = (f"{tool.get('name', '?')} {tool.get('version', '?')}"
+                 if isinstance(tool, dict) else _str_or_none(tool))
+    raw_capturer = p.get("capturer")
+    capturer: Mapping[str, Any] = raw_capturer if isinstance(raw_capturer, dict) else {}
+    known = {"version", "case", "platform", "source_url", "note", "captured_at",
+             "clock_source", "tool", "capturer"}
+    other = tuple(
+        (str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True))
+        for k, v in sorted(p.items()) if k not in known
+    )
+    return ProvenanceSection(
+        case=_str_or_none(p.get("case")),
+        platform=_str_or_none(p.get("platform")),
+        source_url=_str_or_none(p.get("source_url")),
+        note=_str_or_none(p.get("note")),
+        captured_at=_str_or_none(p.get("captured_at")),
+        clock_source=_str_or_none(p.get("clock_source")),
+        tool=tool_text,
+        capturer_fingerprint=_str_or_none(capturer.get("fingerprint")),
+        capturer_public_key=_str_or_none(capturer.get("public_key")),
+        other=other,
+    )
+
+
+def _item(i: ItemStatus, captured_at: str | None) -> ReportItem:
+    details = i.fields
+    image = details.get("image")
+    size = None
+    if isinstance(image, dict) and isinstance(image.get("width"), int) and isinstance(
+            image.get("height"), int):
+        size = (int(image["width"]), int(image["height"]))
+    line = details.get("line")
+    return ReportItem(
+        id=i.id, kind=i.kind, name=i.name, path=i.path, size=i.size, sha256=i.sha256,
+        sha512=i.sha512, media_type=i.media_type, status=i.status, message=i.message,
+        captured_at=captured_at,
+        record_line=line if i.kind == "record" and isinstance(line, int) else None,
+        source_name=_str_or_none(details.get("source_name")) if i.kind == "record" else None,
+        locator=_str_or_none(details.get("locator")) if i.kind == "record" else None,
+        record=details.get("record") if i.kind == "record" else None,
+        image=size,
+    )
+
+
+def _verdict(result: VerificationResult, langs: tuple[str, ...]) -> VerdictSection:
+    title, explanation = VERDICTS[result.verdict.value]
+    name = str((result.policy or {}).get("name") or "hague-3")
+    return VerdictSection(
+        result.verdict.value,
+        {k: v.format(policy=name) for k, v in pick(title, langs).items()},
+        {k: v.format(policy=name) for k, v in pick(explanation, langs).items()},
+    )
+
+
+#: Which rule excludes a confirmation for each reason code (mirrors evidence.policy).
+_REASON_RULE = {
+    "bad-jurisdiction": "policy-jurisdiction-codes", "submitter": "policy-submitter",
+    "no-operator": "policy-operators", "not-registered-yet": "policy-active",
+    "revoked": "policy-active", "before-anchor": "policy-window",
+    "outside-window": "policy-window", "clock-skew": "policy-skew",
+    "not-hague-party": "policy-hague-party", "not-in-force-yet": "policy-in-force",
+    "same-operator": "policy-operators", "same-jurisdiction": "policy-jurisdictions",
+}
+
+
+def _rule_zh(code: str, severity: str, message: str, policy: Mapping[str, Any],
+             witnesses: Sequence[Mapping[str, Any]]) -> str:
+    """The Chinese statement of one rule result, built from the same facts."""
+    name = str(policy.get("name", ""))
+    counted = [str(j) for j in policy.get("counted_jurisdictions") or []]
+    listed = "、".join(counted) if counted else "无"
+    excluded = [w for w in witnesses if _REASON_RULE.get(str(w.get("reason_code"))) == code]
+    if message.startswith("Not checked"):
+        return "本策略不检查此项。"
+    if code == "policy-party-list":
+        return "所用缔约方名单及其说明见英文原文；该名单只反映缔约身份，不核查第39条下的接受。"
+    if code == "policy-blocks-on-top":
+        return ("锚定区块之上的区块数满足要求。" if severity == "ok"
+                else "锚定区块之上的区块数不足要求，请稍后重新核验。")
+    if code == "policy-jurisdictions":
+        return (f"已计入 {len(counted)} 个不同法域（{listed}），满足最低数量要求。"
+                if severity == "ok"
+                else f"仅计入 {len(counted)} 个不同法域（{listed}），未达到最低数量要求。")
+    if code == "policy-outcome":
+        return (f"满足策略 {name}：证据完整时，依据该策略推定真实（可反驳）；该策略是本项目提出的"
+                "标准，并非海牙取证公约的规则；证据能否采纳及其证明力，由受理案件法院所适用的法律"
+                "决定。" if severity == "ok"
+                else f"不满足策略 {name}：依据该策略不推定真实（证据本身仍可能完整，"
+                "见其他核验结果）。")
+    if severity == "ok":
+        return "满足：没有确认因该规则被排除。"
+    unverified = re.search(r"unverified for ([A-Z]{2}(?:, [A-Z]{2})*)", message)
+    if code == "policy-in-force" and unverified and not excluded:
+        return (f"满足；{unverified.group(1).replace(', ', '、')} 在名单中的生效日期空白，"
+                "按缔约国计入，其生效日期未经核实。")
+    if excluded:
+        who = "、".join(f"{w.get('address')}（{w.get('jurisdiction')}）" for w in excluded)
+        return f"共 {len(witnesses)} 项确认中有 {len(excluded)} 项因该规则未被计入：{who}。"
+    if severity == "info":
+        return "满足；附说明（见英文原文）。"
+    return "不满足（见英文原文）。"
+
+
+def _policy(result: VerificationResult, langs: tuple[str, ...]) -> PolicySection | None:
+    p = result.policy
+    if p is None:
+        return None
+    rules = []
+    for f in result.findings:
+        if not f.code.startswith("policy-"):
+            continue
+        sev = f.severity.value
+        title = RULES.get(f.code, (f.code, f.code))
+        explanation: Texts = {}
+        for lang in langs:
+            explanation[lang] = f.message if lang == "en" else _rule_zh(
+                f.code, sev, f.message, p, result.witnesses)
+        rules.append(RuleResult(
+            code=f.code, severity=sev, held=sev in ("ok", "info"),
+            title=pick(title, langs), status=pick(RULE_STATUS.get(sev, (sev, sev)), langs),
+            message=f.message, explanation=explanation,
+        ))
+    description: dict[str, tuple[str, ...]] = {}
+    for lang in langs:
+        key = "description" if lang == "en" else "description_zh"
+        value = p.get(key)
+        if isinstance(value, str):
+            description[lang] = (value,)
+        elif isinstance(value, list | tuple):
+            description[lang] = tuple(str(v) for v in value)
+        else:
+            description[lang] = ()
+    return PolicySection(
+        name=str(p.get("name", "")),
+        sha256=_str_or_none(p.get("sha256")),
+        satisfied=bool(p.get("satisfied", False)),
+        counted_jurisdictions=tuple(str(j) for j in p.get("counted_jurisdictions") or ()),
+        description=description,
+        rules=tuple(rules),
+    )
+
+
+def _jurisdiction_names(code: str, langs: tuple[str, ...]) -> Texts:
+    out: Texts = {}
+    for lang in langs:
+        try:
+            out[lang] = country_name(code, lang) if is_iso2(code) else code
+        except Exception:  # an unknown code is shown as given
+            out[lang] = code
+    return out
+
+
+def _witness(w: Mapping[str, Any], langs: tuple[str, ...]) -> WitnessRow:
+    code = str(w.get("reason_code", ""))
+    confirmed = w.get("confirmed_at")
+    observed = w.get("observed_at")
+    jur = str(w.get("jurisdiction", ""))
+    in_force = w.get("in_force_date")
+    return WitnessRow(
+        address=str(w.get("address", "")),
+        operator=str(w.get("operator", "")),
+        jurisdiction=jur,
+        jurisdiction_name=_jurisdiction_names(jur, langs),
+        hague_party=bool(w.get("hague_party", False)),
+        in_force_date=None if in_force is None else str(in_force),
+        party_source=str(w.get("party_source", "")),
+        confirmed_at=confirmed if isinstance(confirmed, int) else None,
+        confirmed_at_utc=_utc(confirmed) if isinstance(confirmed, int) else None,
+        observed_at_utc=_utc(observed) if isinstance(observed, int) else None,
+        counted=bool(w.get("counted", False)),
+        reason_code=code,
+        reason=str(w.get("reason", "")),
+        reason_text=pick(REASONS.get(code, (code, code)), langs),
+    )
+
+
+def _custody(c: Mapping[str, Any], langs: tuple[str, ...]) -> CustodyRow:
+    action = str(c.get("action", ""))
+    actor = c.get("actor")
+    actor_fp = str(actor.get("fingerprint", "")) if isinstance(actor, dict) else str(actor or "")
+    seq = c.get("seq")
+    return CustodyRow(
+        seq=seq if isinstance(seq, int) else -1,
+        action=action,
+        action_text=pick(CUSTODY_ACTIONS.get(action, (action, action)), langs),
+        at=str(c.get("at", "")),
+        actor=actor_fp,
+        details=json.dumps(c.get("details", {}), ensure_ascii=False, sort_keys=True),
+        prev=str(c.get("prev", "")),
+    )
+
+
+def _thumbnails(bundle: Path, items: Sequence[ReportItem]) -> tuple[Thumbnail, ...]:
+    """PNG thumbnails of intact image items, read from the bundle (at most MAX_THUMBNAILS)."""
+    from PIL import Image, UnidentifiedImageError
+
+    out: list[Thumbnail] = []
+    for item in items:
+        if len(out) >= MAX_THUMBNAILS:
+            break
+        if item.kind != "file" or not item.media_type.startswith("image/") or item.status != "ok":
+            continue
+        path = bundle / item.path
+        try:
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest() != item.sha256:
+                continue  # never show a picture that is not the verified one
+            with Image.open(io.BytesIO(data)) as img:
+                if img.width * img.height > MAX_IMAGE_PIXELS:
+                    continue
+                img.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
+                shown = img.convert("RGBA" if img.mode in ("RGBA", "LA", "P") else "RGB")
+                buf = io.BytesIO()
+                shown.save(buf, format="PNG", optimize=True)
+                out.append(Thumbnail(item.id, item.name, buf.getvalue(), shown.width,
+                                     shown.height))
+        except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
+            continue
+    return tuple(out)

@@ -1,0 +1,374 @@
+"""The report's fixed wording, in English and Chinese.
+
+What: every label, verdict phrase, legal note and explanation a report prints, keyed by a
+short name, each as an ``(English, Chinese)`` pair; :func:`pick` returns the languages a
+report asked for.
+
+Why one table: the HTML, PDF and JSON reports say the same things, and the Chinese must
+say exactly what the English says. The legal notes follow ARCHITECTURE.md "Legal stance":
+an anchor proves that exact bytes existed no later than the block time and were not changed
+since, nothing about truth or pre-capture authenticity; the ">= N Hague Evidence Convention
+States" rule is this project's policy, not the Convention's; meeting it gives a rebuttable
+presumption under that policy, rebuttable by proof of a significant procedural defect;
+admissibility and weight are for the law of the court hearing the case. The Convention is
+named by its full title (《关于从国外调取民事或商事证据的公约》) and only Article 9
+(procedure and special methods) and Article 39 (accessions) are cited; no rule numbers
+that cannot be found in the text are cited.
+
+Failures: :func:`pick` raises :class:`~evidence.errors.InputError` for an unknown language.
+"""
+
+from __future__ import annotations
+
+from evidence.errors import InputError
+
+__all__ = [
+    "CUSTODY_ACTIONS",
+    "LANGS",
+    "LEGAL_NOTES",
+    "REASONS",
+    "RULES",
+    "RULE_STATUS",
+    "SEVERITIES",
+    "TEXT",
+    "VERDICTS",
+    "languages",
+    "pick",
+]
+
+#: The language choices a report accepts: English, Chinese, or both (English first).
+LANGS = ("en", "zh", "en+zh")
+
+Pair = tuple[str, str]
+
+#: Labels and short sentences.
+TEXT: dict[str, Pair] = {
+    "title": ("Evidence verification report", "证据核验报告"),
+    "report_id": ("Report ID", "报告编号"),
+    "generated_at": ("Report date (UTC)", "报告日期（UTC）"),
+    "tool": ("Tool and version", "工具及版本"),
+    "report_digest": ("Report digest (SHA-256 of the canonical JSON report)",
+                      "报告摘要（规范化 JSON 报告的 SHA-256）"),
+    "case": ("Case", "案件"),
+    "platform": ("Platform", "平台"),
+    "source_url": ("Source URL", "来源网址"),
+    "note": ("Note", "备注"),
+    "as_captured": ("As recorded at capture", "采集时记录的信息"),
+    "package": ("Package", "证据包类型"),
+    "package_bundle": ("evidence bundle", "证据包"),
+    "package_disclosure": ("disclosure package (one item)", "披露包（单个条目）"),
+    "bundle_name": ("Bundle", "证据包名称"),
+    "root": ("Bundle root (RFC 6962 Merkle root, SHA-256)",
+             "证据包根哈希（RFC 6962 默克尔根，SHA-256）"),
+    "leaf_count": ("Items committed in the root", "根哈希所涵盖的条目数"),
+    "verified_at": ("Verified at (UTC)", "核验时间（UTC）"),
+    "offline": ("Offline verification (chain not asked)", "离线核验（未查询区块链）"),
+    "yes": ("yes", "是"),
+    "no": ("no", "否"),
+    "none": ("none", "无"),
+    "sec_summary": ("Summary", "概要"),
+    "sec_verdict": ("Verdict", "核验结论"),
+    "sec_rules": ("Policy rules: held or not, and why", "策略规则：是否满足及理由"),
+    "sec_policy": ("Policy applied", "所适用的策略"),
+    "sec_items": ("Items", "证据条目"),
+    "sec_records": ("Transaction records", "交易记录"),
+    "sec_thumbs": ("Screenshots (thumbnails)", "截图（缩略图）"),
+    "sec_provenance": ("Capture provenance", "采集来源信息"),
+    "sec_anchor": ("Anchor on chain", "链上锚定"),
+    "sec_witnesses": ("Witness confirmations", "见证节点确认"),
+    "sec_findings": ("All findings", "全部核验结果"),
+    "sec_custody": ("Custody log", "保管链记录"),
+    "sec_legal": ("Legal notes", "法律说明"),
+    "sec_recheck": ("Re-check it yourself", "自行复核"),
+    "policy_name": ("Policy", "策略"),
+    "policy_sha256": ("Policy file SHA-256", "策略文件 SHA-256"),
+    "policy_satisfied": ("Policy met", "是否满足策略"),
+    "counted_jurisdictions": ("Counted jurisdictions", "计入的法域"),
+    "no_policy": ("No policy was applied (the chain was not asked or the bundle is not "
+                  "anchored).", "未适用任何策略（未查询区块链，或证据包尚未锚定）。"),
+    "rule": ("Rule", "规则"),
+    "status": ("Status", "状态"),
+    "why": ("Why", "理由"),
+    "item_id": ("ID", "编号"),
+    "name": ("Name", "名称"),
+    "kind": ("Kind", "类型"),
+    "kind_file": ("file", "文件"),
+    "kind_record": ("record", "记录"),
+    "size": ("Size (bytes)", "大小（字节）"),
+    "media_type": ("Media type", "媒体类型"),
+    "captured_at": ("Capture time (UTC)", "采集时间（UTC）"),
+    "item_status": ("Check", "核验"),
+    "path": ("Path in bundle", "包内路径"),
+    "sha256": ("SHA-256", "SHA-256"),
+    "sha512": ("SHA-512", "SHA-512"),
+    "fields": ("Fields", "字段"),
+    "items_total": ("Items in the bundle", "证据包内条目总数"),
+    "items_files": ("files", "个文件"),
+    "items_records": ("records", "条记录"),
+    "items_not_listed": (
+        "{n} items are not listed here (this report lists the first {limit} in full). "
+        "All their digests are covered by the bundle root above and re-checked by "
+        "docs/recheck.py; list them with: evidence inspect --json {bundle}",
+        "另有 {n} 个条目未在此列出（本报告完整列出前 {limit} 个）。其全部摘要均包含在上述"
+        "根哈希中，并可由 docs/recheck.py 复核；可用以下命令列出："
+        "evidence inspect --json {bundle}"),
+    "record_more_fields": ("(further fields in the JSON report)", "（其余字段见 JSON 报告）"),
+    "capturer": ("Capturer key (Ed25519) fingerprint", "采集者密钥（Ed25519）指纹"),
+    "capturer_key": ("Capturer public key", "采集者公钥"),
+    "clock_source": ("Clock source", "时钟来源"),
+    "capture_tool": ("Capture tool and version", "采集工具及版本"),
+    "capture_time": ("Captured at (UTC)", "采集时间（UTC）"),
+    "provenance_caveat": (
+        "Capture provenance is what the capturing party recorded; the chain anchor does not "
+        "attest it. It is the material for judging whether the evidence was authentic before "
+        "capture.",
+        "采集来源信息由采集方自行记录，链上锚定并不证明其内容；判断证据在采集前是否真实，"
+        "应以此类信息为依据。"),
+    "chain": ("Chain", "区块链"),
+    "chain_id": ("Chain ID", "链 ID"),
+    "contract": ("Contract address", "合约地址"),
+    "transaction": ("Transaction hash", "交易哈希"),
+    "block_number": ("Block number", "区块高度"),
+    "block_hash": ("Block hash", "区块哈希"),
+    "block_time": ("Block time (UTC)", "区块时间（UTC）"),
+    "batch_root": ("Anchored (batch) root", "锚定的（批次）根哈希"),
+    "batch_position": ("Bundle position in the batch", "证据包在批次中的位置"),
+    "submitter": ("Submitter address", "提交者地址"),
+    "checked_on_chain": ("Read from the chain during verification", "核验时已从链上读取"),
+    "no_anchor": ("No anchor was found or checked.", "未发现或未核验任何锚定。"),
+    "dev_warning": (
+        "DEVELOPMENT CHAIN: this anchor is on a development chain that one party controls. "
+        "It has NO evidential value; anchor on a consortium or public chain for use in court.",
+        "开发链警告：本锚定位于由单一方控制的开发链上，不具有任何证据价值；"
+        "如需在法院使用，请锚定至联盟链或公有链。"),
+    "witness_operator": ("Operator", "运营者"),
+    "witness_address": ("Witness address", "见证节点地址"),
+    "jurisdiction": ("Jurisdiction", "法域"),
+    "hague_party": ("Hague Evidence Convention party", "海牙取证公约缔约国"),
+    "in_force": ("in force from", "生效日期"),
+    "date_unverified": ("date unverified", "生效日期未经核实"),
+    "party_source": ("Source", "来源"),
+    "confirmed_at": ("Confirmed at (UTC)", "确认时间（UTC）"),
+    "counted": ("Counted", "是否计入"),
+    "no_witnesses": ("No witness confirmations were read.", "未读取到见证节点确认。"),
+    "severity": ("Severity", "级别"),
+    "code": ("Code", "代码"),
+    "message": ("Message", "说明"),
+    "subject": ("Subject", "对象"),
+    "seq": ("#", "序号"),
+    "action": ("Action", "操作"),
+    "at": ("Time (UTC)", "时间（UTC）"),
+    "actor": ("Actor key", "操作者密钥"),
+    "details": ("Details", "详情"),
+    "no_custody": ("The custody log could not be read.", "无法读取保管链记录。"),
+    "english_original": ("English original", "英文原文"),
+    "recheck_intro": (
+        "Everything below uses standard tools and this report's own values; none of it needs "
+        "this software. Run the commands inside the bundle folder.",
+        "以下步骤只使用通用工具和本报告中的数值，无需本软件。请在证据包文件夹内运行这些命令。"),
+    "recheck_files": ("1. File digests (sha256sum, sha512sum)",
+                      "文件摘要（sha256sum、sha512sum）"),
+    "recheck_files_text": (
+        "Each line must print the digest shown. The BagIt manifests cover every file at once.",
+        "每行命令输出的摘要须与所示一致。BagIt 清单可一次性核对全部文件。"),
+    "recheck_records": ("2. Record digests", "记录摘要"),
+    "recheck_records_text": (
+        "Each record is one line of its records file (RFC 8785 canonical JSON, without the "
+        "line break).",
+        "每条记录是其记录文件中的一行（RFC 8785 规范化 JSON，不含换行符）。"),
+    "recheck_merkle": ("3. Leaves and the Merkle root", "叶子与默克尔根"),
+    "recheck_chain": ("4. The anchor and confirmations on the chain",
+                      "链上的锚定与确认"),
+    "recheck_chain_text": (
+        "Send these requests to any JSON-RPC endpoint of chain {chain_id} (replace $RPC_URL). "
+        "anchorOf must return the submitter, the block time and the block number shown above; "
+        "confirmationsOf returns each confirmation (witness, jurisdiction, confirmedAt, "
+        "observedAt, bySignature).",
+        "将以下请求发送至链 ID 为 {chain_id} 的任一 JSON-RPC 节点（替换 $RPC_URL）。"
+        "anchorOf 应返回上文所示的提交者地址、区块时间和区块高度；confirmationsOf "
+        "返回每一项确认（见证节点、法域、确认时间、观察时间、是否签名确认）。"),
+    "recheck_no_anchor": ("No anchor to check on a chain.", "无可在链上复核的锚定。"),
+    "expected_result": ("Expected anchorOf result", "anchorOf 的预期返回值"),
+    "selector": ("Function selectors (first 4 bytes of Keccak-256)",
+                 "函数选择器（Keccak-256 的前 4 个字节）"),
+    "signed_by": ("Electronic signature (PAdES) of this report: open the signature panel of "
+                  "your PDF reader to check it, or run: evidence report check FILE",
+                  "本报告的电子签名（PAdES）：可在 PDF 阅读器的签名面板中查看，或运行："
+                  "evidence report check FILE"),
+    "digitally_signed": ("Digitally signed (PAdES)", "数字签名（PAdES）"),
+    "page_of": ("page {x} of {y}", "第 {x} 页，共 {y} 页"),
+    "qr_caption": ("QR: report digest, chain id, contract, transaction",
+                   "二维码：报告摘要、链 ID、合约、交易"),
+}
+
+#: Verdict titles (short) and explanations; ``{policy}`` is the policy name.
+VERDICTS: dict[str, tuple[Pair, Pair]] = {
+    "presumed-authentic": (
+        ("Presumed authentic (rebuttable) under policy {policy}",
+         "依据策略 {policy}：推定真实（可反驳）"),
+        ("The evidence is intact and the policy's rules are met. This is a rebuttable "
+         "presumption under policy {policy} only, rebutted by proof of a significant "
+         "procedural defect; admissibility and weight are for the law of the court hearing "
+         "the case.",
+         "证据完整，且满足该策略的各项规则。这仅是依据策略 {policy} 作出的可反驳的推定；"
+         "如有证据证明存在重大程序瑕疵，该推定即被推翻。证据能否采纳及其证明力，"
+         "由受理案件法院所适用的法律决定。"),
+    ),
+    "not-presumed": (
+        ("Not presumed authentic under policy {policy}",
+         "依据策略 {policy}：不推定真实"),
+        ("No check found the evidence changed, but the policy's rules are not met (see the "
+         "rules below). The evidence may still be intact; the policy gives no presumption.",
+         "核验未发现证据被更改，但不满足该策略的规则（见下文各项规则）。证据本身仍可能完整，"
+         "但该策略不产生真实性推定。"),
+    ),
+    "failed": (
+        ("Failed: evidence changed, invalid or missing",
+         "核验未通过：证据已被更改、无效或缺失"),
+        ("At least one check failed (see the findings marked error). The evidence must not "
+         "be relied on as captured.",
+         "至少一项核验未通过（见标为“错误”的核验结果）。不得将该证据视为采集时的原样。"),
+    ),
+    "inconclusive": (
+        ("Inconclusive: a check could not be made",
+         "无法得出结论：部分核验无法完成"),
+        ("No check found the evidence changed, but a check could not be made (for example "
+         "the chain could not be reached). Verify again later.",
+         "核验未发现证据被更改，但部分核验无法完成（例如无法连接区块链）。请稍后重新核验。"),
+    ),
+}
+
+#: Severity words for findings.
+SEVERITIES: dict[str, Pair] = {
+    "ok": ("ok", "通过"),
+    "info": ("note", "提示"),
+    "warning": ("warning", "警告"),
+    "error": ("error", "错误"),
+    "unknown": ("not checked", "未能核验"),
+}
+
+#: Policy rule titles, by finding code (evidence.policy emits them in this order).
+RULES: dict[str, Pair] = {
+    "policy-party-list": ("Contracting Party list", "缔约方名单"),
+    "policy-blocks-on-top": ("Blocks on top of the anchor", "锚定区块之上的区块数"),
+    "policy-jurisdiction-codes": ("Jurisdiction codes well-formed", "法域代码格式"),
+    "policy-submitter": ("Submitter's own witnesses excluded", "排除提交者自身的见证节点"),
+    "policy-active": ("Witness active when confirming", "确认时见证节点处于有效期"),
+    "policy-window": ("Confirmation within the time window", "在时间窗口内确认"),
+    "policy-skew": ("Witness clock consistent with the chain", "见证节点时钟与链上时间一致"),
+    "policy-hague-party": ("Hague Evidence Convention Contracting State",
+                           "海牙取证公约缔约国"),
+    "policy-in-force": ("Convention in force for that State", "公约对该国已生效"),
+    "policy-operators": ("Distinct operators", "运营者互不相同"),
+    "policy-jurisdictions": ("Enough distinct jurisdictions", "不同法域的数量"),
+    "policy-outcome": ("Outcome of the policy", "策略结论"),
+}
+
+#: Rule status words by finding severity: OK held, INFO held with exclusions noted,
+#: WARNING not held.
+RULE_STATUS: dict[str, Pair] = {
+    "ok": ("held", "满足"),
+    "info": ("held; note", "满足；附说明"),
+    "warning": ("not held", "不满足"),
+    "error": ("failed", "未通过"),
+    "unknown": ("not checked", "未能核验"),
+}
+
+#: Why a witness confirmation was or was not counted (evidence.policy reason codes).
+REASONS: dict[str, Pair] = {
+    "counted": ("counted", "已计入"),
+    "bad-jurisdiction": ("not counted: the jurisdiction code is not ISO 3166-1 alpha-2",
+                         "未计入：法域代码不是 ISO 3166-1 二位字母代码"),
+    "submitter": ("not counted: it is the submitter or run by the submitter's operator",
+                  "未计入：为提交者本人或由提交者的运营者运营"),
+    "no-operator": ("not counted: no operator name is registered",
+                    "未计入：未登记运营者名称"),
+    "not-registered-yet": ("not counted: not yet registered when it confirmed",
+                           "未计入：确认时尚未登记"),
+    "revoked": ("not counted: revoked before it confirmed", "未计入：确认前已被撤销"),
+    "before-anchor": ("not counted: confirmed before the anchor (inconsistent chain data)",
+                      "未计入：确认时间早于锚定（链上数据不一致）"),
+    "outside-window": ("not counted: confirmed after the policy's time window",
+                       "未计入：确认时间超出策略规定的时间窗口"),
+    "clock-skew": ("not counted: its observation time disagrees with the chain",
+                   "未计入：其观察时间与链上时间不符"),
+    "not-hague-party": ("not counted: not listed as a Contracting State of the Hague "
+                        "Evidence Convention",
+                        "未计入：不在海牙取证公约缔约国名单之列"),
+    "not-in-force-yet": ("not counted: the Convention was not yet in force for that State",
+                         "未计入：确认之日公约尚未对该国生效"),
+    "same-operator": ("not counted: its operator is already counted",
+                      "未计入：其运营者已被计入"),
+    "same-jurisdiction": ("not counted: its jurisdiction is already counted",
+                          "未计入：其法域已被计入"),
+}
+
+#: Custody log actions.
+CUSTODY_ACTIONS: dict[str, Pair] = {
+    "captured": ("captured", "采集固定"),
+    "anchored": ("anchored", "上链锚定"),
+    "confirmed": ("confirmed", "见证确认"),
+    "verified": ("verified", "核验"),
+    "disclosed": ("disclosed", "披露"),
+    "exported": ("exported", "导出"),
+}
+
+#: The legal notes every report carries (ARCHITECTURE.md "Legal stance").
+LEGAL_NOTES: tuple[Pair, ...] = (
+    ("What the anchor proves: that the exact bytes listed in this report existed no later "
+     "than the block time shown and have not been changed since. It does not prove that "
+     "their content is true, nor that they were authentic before capture; for that question "
+     "see the capture provenance.",
+     "锚定所证明的：本报告所列的确切字节不晚于所示区块时间即已存在，且此后未被更改。"
+     "锚定不证明其内容真实，也不证明其在采集之前即为真实；关于该问题，请参阅采集来源信息。"),
+    ("The rule that confirmations must come from witnesses in a minimum number of distinct "
+     "Contracting States of the Hague Evidence Convention is the policy named in this "
+     "report, a standard proposed by this project for cross-border e-commerce evidence; it "
+     "is not a rule of the Convention.",
+     "“见证节点确认须来自一定数量的不同海牙取证公约缔约国”这一规则，是本报告所载明的策略，"
+     "系本项目为跨境电子商务证据提出的标准，并非公约本身的规则。"),
+    ("The Convention (the HCCH Convention of 18 March 1970 on the Taking of Evidence Abroad "
+     "in Civil or Commercial Matters) governs how a court obtains evidence abroad through "
+     "Letters of Request; its Article 9 concerns the procedure for executing them, including "
+     "special methods or procedures requested. It contains no rule on the authenticity of "
+     "electronic data.",
+     "该公约即1970年3月18日订于海牙的《关于从国外调取民事或商事证据的公约》（海牙取证公约），"
+     "规范法院通过请求书在国外调取证据；其第9条涉及执行请求书的程序，包括所请求的特殊方式或"
+     "程序。公约并未就电子数据的真实性作出任何规定。"),
+    ("Where the policy is met, the result is only a rebuttable presumption of authenticity "
+     "under that policy; it is rebutted by proof of a significant procedural defect.",
+     "满足该策略时，其结果仅为该策略下可反驳的真实性推定；如有证据证明存在重大程序瑕疵，"
+     "该推定即被推翻。"),
+    ("Admissibility and weight of this evidence are for the law of the court hearing the "
+     "case.",
+     "该证据能否采纳及其证明力，由受理案件法院所适用的法律决定。"),
+    ("The list of Contracting States used counts membership only: for a State that acceded, "
+     "the Convention applies only with the States that accepted its accession (Article 39), "
+     "which is not checked. The list carries its source and date, may be incomplete, and can "
+     "be replaced by the user.",
+     "所用缔约国名单只反映缔约身份：对于以加入方式成为缔约国的国家，公约仅在其与已接受该加入"
+     "的国家之间适用（第39条），本工具未对此进行核查。该名单注明来源和日期，可能不完整，"
+     "用户可自行替换。"),
+    ("A development chain is controlled by one party: an anchor on it has no evidential "
+     "value.",
+     "开发链由单一方控制：其上的锚定不具有证据价值。"),
+    ("This report is a technical statement produced by software. It is not legal advice and "
+     "does not replace a declaration by a qualified person where the forum requires one.",
+     "本报告是由软件生成的技术性说明，不构成法律意见；法院地要求由具备资格的人员出具声明的，"
+     "本报告不能替代该声明。"),
+)
+
+
+def languages(lang: str) -> tuple[str, ...]:
+    """``"en"`` -> ("en",), ``"zh"`` -> ("zh",), ``"en+zh"`` -> ("en", "zh").
+
+    Raises InputError for anything else.
+    """
+    if lang not in LANGS:
+        raise InputError(f"unknown report language {lang!r}: use en, zh or en+zh")
+    return ("en", "zh") if lang == "en+zh" else (lang,)
+
+
+def pick(pair: Pair, langs: tuple[str, ...]) -> dict[str, str]:
+    """The texts of ``pair`` for ``langs``, as ``{"en": ..., "zh": ...}``."""
+    return {lang: pair[0] if lang == "en" else pair[1] for lang in langs}
