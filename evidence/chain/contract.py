@@ -118,6 +118,16 @@ class AnchorContract:
         return [WitnessRecord(str(a), _cc(j), str(o), int(r), int(v) or None)
                 for a, j, o, r, v in rows]
 
+    def confirmation_of(self, root: bytes, witness: str) -> ConfirmationRecord | None:
+        """``confirmationOf(root, witness)``: the witness's confirmation, or None if none."""
+        from eth_utils.address import to_checksum_address
+
+        w, j, c, o, s = cast(Any, self.chain.call(
+            self._c.functions.confirmationOf(root, to_checksum_address(witness))))
+        if int(c) == 0:
+            return None
+        return ConfirmationRecord(str(w), _cc(j), int(c), int(o), bool(s))
+
     def registrar(self) -> str:
         return str(self.chain.call(self._c.functions.registrar()))
 

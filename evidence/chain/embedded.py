@@ -59,7 +59,7 @@ from eth_utils.exceptions import ValidationError as EthValidationError
 from web3 import Web3
 from web3.providers.eth_tester import EthereumTesterProvider
 
-from evidence.chain.backend import ChainClient, ChainConfig
+from evidence.chain.backend import ChainClient, ChainConfig, _checksum
 from evidence.errors import ChainError, ConfigurationError, TransactionError
 
 if TYPE_CHECKING:
@@ -297,30 +297,42 @@ class _EmbeddedProvider(EthereumTesterProvider):
     def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
         write = method not in _READ_ONLY_METHODS
         lock = self._store.locked() if write else contextlib.nullcontext()
-        with lock:
-            conn = self._store.conn
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            committed = False
-            writes_before = self._store.kv.writes
-            try:
-                self._refresh(force=write)
-                response = self._dispatch(method, params)
-                if write and "error" not in response:
-                    conn.execute("COMMIT")
-                    committed = True
-                    self._seen_head = self._store.kv.get_or_none(_CANONICAL_HEAD_KEY)
-                return response
-            finally:
-                if not committed:
+        try:
+            with lock:
+                return self._in_transaction(method, params, write=write)
+        except sqlite3.Error as exc:
+            self._stale = True
+            raise ChainError(
+                f"the embedded chain store in {self._store.where} failed during {method}: {exc}"
+            ) from exc
+
+    def _in_transaction(self, method: RPCEndpoint, params: Any, *, write: bool) -> RPCResponse:
+        """Run one request in one sqlite transaction: committed only if it was a write that
+        succeeded, rolled back otherwise (reads never change the store)."""
+        conn = self._store.conn
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        committed = False
+        writes_before = self._store.kv.writes
+        try:
+            self._refresh(force=write)
+            response = self._dispatch(method, params)
+            if write and "error" not in response:
+                conn.execute("COMMIT")
+                committed = True
+                self._seen_head = self._store.kv.get_or_none(_CANONICAL_HEAD_KEY)
+            return response
+        finally:
+            if not committed:
+                if conn.in_transaction:
                     conn.execute("ROLLBACK")
-                    if self._store.kv.writes != writes_before:
-                        self._stale = True  # in-memory chain may hold rolled-back state
+                if self._store.kv.writes != writes_before:
+                    self._stale = True  # the chain object may hold rolled-back state
 
     def _refresh(self, *, force: bool) -> None:
         """Rebuild the chain object when another process moved the head, or before a write
         (so the pending block's timestamp is taken now, not when the last block was mined)."""
         head = self._store.kv.get_or_none(_CANONICAL_HEAD_KEY)
-        if force or self._stale:
+        if force or self._stale or head != self._seen_head:
             self._backend.chain = EmbeddedTesterChain(AtomicDB(self._store.kv))
             self._seen_head = head
             self._stale = False
@@ -474,8 +486,6 @@ class EmbeddedChain(ChainClient):
 
     def fund(self, address: str, wei: int) -> None:
         """Send ``wei`` to ``address`` from the prefunded development account."""
-        from evidence.chain.backend import _checksum
-
         if wei <= 0:
             raise ChainError("the amount to fund must be a positive number of wei")
         to = _checksum(address)

@@ -94,8 +94,18 @@ class _RetryingHTTPProvider(HTTPProvider):
                         "check the URL and its credentials"
                     ) from exc
                 last = exc
-            except (requests.ConnectionError, requests.Timeout, OSError) as exc:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                OSError,
+            ) as exc:
                 last = exc
+            except requests.RequestException as exc:  # a malformed URL and the like
+                raise ChainError(
+                    f"cannot send {method} to {self._shown_url}: "
+                    f"{type(exc).__name__}; check the URL"
+                ) from exc
         reason = _reason(last)
         raise ChainUnreachableError(
             f"cannot reach the JSON-RPC node at {self._shown_url} ({reason}) after "
