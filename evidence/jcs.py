@@ -167,15 +167,29 @@ def _fast_path_ok(value: object, depth: int) -> bool:
     if depth >= _FAST_MAX_DEPTH:
         return False
     if type(value) is dict:
-        for key, member in value.items():
-            if type(key) is not str or (key and max(key) >= "\ud800"):
+        try:
+            keys = "".join(value)  # TypeError for a non-str key
+        except TypeError:
+            return False
+        if keys and (max(keys) >= "\ud800"):
+            return False
+        types = set(map(type, value.values()))
+        if types <= _STR_ONLY:  # a record: all text, checked in C
+            return not _SURROGATE.search("".join(value.values()))
+        if types <= _SCALARS:
+            members = value.values()
+            if _SURROGATE.search("".join([v for v in members if type(v) is str])):
                 return False
-            if not _fast_path_ok(member, depth + 1):
-                return False
-        return True
+            return int not in types or all(
+                abs(v) <= MAX_EXACT_INTEGER for v in members if type(v) is int)
+        return all(_fast_path_ok(member, depth + 1) for member in value.values())
     if type(value) is list:
         return all(_fast_path_ok(v, depth + 1) for v in value)
     return False
+
+
+_STR_ONLY = frozenset((str,))
+_SCALARS = frozenset((str, int, bool, type(None)))
 
 
 def dumps_canonical(value: JSONLike) -> str:
