@@ -25,9 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 EVIDENCE = Path(sys.executable).with_name("evidence")
 PASSPHRASE = "bench passphrase"
 SCALES = {
-    # name: (large files, large file MiB, small files, small file KiB, csv rows)
-    "quick": (2, 32, 2_000, 8, 100_000),
-    "full": (4, 256, 20_000, 50, 1_000_000),
+    # name: (large files, large file MiB, small files, small file KiB, csv rows, chain anchors)
+    "quick": (2, 32, 2_000, 8, 100_000, 100),
+    "standard": (4, 64, 20_000, 8, 1_000_000, 1_000),
+    "full": (4, 256, 20_000, 50, 1_000_000, 10_000),
 }
 
 
@@ -92,10 +93,11 @@ def make_csv(path: Path, rows: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--scale", choices=sorted(SCALES), default=os.environ.get("BENCH_SCALE", "quick"))
+    ap.add_argument("--scale", choices=sorted(SCALES),
+                    default=os.environ.get("BENCH_SCALE", "standard"))
     ap.add_argument("--out", type=Path, default=REPO / "bench-out")
     args = ap.parse_args()
-    n_large, large_mib, n_small, small_kib, csv_rows = SCALES[args.scale]
+    n_large, large_mib, n_small, small_kib, csv_rows, anchors = SCALES[args.scale]
     out: Path = args.out
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -120,9 +122,10 @@ def main() -> None:
         ours = best_of(2, lambda f=folder: run(
             [str(EVIDENCE), "capture", str(f), "--case", "BENCH", "-o", str(drop)], env=env),
             reset)
-        rows.append((f"capture {label}", f"{ours.seconds:.2f} s ({nbytes / ours.seconds / 2**20:.0f} MiB/s)",
-                     f"{ours.seconds / base.seconds:.2f}x sha256sum+sha512sum ({base.seconds:.2f} s)",
-                     f"{ours.max_rss_mib:.0f} MiB"))
+        speed = nbytes / ours.seconds / 2**20
+        rows.append((f"capture {label}", f"{ours.seconds:.2f} s ({speed:.0f} MiB/s)",
+                     f"{ours.seconds / base.seconds:.2f}x sha256sum+sha512sum "
+                     f"({base.seconds:.2f} s)", f"{ours.max_rss_mib:.0f} MiB"))
         reset()
 
     csv_path = out / "orders.csv"
@@ -132,12 +135,90 @@ def main() -> None:
     rows.append((f"capture {csv_rows:,}-row CSV", f"{rec.seconds:.2f} s",
                  f"{csv_rows / rec.seconds:,.0f} records/s", f"{rec.max_rss_mib:.0f} MiB"))
 
+    rows.extend(chain_rows(out, anchors))
+
     print(f"\n### evidence benchmarks (scale: {args.scale}, {os.cpu_count()} cores)\n")
     print("| what | ours | ratio / rate | peak RSS |")
     print("|---|---|---|---|")
     for r in rows:
         print("| " + " | ".join(r) + " |")
     shutil.rmtree(out, ignore_errors=True)
+
+
+GAS_SCRIPT = r"""
+import json, sys
+from pathlib import Path
+from eth_account import Account
+from evidence.chain.backend import ChainConfig, open_chain
+from evidence.chain.contract import AnchorContract, deploy_anchor_contract
+from evidence.chain.eip712 import sign_confirmation
+
+state, n = Path(sys.argv[1]), int(sys.argv[2])
+gas = {}
+with open_chain(ChainConfig(kind="embedded", state_dir=state)) as chain:
+    owner, w1, w2 = Account.create(), Account.create(), Account.create()
+    for a in (owner, w1, w2):
+        chain.fund(a.address, 10**20)
+    address = deploy_anchor_contract(chain, owner)
+    c = AnchorContract(chain, address)
+    gas["addWitness"] = c.add_witness(w1.address, "DE", "op 1", owner)["gasUsed"]
+    c.add_witness(w2.address, "SG", "op 2", owner)
+    root = (1).to_bytes(32, "big")
+    gas["anchor (batch of 1)"] = c.anchor(root, 1, owner)["gasUsed"]
+    gas["anchor (batch of 1,000,000)"] = c.anchor((2).to_bytes(32, "big"), 10**6, owner)["gasUsed"]
+    gas["confirm"] = c.confirm(root, w1)["gasUsed"]
+    block = chain.block("latest")
+    sig = sign_confirmation(bytes(w2.key), chain.chain_id, address, root, w2.address,
+                            int(block["timestamp"]))
+    gas["confirmBySignature"] = c.confirm_by_signature(root, w2.address, int(block["timestamp"]),
+                                                        sig, owner)["gasUsed"]
+    for i in range(3, n + 1):
+        c.anchor(i.to_bytes(32, "big"), 1, owner)
+print(json.dumps({k: int(v) for k, v in gas.items()}))
+"""
+
+OPEN_SCRIPT = r"""
+import sys, time
+from pathlib import Path
+t = time.perf_counter()
+from evidence.chain.backend import ChainConfig, open_chain
+imported = time.perf_counter()
+with open_chain(ChainConfig(kind="embedded", state_dir=Path(sys.argv[1]), create=False)) as chain:
+    head = chain.latest_block_number()
+done = time.perf_counter()
+print(f"{imported - t:.3f} {done - imported:.3f} {head}")
+"""
+
+#: Gas targets of issue 3 / issue 7, next to the EVM constants they are built on
+#: (21,000 per transaction, 22,100 for a fresh storage slot).
+GAS_TARGETS = {"anchor (batch of 1)": 50_000, "anchor (batch of 1,000,000)": 50_000,
+               "confirm": 60_000, "confirmBySignature": 70_000}
+
+
+def chain_rows(out: Path, anchors: int) -> list[tuple[str, str, str, str]]:
+    """Gas per operation, and opening an embedded chain holding ``anchors`` anchors."""
+    import json
+
+    state = out / "chain"
+    proc = subprocess.run([sys.executable, "-c", GAS_SCRIPT, str(state), str(anchors)],
+                          capture_output=True, text=True, check=True)
+    gas = json.loads(proc.stdout.strip().splitlines()[-1])
+    rows = []
+    for name, used in gas.items():
+        target = GAS_TARGETS.get(name)
+        ratio = f"{(used - 21_000) / 22_100:.2f}x a fresh slot above the 21,000 base"
+        rows.append((f"gas: {name}", f"{used:,}",
+                     ratio + (f"; target <= {target:,}" if target else ""), "-"))
+    t = run([sys.executable, "-c", OPEN_SCRIPT, str(state)])
+    base = run([sys.executable, "-c", "pass"])
+    proc = subprocess.run([sys.executable, "-c", OPEN_SCRIPT, str(state)], capture_output=True,
+                          text=True, check=True)
+    _imported, opened, head = proc.stdout.split()
+    rows.append((f"open embedded chain with {anchors:,} anchors ({head} blocks)",
+                 f"{t.seconds:.2f} s whole process",
+                 f"open_chain {float(opened):.2f} s (most of it importing py-evm/web3); "
+                 f"python -c pass {base.seconds:.2f} s", f"{t.max_rss_mib:.0f} MiB"))
+    return rows
 
 
 if __name__ == "__main__":
