@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from evidence.keys import SigningKey
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 VECTORS = REPO.parent / "shared" / "vectors"
@@ -34,14 +36,14 @@ def workspace(tmp_path: Path, session_workspace: Path) -> Path:
 
 
 @pytest.fixture
-def signing_key(session_workspace: Path):  # type: ignore[no-untyped-def]
+def signing_key(session_workspace: Path) -> SigningKey:
     from evidence.workspace import open_workspace
 
     return open_workspace(session_workspace).signing_key(PASSPHRASE)
 
 
 @pytest.fixture
-def example_bundle(tmp_path: Path, signing_key) -> Path:  # type: ignore[no-untyped-def]
+def example_bundle(tmp_path: Path, signing_key: SigningKey) -> Path:
     from evidence.capturing import capture
 
     out = tmp_path / "bundle"

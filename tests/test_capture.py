@@ -13,7 +13,7 @@ from evidence.bundle import iter_items, read_signed_root
 from evidence.capturing import capture
 from evidence.errors import BundleExistsError, FormatError, InputError
 from evidence.integrity import check_integrity
-from evidence.keys import verify_signature
+from evidence.keys import SigningKey, verify_signature
 from evidence.merkle import leaf_hash, root_from_leaf_hashes
 
 from .conftest import EXAMPLES
@@ -58,7 +58,8 @@ def test_fresh_bundle_verifies_intact(example_bundle: Path) -> None:
     assert all(i.status == "ok" for i in report.items)
 
 
-def test_folder_capture_is_deterministic_and_skips_symlinks(tmp_path: Path, signing_key) -> None:  # type: ignore[no-untyped-def]
+def test_folder_capture_is_deterministic_and_skips_symlinks(tmp_path: Path,
+                                                           signing_key: SigningKey) -> None:
     src = tmp_path / "shots"
     (src / "b").mkdir(parents=True)
     (src / "z.txt").write_text("z")
@@ -71,7 +72,8 @@ def test_folder_capture_is_deterministic_and_skips_symlinks(tmp_path: Path, sign
     assert not (tmp_path / "out/data/files/shots/link").exists()
 
 
-def test_never_overwrites(tmp_path: Path, signing_key, example_bundle: Path) -> None:  # type: ignore[no-untyped-def]
+def test_never_overwrites(tmp_path: Path, signing_key: SigningKey,
+                         example_bundle: Path) -> None:
     before = (example_bundle / "evidence/root.json").read_bytes()
     with pytest.raises(BundleExistsError):
         capture([EXAMPLES / "screenshots"], out=example_bundle, case="X", key=signing_key)
@@ -83,7 +85,8 @@ def test_never_overwrites(tmp_path: Path, signing_key, example_bundle: Path) -> 
     (b"a,b\n1,2,3\n", "row"),
     (b"a,b\n\xff\xfe,1\n", "encoding"),
 ])
-def test_bad_exports_leave_nothing(tmp_path: Path, signing_key, content: bytes, needle: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_exports_leave_nothing(tmp_path: Path, signing_key: SigningKey,
+                                 content: bytes, needle: str) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_bytes(content)
     with pytest.raises((FormatError, InputError)) as err:
@@ -93,13 +96,13 @@ def test_bad_exports_leave_nothing(tmp_path: Path, signing_key, content: bytes, 
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
 
 
-def test_missing_input(tmp_path: Path, signing_key) -> None:  # type: ignore[no-untyped-def]
+def test_missing_input(tmp_path: Path, signing_key: SigningKey) -> None:
     with pytest.raises(InputError, match="no such file"):
         capture([tmp_path / "nope.png"], out=tmp_path / "out", case="C", key=signing_key)
     assert not (tmp_path / "out").exists()
 
 
-def test_empty_input(tmp_path: Path, signing_key) -> None:  # type: ignore[no-untyped-def]
+def test_empty_input(tmp_path: Path, signing_key: SigningKey) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="nothing to capture"):
         capture([tmp_path / "empty"], out=tmp_path / "out", case="C", key=signing_key)

@@ -11,10 +11,12 @@ from evidence.bundle import iter_items
 from evidence.disclosure import disclose
 from evidence.errors import InputError, VerificationError
 from evidence.findings import Verdict
+from evidence.keys import SigningKey
 from evidence.verification import verify
 
 
-def test_record_disclosure_verifies_alone(example_bundle: Path, tmp_path: Path, signing_key) -> None:  # type: ignore[no-untyped-def]
+def test_record_disclosure_verifies_alone(example_bundle: Path, tmp_path: Path,
+        signing_key: SigningKey) -> None:
     out = tmp_path / "r2"
     disclose(example_bundle, "R-2", out=out, key=signing_key)
     bagit.Bag(str(out)).validate()
@@ -25,7 +27,8 @@ def test_record_disclosure_verifies_alone(example_bundle: Path, tmp_path: Path, 
     assert "proof-ok" in {f.code for f in result.findings}
 
 
-def test_disclosure_holds_nothing_of_other_items(example_bundle: Path, tmp_path: Path, signing_key) -> None:  # type: ignore[no-untyped-def]
+def test_disclosure_holds_nothing_of_other_items(example_bundle: Path, tmp_path: Path,
+        signing_key: SigningKey) -> None:
     out = tmp_path / "r2"
     disclose(example_bundle, "R-2", out=out, key=signing_key)
     others = [i for i in iter_items(example_bundle) if i.id != "R-2"]
@@ -37,7 +40,8 @@ def test_disclosure_holds_nothing_of_other_items(example_bundle: Path, tmp_path:
     assert [f for f in files if f.startswith("data/")] == ["data/records/transactions.csv.jsonl"]
 
 
-def test_file_disclosure_and_tamper(example_bundle: Path, tmp_path: Path, signing_key) -> None:  # type: ignore[no-untyped-def]
+def test_file_disclosure_and_tamper(example_bundle: Path, tmp_path: Path,
+        signing_key: SigningKey) -> None:
     out = tmp_path / "f1"
     disclose(example_bundle, "F-1", out=out, key=signing_key)
     assert verify(out).verdict is Verdict.NOT_PRESUMED
@@ -46,12 +50,14 @@ def test_file_disclosure_and_tamper(example_bundle: Path, tmp_path: Path, signin
     assert verify(out).verdict is Verdict.FAILED
 
 
-def test_unknown_item(example_bundle: Path, tmp_path: Path, signing_key) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_item(example_bundle: Path, tmp_path: Path,
+        signing_key: SigningKey) -> None:
     with pytest.raises(InputError, match="no item"):
         disclose(example_bundle, "R-999", out=tmp_path / "x", key=signing_key)
 
 
-def test_no_disclosure_from_changed_bundle(example_bundle: Path, tmp_path: Path, signing_key) -> None:  # type: ignore[no-untyped-def]
+def test_no_disclosure_from_changed_bundle(example_bundle: Path, tmp_path: Path,
+        signing_key: SigningKey) -> None:
     p = example_bundle / "data/files/screenshots/chat-1.png"
     p.write_bytes(p.read_bytes() + b"x")
     with pytest.raises(VerificationError):
