@@ -255,3 +255,12 @@ def demo(out: Path) -> int:
         click.echo(f"demo passphrase (not a secret): {DEMO_PASSPHRASE!r}")
     result = run_demo(out, passphrase=secret, log=click.echo)
     return 0 if result.verdict == "presumed-authentic" else 1
+
+
+from .witness_cmd import register as _register_witness  # noqa: E402
+
+_register_witness(cli)
+
+from .report_cmd import register as _register_report  # noqa: E402
+
+_register_report(cli)

@@ -58,10 +58,11 @@ import codecs
 import json
 import math
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from evidence.errors import FormatError
 
@@ -505,10 +506,38 @@ _FAST_SCAN: Callable[[str, int], tuple[JSONValue, int]] = json.JSONDecoder(
 _SURROGATE_SUSPECT = re.compile(r"[\ud800-\udfff]|\\u[dD][89a-fA-F]")
 
 
+#: The C scanner recurses on the C stack once per nesting level, bounded only by the
+#: interpreter's recursion limit. Some libraries raise that limit (py-evm sets it above
+#: 10,000), and then "[" * 100_000 overflows the C stack and kills the process. Above this
+#: limit the scanner runs under a temporarily lowered one (our MAX_DEPTH is 64 anyway).
+_SAFE_RECURSION_LIMIT = 2000
+_SCAN_HEADROOM = 4 * MAX_DEPTH + 64
+
+
+def _stack_depth() -> int:
+    frame: Any = sys._getframe(1)
+    depth = 1
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back
+    return depth
+
+
+def _scan_guarded(text: str, start: int) -> tuple[JSONValue, int]:
+    limit = sys.getrecursionlimit()
+    if limit <= _SAFE_RECURSION_LIMIT:
+        return _FAST_SCAN(text, start)
+    sys.setrecursionlimit(min(limit, _stack_depth() + _SCAN_HEADROOM))
+    try:
+        return _FAST_SCAN(text, start)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
 def _fast_value(text: str, start: int, *, levels: int) -> tuple[JSONValue, int] | None:
     """Parse the value at ``start`` with the C scanner; None means "ask _Parser"."""
     try:
-        value, end = _FAST_SCAN(text, start)
+        value, end = _scan_guarded(text, start)
     except (ValueError, StopIteration, RecursionError):
         return None
     if _SURROGATE_SUSPECT.search(text, start, end) or not _within_depth(value, levels):

@@ -526,3 +526,20 @@ def test_fast_path_declines_astral_keys_and_floats() -> None:
     assert not _jcs._fast_path_ok({"a": 1.5}, 0)
     assert _jcs.canonicalize({"\U0001f600": 1, "\ufb33": 2}) == \
         '{"\U0001f600":1,"\ufb33":2}'.encode()
+
+
+def test_deep_input_cannot_overflow_the_c_stack_when_the_recursion_limit_is_raised() -> None:
+    """py-evm raises the recursion limit above 10,000; the C scanner must not follow it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.setrecursionlimit(200000)\n"
+            "from evidence.jcs import loads_strict\n"
+            "from evidence.errors import FormatError\n"
+            "for text in ('[' * 150000, '[1,' * 150000, '{\"a\":' * 150000):\n"
+            "    try:\n        loads_strict(text)\n    except FormatError as e:\n"
+            "        assert 'nesting' in str(e), e\n"
+            "    else:\n        raise SystemExit('accepted')\n"
+            "assert sys.getrecursionlimit() == 200000\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-500:])
