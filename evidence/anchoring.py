@@ -12,6 +12,8 @@ already and, if so, only writes the missing receipts. A root is never anchored t
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -57,6 +59,19 @@ JOURNAL_DIR = "journal"
 #: Simulated witnesses' keystores use a lighter scrypt cost (still encrypted at rest): they
 #: guard worthless keys on a development chain and are unlocked on every demo anchoring.
 DEMO_WITNESS_SCRYPT_N = 2**14
+
+
+#: Test hook: the environment variable naming a point where the process kills itself.
+TEST_CRASH_ENV = "EVIDENCE_TEST_CRASH_AFTER"
+
+
+def _test_crash_point(name: str) -> None:
+    """Test hook only: SIGKILL this process at point ``name`` when
+    ``EVIDENCE_TEST_CRASH_AFTER=name`` (``anchor-sent``: the anchor transaction is mined, no
+    receipt is written yet). Lets tests/integration/test_anchor_crash.py crash ``evidence
+    anchor`` at a deterministic point; unset, it does nothing."""
+    if os.environ.get(TEST_CRASH_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def chain_config(ws: Workspace, *, url: str | None = None, create: bool = False) -> Any:
@@ -185,8 +200,10 @@ def anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
                    log: Callable[[str], None] | None = None) -> AnchorOutcome:
     """Anchor the roots of ``bundles`` in one transaction (see module docstring).
 
-    Raises InputError for a path that is not an intact bundle, ChainError (exit 3) when
-    the chain cannot complete the anchoring.
+    Raises InputError for a path that is not an intact bundle, VerificationError (exit 1)
+    for a bundle whose receipt the chain no longer backs (a reorganisation dropped or moved
+    its anchor: ``reanchor=True`` anchors it again and replaces the stale receipt), and
+    ChainError (exit 3) when the chain cannot complete the anchoring.
     """
     say = log or (lambda _msg: None)
     own = chain is None
@@ -201,7 +218,13 @@ def anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
             existing = [r for r in read_receipts(bundle)
                         if r.chain_id == client.chain_id and r.contract == contract.address]
             if existing and not reanchor:
-                already.append((bundle, existing[0]))
+                held = next((r for r in existing if _receipt_holds(client, contract, r)), None)
+                if held is None:
+                    raise VerificationError(
+                        f"{bundle}: its receipt is no longer backed by {client.description} "
+                        "(the anchor was dropped or moved by a reorganisation); run "
+                        f"`evidence anchor --reanchor {bundle}`")
+                already.append((bundle, held))
                 continue
             pending.append((bundle, root))
         resumed = False
@@ -214,6 +237,15 @@ def anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
     finally:
         if own:
             client.close()
+
+
+def _receipt_holds(client: ChainClient, contract: AnchorContract, receipt: Receipt) -> bool:
+    """Whether the chain still has the anchor ``receipt`` records, in the receipt's block
+    (a reorganisation can drop an anchor, or move it to another block)."""
+    record = contract.anchor_of(receipt.batch_root)
+    if record is None or record.block_number != receipt.block_number:
+        return False
+    return "0x" + bytes(client.block(record.block_number)["hash"]).hex() == receipt.block_hash
 
 
 def _finish_journals(ws: Workspace, client: ChainClient, contract: AnchorContract,
@@ -281,6 +313,7 @@ def _anchor_batch(ws: Workspace, client: ChainClient, contract: AnchorContract,
         except TransactionError as exc:
             if exc.error_name != "EvidenceAnchor__AlreadyAnchored":
                 raise
+        _test_crash_point("anchor-sent")
         record = contract.anchor_of(batch_root)
         if record is None:
             raise ChainError(f"the anchor of {batch_root.hex()} is not visible on "
@@ -326,20 +359,35 @@ def _write_receipts(client: ChainClient, contract: AnchorContract,
     return results
 
 
+#: The receipt fields that the chain decides: an existing receipt that agrees on all of them
+#: is the same anchoring (an interrupted run wrote it); one that differs is stale.
+_ON_CHAIN_FIELDS = ("chain_id", "contract", "transaction", "block_number", "block_hash",
+                    "block_time", "batch_root", "batch_size", "index", "path", "bundle_root")
+
+
 def _write_receipt(bundle: Path, receipt: Receipt, key: SigningKey) -> None:
     folder = bundle / RECEIPTS_DIR
     folder.mkdir(exist_ok=True)
     path = folder / receipt_filename(receipt.chain_id, receipt.batch_root)
-    if path.exists():
-        old = read_json_file(path)
-        if isinstance(old, dict) and old.get("transaction") == receipt.transaction:
-            return  # written by an earlier, interrupted run
-    atomic_write_bytes(path, receipt.to_bytes())
-    append_entry(bundle, "anchored", {
+    details: dict[str, Any] = {
         "chain_id": receipt.chain_id, "contract": receipt.contract,
         "transaction": receipt.transaction, "block_number": receipt.block_number,
         "batch_root": "0x" + receipt.batch_root.hex(),
-        "development_chain": receipt.development_chain}, key)
+        "development_chain": receipt.development_chain}
+    if path.exists():
+        old = read_json_file(path)
+        fresh = receipt.to_json()
+        if isinstance(old, dict) and all(old.get(k) == fresh[k] for k in _ON_CHAIN_FIELDS):
+            return  # written by an earlier, interrupted run
+        # The old receipt (same chain and batch, so the same file) is stale: a reorganisation
+        # dropped or moved its anchor and `--reanchor` anchored the batch again. It is
+        # replaced; the signed custody entry says which anchoring this one replaces, and the
+        # earlier "anchored" entry stays in the log.
+        if isinstance(old, dict):
+            details["replaces"] = {k: old.get(k) for k in
+                                   ("transaction", "block_number", "block_hash")}
+    atomic_write_bytes(path, receipt.to_bytes())
+    append_entry(bundle, "anchored", details, key)
 
 
 def _demo_confirm(ws: Workspace, client: ChainClient, contract: AnchorContract,
