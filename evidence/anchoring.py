@@ -140,6 +140,10 @@ def setup_chain(ws: Workspace, passphrase: str, *, url: str | None = None,
             account = _account(ws, passphrase)
             if chain.is_development and ws.chain.kind == "embedded":
                 chain.fund(account.address, DEMO_FUNDING_WEI)
+            elif chain.balance(account.address) == 0:
+                raise ChainError(
+                    f"the workspace account {account.address} has no funds for gas on "
+                    f"{chain.description}; send it some, then run `evidence init` again")
             if contract is None:
                 address = deploy_anchor_contract(chain, account)
                 say(f"EvidenceAnchor deployed at {address} on {chain.description}")
