@@ -28,7 +28,10 @@ __all__ = [
     "KEYSTORE_FILE_MODE",
     "KEYSTORE_SCRYPT_N",
     "MAX_KEYSTORE_BYTES",
+    "MAX_PBKDF2_ITERATIONS",
     "MAX_SCRYPT_N",
+    "MAX_SCRYPT_P",
+    "MAX_SCRYPT_R",
     "create_keystore",
     "keystore_address",
     "load_account",
@@ -46,6 +49,16 @@ KEYSTORE_SCRYPT_N = 2**18
 #: file with a huge N could exhaust memory. 2**20 (1 GiB with r = 8) is above every
 #: standard setting.
 MAX_SCRYPT_N = 2**20
+
+#: Largest scrypt r and p accepted when loading: scrypt's work grows as N * r * p (and its
+#: memory as 128 * r * N bytes), so a crafted file with a huge r or p would hang the process
+#: as surely as a huge N. Standard keystores use r = 8 and p = 1.
+MAX_SCRYPT_R = 32
+MAX_SCRYPT_P = 16
+
+#: Largest PBKDF2 iteration count accepted when loading (v3 keystores may use PBKDF2-SHA256
+#: instead of scrypt; geth writes 262,144 iterations): more is a denial of service.
+MAX_PBKDF2_ITERATIONS = 2**22
 
 #: Largest keystore file read: a v3 keystore is about 500 bytes; anything much larger is
 #: not a keystore.
@@ -94,8 +107,10 @@ def load_account(path: Path, passphrase: str) -> LocalAccount:
     """Decrypt the keystore at ``path`` and return the account, ready to sign.
 
     Refuses a file readable or writable by group or others (asks for ``chmod 600``), a
-    file that is not a v3 keystore, a keystore whose scrypt work factor exceeds
-    :data:`MAX_SCRYPT_N`, and a wrong passphrase; each as :class:`KeyFileError`.
+    file that is not a v3 keystore, a keystore whose key derivation would cost more than
+    any honest one (scrypt N, r, p above :data:`MAX_SCRYPT_N`, :data:`MAX_SCRYPT_R`,
+    :data:`MAX_SCRYPT_P`; PBKDF2 above :data:`MAX_PBKDF2_ITERATIONS`; another KDF), and a
+    wrong passphrase; each as :class:`KeyFileError`.
     """
     from eth_account import Account
 
@@ -174,16 +189,23 @@ def _check_kdf_limits(path: Path, keystore: dict[str, Any]) -> None:
     """Refuse scrypt parameters that would exhaust memory before any work is done."""
     crypto = keystore.get("crypto", keystore.get("Crypto"))
     assert isinstance(crypto, dict)  # checked by _read_keystore
-    if crypto.get("kdf") != "scrypt":
-        return
+    kdf = crypto.get("kdf")
     params = crypto.get("kdfparams")
+    if kdf not in ("scrypt", "pbkdf2"):
+        raise KeyFileError(f"{path}: unsupported key derivation {kdf!r} (scrypt or pbkdf2)")
     if not isinstance(params, dict):
-        raise KeyFileError(f"{path} is damaged: no scrypt parameters")
-    n = params.get("n")
-    if not isinstance(n, int) or n < 2 or n > MAX_SCRYPT_N:
-        raise KeyFileError(
-            f"{path}: scrypt parameter n={n!r} is outside the accepted range 2..{MAX_SCRYPT_N}"
-        )
+        raise KeyFileError(f"{path} is damaged: no {kdf} parameters")
+    if kdf == "pbkdf2":
+        limits = {"c": (1, MAX_PBKDF2_ITERATIONS)}
+    else:
+        limits = {"n": (2, MAX_SCRYPT_N), "r": (1, MAX_SCRYPT_R), "p": (1, MAX_SCRYPT_P)}
+    for name, (low, high) in limits.items():
+        value = params.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise KeyFileError(
+                f"{path}: {kdf} parameter {name}={value!r} is outside the accepted range "
+                f"{low}..{high}"
+            )
 
 
 def _stated_address(path: Path, keystore: dict[str, Any]) -> str | None:
