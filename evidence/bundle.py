@@ -21,12 +21,15 @@ root the capturer signs (Ed25519) inside a canonical statement.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .errors import FormatError, NotABundleError
 from .jcs import JSONValue, canonicalize, loads_strict
@@ -41,6 +44,7 @@ __all__ = [
     "Item",
     "SignedRoot",
     "iter_items",
+    "open_regular",
     "read_json_file",
     "read_signed_root",
 ]
@@ -62,6 +66,12 @@ MAX_ITEM_LINE_BYTES = 64 * 1024
 MAX_TAG_JSON_BYTES = 1024 * 1024
 ROOT_STATEMENT_TYPE = "evidence-bundle-root"
 HASH_ALGORITHM = "rfc6962-sha256"
+#: The fixed shape of ``root.json`` (docs/formats.md "Tree and root"): unknown fields are
+#: refused, so nothing unsigned can ride along with the signed statement.
+_ROOT_KEYS = frozenset({"version", "statement", "signer", "signature"})
+_STATEMENT_KEYS = frozenset({"type", "version", "hash", "root", "leaf_count", "case",
+                             "captured_at", "provenance"})
+_SIGNER_KEYS = frozenset({"algorithm", "public_key", "fingerprint"})
 
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
 _HEX128 = re.compile(r"[0-9a-f]{128}\Z")
@@ -138,7 +148,9 @@ class Item:
         if not _ITEM_ID.match(item_id) or item_id[0] != kind[0].upper():
             raise FormatError(f"bad item id {item_id!r}", path=where)
         path = _need(value, "path", str, where)
-        if not path.startswith("data/") or "/../" in f"/{path}/" or "\\" in path:
+        # A backslash is an ordinary character in a POSIX file name (and is captured as
+        # such); it is refused only where it would make a '..' step on Windows.
+        if not path.startswith("data/") or ".." in re.split(r"[/\\]", path):
             raise FormatError(f"item path {path!r} is not under data/", path=where)
         size = _need(value, "size", int, where)
         if size < 0:
@@ -164,13 +176,70 @@ class Item:
         )
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+#: Opening a FIFO for reading blocks until a writer appears; O_NONBLOCK makes it return at
+#: once so that the regular-file check below can refuse it (no effect on regular files).
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+def open_regular(path: Path, *, within: Path | None = None) -> BinaryIO:
+    """Open a bundle file for reading without following symbolic links.
+
+    Bundles come from the other side of a dispute: a tag file may be a link to
+    ``/etc/passwd`` or to a FIFO that would block a reader for ever. With ``within`` (the
+    bundle folder) no component of ``path`` below it may be a link (each folder is opened
+    with ``O_NOFOLLOW`` relative to the previous one); without it only the last component
+    is checked. FIFOs and devices are refused without blocking.
+
+    Raises FileNotFoundError when a component is missing, FormatError for a link or a
+    file that is not regular, OSError for other read failures.
+    """
+    parts = Path(path).relative_to(within).parts if within is not None else (str(path),)
+    if not parts or any(p in ("", ".", "..") for p in parts):
+        raise FormatError("not a file inside the bundle", path=str(path))
+    dir_fd = os.open(within, os.O_RDONLY | os.O_DIRECTORY) if within is not None else None
+    try:
+        for part in parts[:-1]:
+            try:
+                fd = os.open(part, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, dir_fd=dir_fd)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise FormatError(f"{part} is a symbolic link or not a folder (links are "
+                                      "never followed)", path=str(path)) from exc
+                raise
+            if dir_fd is not None:
+                os.close(dir_fd)
+            dir_fd = fd
+        try:
+            fd = os.open(parts[-1], _OPEN_FLAGS | _NOFOLLOW | _NONBLOCK, dir_fd=dir_fd)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise FormatError("is a symbolic link (links are never followed)",
+                                  path=str(path)) from exc
+            raise
+    finally:
+        if dir_fd is not None:
+            os.close(dir_fd)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise FormatError("is not a regular file", path=str(path))
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def iter_items(bundle: Path) -> Iterator[Item]:
     """Stream the items of a bundle, checking each line. Raises FormatError/NotABundleError."""
     path = bundle / ITEMS_FILE
     try:
-        fh = path.open("rb")
+        fh = open_regular(path, within=bundle)
     except FileNotFoundError as exc:
-        raise NotABundleError(f"not an evidence bundle (no {ITEMS_FILE})", path=str(bundle)) from exc
+        raise NotABundleError(f"not an evidence bundle (no {ITEMS_FILE})",
+                              path=str(bundle)) from exc
+    except OSError as exc:
+        raise FormatError(f"cannot read ({exc.strerror})", path=str(path)) from exc
     with fh:
         index = 0
         while True:
@@ -186,10 +255,12 @@ def iter_items(bundle: Path) -> Iterator[Item]:
             index += 1
 
 
-def read_json_file(path: Path, *, limit: int = MAX_TAG_JSON_BYTES) -> JSONValue:
-    """Read a small strict-JSON tag file (bounded)."""
+def read_json_file(path: Path, *, limit: int = MAX_TAG_JSON_BYTES,
+                   within: Path | None = None) -> JSONValue:
+    """Read a small strict-JSON tag file (bounded; links never followed, see
+    :func:`open_regular`)."""
     try:
-        with path.open("rb") as fh:
+        with open_regular(path, within=within) as fh:
             data = fh.read(limit + 1)
     except FileNotFoundError as exc:
         raise FormatError("file is missing", path=str(path)) from exc
@@ -244,18 +315,26 @@ class SignedRoot:
             raise FormatError("not a JSON object", path=where)
         if obj.get("version") != FORMAT_VERSION:
             raise FormatError(f"unsupported version {obj.get('version')!r}", path=where)
+        if set(obj) != _ROOT_KEYS:
+            raise FormatError(f"root fields differ from {sorted(_ROOT_KEYS)}", path=where)
         statement = _need(obj, "statement", dict, where)
         if statement.get("type") != ROOT_STATEMENT_TYPE or statement.get("version") != 1:
             raise FormatError("not an evidence bundle root statement", path=where)
+        if set(statement) != _STATEMENT_KEYS:
+            raise FormatError(f"root statement fields differ from {sorted(_STATEMENT_KEYS)}",
+                              path=where)
         if statement.get("hash") != HASH_ALGORITHM:
             raise FormatError(f"unsupported tree hash {statement.get('hash')!r}", path=where)
         _hex(statement, "root", _HEX64, where)
+        _hex(statement, "provenance", _HEX64, where)
+        _need(statement, "case", str, where)
+        _need(statement, "captured_at", str, where)
         count = _need(statement, "leaf_count", int, where)
         if count < 1:
             raise FormatError("leaf_count must be >= 1", path=where)
         signer = _need(obj, "signer", dict, where)
-        if signer.get("algorithm") != "ed25519":
-            raise FormatError("unsupported signature algorithm", path=where)
+        if signer.get("algorithm") != "ed25519" or set(signer) != _SIGNER_KEYS:
+            raise FormatError("unsupported signature algorithm or signer fields", path=where)
         try:
             public_key = bytes.fromhex(_need(signer, "public_key", str, where))
             signature = bytes.fromhex(_need(obj, "signature", str, where))
@@ -263,6 +342,10 @@ class SignedRoot:
             raise FormatError("public key or signature is not hex", path=where) from exc
         if len(public_key) != 32 or len(signature) != 64:
             raise FormatError("public key or signature has the wrong length", path=where)
+        from .keys import fingerprint
+
+        if signer.get("fingerprint") != fingerprint(public_key):
+            raise FormatError("signer fingerprint does not match its public key", path=where)
         return cls(statement=statement, public_key=public_key, signature=signature)
 
 
@@ -270,7 +353,12 @@ def read_signed_root(bundle: Path) -> SignedRoot:
     path = bundle / ROOT_FILE
     if not path.is_file():
         raise NotABundleError(f"not an evidence bundle (no {ROOT_FILE})", path=str(bundle))
-    return SignedRoot.from_json(read_json_file(path), where=str(path))
+    signed = SignedRoot.from_json(read_json_file(path, within=bundle), where=str(path))
+    with open_regular(path, within=bundle) as fh:
+        if fh.read(MAX_TAG_JSON_BYTES + 1) != canonicalize(signed.to_json()) + b"\n":
+            raise FormatError("root.json is not in its canonical form (RFC 8785 and one "
+                              "line end): changed after signing?", path=str(path))
+    return signed
 
 
 def sha256_hex(data: bytes) -> str:

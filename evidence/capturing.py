@@ -13,6 +13,7 @@ import os
 import secrets
 import shutil
 import stat
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -122,11 +123,13 @@ def _image_info(path: Path) -> dict[str, Any] | None:
     try:
         from PIL import Image, UnidentifiedImageError
 
-        with Image.open(path) as img:
-            width, height = img.size
-            return {"format": str(img.format), "width": int(width), "height": int(height)}
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow warns on stderr about corrupt metadata
+            with Image.open(path) as img:
+                width, height = img.size
+                return {"format": str(img.format), "width": int(width), "height": int(height)}
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None  # evidence is never refused for its content: no pixel size recorded
 
 
 _PIL_MIME = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "BMP": "image/bmp",

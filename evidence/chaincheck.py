@@ -4,10 +4,19 @@ Never trusts a receipt's copy of what the chain says: the anchor's block and tim
 block hash on the canonical chain, the contract's code and every confirmation are read
 from the chain. Problems become findings: ERROR for what is changed, invalid or missing
 (-> failed), UNKNOWN for what could not be asked (-> inconclusive).
+
+A bundle can hold several receipts (anchored on two chains, or anchored again with
+``evidence anchor --reanchor`` after a reorganisation dropped its first anchor). Every
+receipt is checked; the verdict rests on one the chain confirms (preferring one under which
+the policy holds). A receipt the chain does not back while another receipt checks out is
+reported as ``receipt-stale`` (WARNING): the bytes are proven by the receipt that checks out,
+and the claim the stale receipt makes (an earlier block and time) is shown as unproven, never
+used. With no receipt that checks out, every receipt's findings stand (docs/security.md).
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,15 +73,27 @@ def _anchor_info(r: Receipt, *, checked: bool, submitter: str | None = None) -> 
         chain_description=r.chain, checked_on_chain=checked)
 
 
-def check_receipts(receipts: list[Receipt], *, bundle_root: bytes, policy: Policy,
-                   source: ChainSource, offline: bool) -> ChainCheck:
-    """Check every receipt offline, then the first usable one on chain."""
+def _new_check(policy: Policy) -> ChainCheck:
     out = ChainCheck()
     out.policy = {**policy.to_json(), "rules": describe(policy, "en"),
                   "rules_zh": describe(policy, "zh")}
+    return out
+
+
+def _receipt_subject(r: Receipt) -> str:
+    return f"{RECEIPTS}/{Path(r.file).name}" if r.file else RECEIPTS
+
+
+def check_receipts(receipts: list[Receipt], *, bundle_root: bytes, policy: Policy,
+                   source: ChainSource, offline: bool) -> ChainCheck:
+    """Check every receipt offline, then every usable one on chain (module docstring).
+
+    Never raises for a chain that cannot be asked: that is an UNKNOWN finding.
+    """
+    out = _new_check(policy)
     usable: list[Receipt] = []
     for r in receipts:
-        subject = f"{RECEIPTS}/{Path(r.file).name}" if r.file else RECEIPTS
+        subject = _receipt_subject(r)
         if r.bundle_root != bundle_root:
             out.add("receipt-mismatch", Severity.ERROR,
                     "receipt is for another bundle root than the signed one", subject)
@@ -87,13 +108,62 @@ def check_receipts(receipts: list[Receipt], *, bundle_root: bytes, policy: Polic
             usable.append(r)
     if not usable:
         return out
-    receipt = usable[0]
-    out.anchor = _anchor_info(receipt, checked=False)
-    out.development_chain = receipt.development_chain
+    out.anchor = _anchor_info(usable[0], checked=False)
+    out.development_chain = usable[0].development_chain
     if offline:
         return out
+    with _Clients(source) as clients:
+        checks = [(r, _check_one(r, policy, clients)) for r in usable]
+    _merge(out, checks)
+    return out
+
+
+def _merge(out: ChainCheck, checks: list[tuple[Receipt, ChainCheck]]) -> None:
+    """Fold the per-receipt checks into ``out`` (see the module docstring)."""
+    confirmed = [(r, c) for r, c in checks if c.anchor is not None and c.anchor.checked_on_chain]
+    if not confirmed:
+        for _, c in checks:
+            out.findings.extend(f for f in c.findings if f not in out.findings)
+        out.development_chain = checks[0][1].development_chain
+        return
+    chosen_receipt, chosen = next(((r, c) for r, c in confirmed if c.satisfied), confirmed[0])
+    rests_on = _receipt_subject(chosen_receipt)
+    for r, c in checks:
+        if c is chosen:
+            out.findings.extend(c.findings)
+            continue
+        subject = _receipt_subject(r)
+        if any(c is other for _, other in confirmed):
+            out.add("receipt-also-anchored", Severity.OK,
+                    f"also anchored on chain {r.chain_id} in block {r.block_number}; the "
+                    f"verdict rests on {rests_on}", subject)
+            continue
+        errors = [f for f in c.findings if f.severity is Severity.ERROR]
+        if errors:
+            out.add("receipt-stale", Severity.WARNING,
+                    f"this receipt is not backed by the chain ({errors[0].message}); its "
+                    f"block and time are unproven and not used: the verdict rests on "
+                    f"{rests_on}", subject)
+            continue
+        unknown = [f for f in c.findings if f.severity is Severity.UNKNOWN]
+        reason = unknown[0].message if unknown else "no anchor was found"
+        out.add("receipt-unchecked", Severity.INFO,
+                f"this receipt could not be checked ({reason}); the verdict rests on "
+                f"{rests_on}", subject)
+    out.anchor = chosen.anchor
+    out.witnesses = chosen.witnesses
+    out.policy = chosen.policy
+    out.satisfied = chosen.satisfied
+    out.development_chain = chosen.development_chain
+
+
+def _check_one(receipt: Receipt, policy: Policy, clients: _Clients) -> ChainCheck:
+    """One receipt against the chain, into a check of its own."""
+    out = _new_check(policy)
+    out.anchor = _anchor_info(receipt, checked=False)
+    out.development_chain = receipt.development_chain
     try:
-        _check_on_chain(receipt, policy, source, out)
+        _check_on_chain(receipt, policy, clients.get(receipt), out)
     except ChainUnreachableError as exc:
         out.add("chain-unreachable", Severity.UNKNOWN, f"the chain could not be reached: {exc}")
     except ContractMismatchError as exc:
@@ -101,6 +171,34 @@ def check_receipts(receipts: list[Receipt], *, bundle_root: bytes, policy: Polic
     except ChainError as exc:
         out.add("chain-error", Severity.UNKNOWN, f"the chain could not be asked: {exc}")
     return out
+
+
+class _Clients:
+    """One open chain per chain id for a whole verification (a node that cannot be reached
+    is tried once, not once per receipt); all are closed at the end."""
+
+    def __init__(self, source: ChainSource) -> None:
+        self._source = source
+        self._stack = contextlib.ExitStack()
+        self._open: dict[int, ChainClient | ChainError] = {}
+
+    def __enter__(self) -> _Clients:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def get(self, receipt: Receipt) -> ChainClient:
+        known = self._open.get(receipt.chain_id)
+        if known is None:
+            try:
+                known = self._stack.enter_context(_open(self._source, receipt))
+            except ChainError as exc:
+                known = exc
+            self._open[receipt.chain_id] = known
+        if isinstance(known, ChainError):
+            raise known
+        return known
 
 
 def _open(source: ChainSource, receipt: Receipt) -> ChainClient:
@@ -127,74 +225,75 @@ def _open(source: ChainSource, receipt: Receipt) -> ChainClient:
     return open_chain(cfg)
 
 
-def _check_on_chain(receipt: Receipt, policy: Policy, source: ChainSource,
+def _check_on_chain(receipt: Receipt, policy: Policy, chain: ChainClient,
                     out: ChainCheck) -> None:
     from .chain.contract import AnchorContract
 
-    with _open(source, receipt) as chain:
-        out.development_chain = chain.is_development
-        if chain.is_development:
-            out.add("development-chain", Severity.INFO,
-                    f"{chain.description} is a development chain: one party controls it, so "
-                    "the anchor has no evidential value")
-        if chain.chain_id != receipt.chain_id:
-            out.add("chain-id-mismatch", Severity.UNKNOWN,
-                    f"node is chain id {chain.chain_id}, the receipt is for {receipt.chain_id}")
-            return
-        code = chain.get_code(receipt.contract)
-        if not code:
-            out.add("contract-missing", Severity.ERROR,
-                    f"no contract at {receipt.contract} on chain {chain.chain_id}",
-                    receipt.contract)
-            return
-        contract = AnchorContract(chain, receipt.contract)  # checks the code
-        out.add("contract-ok", Severity.OK,
-                f"the code at {contract.address} is the EvidenceAnchor artifact's")
-        record = contract.anchor_of(receipt.batch_root)
-        if record is None:
-            out.add("anchor-missing", Severity.ERROR,
-                    f"batch root 0x{receipt.batch_root.hex()} is not anchored on chain "
-                    f"{chain.chain_id} (dropped by a reorganisation, or a forged receipt)",
-                    RECEIPTS)
-            return
-        if record.block_number != receipt.block_number or record.timestamp != receipt.block_time:
-            out.add("anchor-differs", Severity.ERROR,
-                    f"the chain says block {record.block_number} at {record.timestamp}; the "
-                    f"receipt says block {receipt.block_number} at {receipt.block_time}",
-                    RECEIPTS)
-            return
-        block = chain.block(record.block_number)
-        if "0x" + bytes(block["hash"]).hex() != receipt.block_hash:
-            out.add("anchor-block-not-canonical", Severity.ERROR,
-                    f"block {record.block_number} on the canonical chain is not the "
-                    "receipt's block (reorganised chain or forged receipt)", RECEIPTS)
-            return
-        latest = chain.latest_block_number()
-        out.anchor = _anchor_info(receipt, checked=True, submitter=record.submitter)
-        out.add("anchor-ok", Severity.OK,
-                f"anchored on chain {chain.chain_id} in block {record.block_number} "
-                f"({latest - record.block_number} blocks on top) at unix time "
-                f"{record.timestamp}, transaction {receipt.transaction}", RECEIPTS)
-        facts = []
-        for c in contract.confirmations_of(receipt.batch_root):
-            w = contract.witness_of(c.witness)
-            if w is None:
-                continue
-            facts.append(ConfirmationFacts(
-                witness=WitnessFacts(address=w.account, operator=w.operator,
-                                     jurisdiction=w.jurisdiction, registered_at=w.registered_at,
-                                     revoked_at=w.revoked_at),
-                confirmed_at=c.confirmed_at, observed_at=c.observed_at,
-                by_signature=c.by_signature))
-        outcome = evaluate(policy,
-                           AnchorFacts(root=receipt.batch_root, submitter=record.submitter,
-                                       anchored_at=record.timestamp,
-                                       block_number=record.block_number,
-                                       blocks_on_top=latest - record.block_number),
-                           facts, parties=load_policy_parties(policy))
-        out.findings.extend(outcome.findings)
-        out.witnesses = [w.to_json() for w in outcome.witnesses]
-        out.satisfied = outcome.satisfied
-        if out.policy is not None:
-            out.policy["satisfied"] = outcome.satisfied
-            out.policy["counted_jurisdictions"] = list(outcome.counted_jurisdictions)
+    out.development_chain = chain.is_development
+    if chain.is_development:
+        out.add("development-chain", Severity.INFO,
+                f"{chain.description} is a development chain: one party controls it, so "
+                "the anchor has no evidential value")
+    if chain.chain_id != receipt.chain_id:
+        out.add("chain-id-mismatch", Severity.UNKNOWN,
+                f"node is chain id {chain.chain_id}, the receipt is for {receipt.chain_id}")
+        return
+    code = chain.get_code(receipt.contract)
+    if not code:
+        out.add("contract-missing", Severity.ERROR,
+                f"no contract at {receipt.contract} on chain {chain.chain_id}",
+                receipt.contract)
+        return
+    contract = AnchorContract(chain, receipt.contract)  # checks the code
+    out.add("contract-ok", Severity.OK,
+            f"the code at {contract.address} is the EvidenceAnchor artifact's")
+    record = contract.anchor_of(receipt.batch_root)
+    if record is None:
+        out.add("anchor-missing", Severity.ERROR,
+                f"batch root 0x{receipt.batch_root.hex()} is not anchored by the contract "
+                f"at {contract.address} on chain {chain.chain_id} that the receipt names "
+                "(a receipt edited to name another contract, an anchor dropped by a "
+                "reorganisation, or a forged receipt)",
+                _receipt_subject(receipt))
+        return
+    if record.block_number != receipt.block_number or record.timestamp != receipt.block_time:
+        out.add("anchor-differs", Severity.ERROR,
+                f"the chain says block {record.block_number} at {record.timestamp}; the "
+                f"receipt says block {receipt.block_number} at {receipt.block_time}",
+                _receipt_subject(receipt))
+        return
+    block = chain.block(record.block_number)
+    if "0x" + bytes(block["hash"]).hex() != receipt.block_hash:
+        out.add("anchor-block-not-canonical", Severity.ERROR,
+                f"block {record.block_number} on the canonical chain is not the "
+                "receipt's block (reorganised chain or forged receipt)", _receipt_subject(receipt))
+        return
+    latest = chain.latest_block_number()
+    out.anchor = _anchor_info(receipt, checked=True, submitter=record.submitter)
+    out.add("anchor-ok", Severity.OK,
+            f"anchored on chain {chain.chain_id} in block {record.block_number} "
+            f"({latest - record.block_number} blocks on top) at unix time "
+            f"{record.timestamp}, transaction {receipt.transaction}", _receipt_subject(receipt))
+    facts = []
+    for c in contract.confirmations_of(receipt.batch_root):
+        w = contract.witness_of(c.witness)
+        if w is None:
+            continue
+        facts.append(ConfirmationFacts(
+            witness=WitnessFacts(address=w.account, operator=w.operator,
+                                 jurisdiction=w.jurisdiction, registered_at=w.registered_at,
+                                 revoked_at=w.revoked_at),
+            confirmed_at=c.confirmed_at, observed_at=c.observed_at,
+            by_signature=c.by_signature))
+    outcome = evaluate(policy,
+                       AnchorFacts(root=receipt.batch_root, submitter=record.submitter,
+                                   anchored_at=record.timestamp,
+                                   block_number=record.block_number,
+                                   blocks_on_top=latest - record.block_number),
+                       facts, parties=load_policy_parties(policy))
+    out.findings.extend(outcome.findings)
+    out.witnesses = [w.to_json() for w in outcome.witnesses]
+    out.satisfied = outcome.satisfied
+    if out.policy is not None:
+        out.policy["satisfied"] = outcome.satisfied
+        out.policy["counted_jurisdictions"] = list(outcome.counted_jurisdictions)

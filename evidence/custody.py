@@ -34,6 +34,9 @@ ZERO_HASH = "0" * 64
 #: bounds what a verifier reads.
 MAX_ENTRIES = 10_000
 MAX_ENTRY_BYTES = 64 * 1024
+#: The fixed shape of an entry (see the module docstring).
+_ENTRY_KEYS = frozenset({"version", "seq", "action", "at", "actor", "details", "prev",
+                         "signature"})
 
 
 def utc_now() -> str:
@@ -58,7 +61,8 @@ class CustodyEntry:
             "seq": self.seq,
             "action": self.action,
             "at": self.at,
-            "actor": {"public_key": self.actor_key.hex(), "fingerprint": fingerprint(self.actor_key)},
+            "actor": {"public_key": self.actor_key.hex(),
+                      "fingerprint": fingerprint(self.actor_key)},
             "details": self.details,
             "prev": self.prev,
         }
@@ -86,7 +90,8 @@ def make_entry(
     }
     signature = key.sign(canonicalize(body))
     line = canonicalize({**body, "signature": signature.hex()})
-    return CustodyEntry(seq, action, str(body["at"]), key.public_key, details, prev, signature, line)
+    return CustodyEntry(seq, action, str(body["at"]), key.public_key, details, prev, signature,
+                        line)
 
 
 def first_entry(action: str, details: dict[str, Any], key: SigningKey) -> CustodyEntry:
@@ -98,8 +103,13 @@ def _parse(line: bytes, where: str) -> CustodyEntry:
     if not isinstance(parsed, dict) or canonicalize(parsed) != line:
         raise FormatError("custody entry is not a canonical JSON object", path=where)
     value: dict[str, Any] = parsed
+    if set(value) != _ENTRY_KEYS:
+        # An unknown field would ride along unsigned (the signature covers the known ones).
+        raise FormatError(f"custody entry fields differ from {sorted(_ENTRY_KEYS)}", path=where)
     try:
         actor = value["actor"]
+        if not isinstance(actor, dict) or set(actor) != {"public_key", "fingerprint"}:
+            raise TypeError("actor must be {public_key, fingerprint}")
         entry = CustodyEntry(
             seq=int(value["seq"]),
             action=str(value["action"]),
@@ -114,21 +124,42 @@ def _parse(line: bytes, where: str) -> CustodyEntry:
         raise FormatError(f"malformed custody entry ({exc})", path=where) from exc
     if value.get("version") != 1:
         raise FormatError(f"unsupported custody entry version {value.get('version')!r}", path=where)
+    if canonicalize(entry.to_json()) != line:
+        # Every byte of the line must be what the signed body gives (a fingerprint that is
+        # not the key's, a number written as text...): nothing unsigned may differ.
+        raise FormatError("custody entry does not match its signed form (a field has the "
+                          "wrong type or a fingerprint is not its key's)", path=where)
     return entry
 
 
-def read_custody(path: Path) -> list[CustodyEntry]:
-    """Read the log; raises FormatError on a malformed line."""
+def read_custody(path: Path, *, within: Path | None = None) -> list[CustodyEntry]:
+    """Read the log; raises FormatError on a malformed, oversized or unreadable log.
+
+    Read line by line within :data:`MAX_ENTRY_BYTES` and :data:`MAX_ENTRIES`, so a hostile
+    log cannot make the reader allocate without bound; links are never followed (see
+    :func:`evidence.bundle.open_regular`, ``within`` being the bundle folder).
+    """
+    from .bundle import open_regular
+
     try:
-        data = path.read_bytes()
+        fh = open_regular(path, within=within)
     except FileNotFoundError as exc:
         raise FormatError("custody log is missing", path=str(path)) from exc
-    if data and not data.endswith(b"\n"):
-        raise FormatError("custody log is truncated (no final newline)", path=str(path))
-    lines = data.split(b"\n")[:-1] if data else []
-    if len(lines) > MAX_ENTRIES:
-        raise FormatError(f"custody log has more than {MAX_ENTRIES} entries", path=str(path))
-    return [_parse(line, f"{path}: line {i + 1}") for i, line in enumerate(lines)]
+    except OSError as exc:
+        raise FormatError(f"cannot read the custody log ({exc.strerror})", path=str(path)) from exc
+    entries: list[CustodyEntry] = []
+    with fh:
+        while raw := fh.readline(MAX_ENTRY_BYTES + 1):
+            if not raw.endswith(b"\n"):
+                if len(raw) > MAX_ENTRY_BYTES:
+                    raise FormatError(f"custody entry {len(entries) + 1} is longer than "
+                                      f"{MAX_ENTRY_BYTES} bytes", path=str(path))
+                raise FormatError("custody log is truncated (no final newline)", path=str(path))
+            if len(entries) >= MAX_ENTRIES:
+                raise FormatError(f"custody log has more than {MAX_ENTRIES} entries",
+                                  path=str(path))
+            entries.append(_parse(raw[:-1], f"{path}: line {len(entries) + 1}"))
+    return entries
 
 
 def verify_custody(entries: Sequence[CustodyEntry], *, signer: bytes | None,
@@ -157,15 +188,18 @@ def verify_custody(entries: Sequence[CustodyEntry], *, signer: bytes | None,
                                 f"{' or '.join(first_actions)}", subject))
     if signer is not None and entries[0].actor_key != signer:
         problems.append(Finding("custody-first-entry", Severity.ERROR,
-                                "first custody entry is not signed by the bundle's signer", subject))
+                                "first custody entry is not signed by the bundle's signer",
+                                subject))
     if not problems:
         problems.append(Finding("custody-ok", Severity.OK,
-                                f"custody log intact ({len(entries)} entries, hash-chained, signed)",
+                                f"custody log intact ({len(entries)} entries, hash-chained, "
+                                "signed)",
                                 subject))
     return problems
 
 
-def append_entry(bundle: Path, action: str, details: dict[str, Any], key: SigningKey) -> CustodyEntry:
+def append_entry(bundle: Path, action: str, details: dict[str, Any],
+                 key: SigningKey) -> CustodyEntry:
     """Append an entry to a bundle's custody log and refresh the tag manifests atomically."""
     from .bag import write_tag_manifests
 

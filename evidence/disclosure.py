@@ -10,12 +10,19 @@ carries only interior hashes, from which nothing about them can be learned.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import shutil
 from pathlib import Path
 
-from .bag import format_bag_info, format_bagit_txt, format_manifest, payload_oxum, write_tag_manifests
+from .bag import (
+    format_bag_info,
+    format_bagit_txt,
+    format_manifest,
+    payload_oxum,
+    write_tag_manifests,
+)
 from .bundle import (
     CUSTODY_FILE,
     ITEMS_FILE,
@@ -31,10 +38,10 @@ from .capturing import sha256_and_512
 from .custody import first_entry, utc_now
 from .errors import BundleExistsError, InputError, VerificationError
 from .fsutil import fsync_dir
+from .integrity import check_integrity, is_disclosure, require_package
 from .jcs import canonicalize
 from .keys import SigningKey
 from .merkle import MerkleTree, leaf_hash
-from .integrity import check_integrity, is_disclosure, require_package
 from .version import TOOL_NAME, __version__
 
 __all__ = ["disclose", "find_item"]
@@ -43,7 +50,7 @@ __all__ = ["disclose", "find_item"]
 def find_item(bundle: Path, item_id: str) -> Item:
     """The item named by its id (``F-2``, ``R-17``) or, for files, its ``data/...`` path."""
     for item in iter_items(bundle):
-        if item.id == item_id or item.path == item_id and item.kind == "file":
+        if item.id == item_id or (item.path == item_id and item.kind == "file"):
             return item
     raise InputError(f"{bundle}: no item {item_id!r}; `evidence inspect {bundle}` lists them")
 
@@ -103,8 +110,13 @@ def _write_package(bundle: Path, tmp: Path, out: Path, item: Item, proof: list[b
     proof_doc = {"version": 1, "item": item.id, "index": item.index, "leaf_count": leaf_count,
                  "root": root, "path": [h.hex() for h in proof]}
     (tmp / PROOF_FILE).write_bytes(canonicalize(proof_doc) + b"\n")
+    # The signed entry records the tool (bag-info's Bag-Software-Agent) and each receipt's
+    # digest, so that neither can be changed in the package afterwards unnoticed.
+    receipts = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted((tmp / RECEIPTS_DIR).glob("*.json"))}
     entry = first_entry("disclosed", {"item": item.id, "root": root, "from": bundle.name,
-                                      "package": out.name}, key)
+                                      "package": out.name, "tool": f"{TOOL_NAME} {__version__}",
+                                      "receipts": receipts}, key)
     (tmp / CUSTODY_FILE).write_bytes(entry.line + b"\n")
     size, d256, d512 = sha256_and_512(dst)
     (tmp / "bagit.txt").write_bytes(format_bagit_txt())

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .bundle import CUSTODY_FILE, PROVENANCE_FILE, RECEIPTS_DIR, iter_items, read_json_file, read_signed_root
+from .bundle import (
+    CUSTODY_FILE,
+    PROVENANCE_FILE,
+    RECEIPTS_DIR,
+    iter_items,
+    read_json_file,
+    read_signed_root,
+)
 from .custody import read_custody
 from .integrity import is_disclosure, require_package
 

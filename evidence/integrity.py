@@ -13,22 +13,31 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from .bag import read_bag, validate_bag
+from .bag import (
+    MAX_MANIFEST_BYTES,
+    BagInfo,
+    format_bag_info,
+    format_manifest,
+    read_bag,
+    validate_bag,
+)
 from .bundle import (
+    CUSTODY_FILE,
     ITEMS_FILE,
+    MAX_TAG_JSON_BYTES,
     PROOF_FILE,
     PROVENANCE_FILE,
     ROOT_FILE,
     Item,
     SignedRoot,
     iter_items,
-    read_json_file,
+    open_regular,
     read_signed_root,
 )
 from .custody import read_custody, utc_now, verify_custody
-from .errors import FormatError, NotABundleError
+from .errors import FormatError, InputError, NotABundleError
 from .findings import Finding, Severity
 from .jcs import canonicalize, loads_strict
 from .keys import verify_signature
@@ -40,6 +49,13 @@ __all__ = ["IntegrityReport", "check_integrity", "is_disclosure", "require_packa
 #: Items listed in a result keep record fields for reports; beyond this many records the
 #: fields are left out of the result to keep it small (digests and status remain).
 MAX_RECORD_FIELDS_IN_RESULT = 10_000
+#: ``bag-info.txt`` is a short metadata file; RFC 8493 gives no limit, this reader does.
+MAX_BAG_INFO_BYTES = 1024 * 1024
+#: A record line is at most this long: the capture's record limit with room for escaping.
+MAX_RECORD_LINE_BYTES = 1 << 24
+BAG_INFO = "bag-info.txt"
+#: The keys of a disclosure package's ``proof.json`` (docs/formats.md "Disclosure package").
+_PROOF_KEYS = frozenset({"version", "item", "index", "leaf_count", "root", "path"})
 
 
 @dataclass
@@ -74,7 +90,8 @@ def require_package(path: Path) -> None:
                               path=str(path))
 
 
-def check_integrity(path: Path, *, progress: Callable[[int], None] | None = None) -> IntegrityReport:
+def check_integrity(path: Path, *,
+                    progress: Callable[[int], None] | None = None) -> IntegrityReport:
     """Run every offline check; problems become findings, never exceptions.
 
     Raises NotABundleError only when ``path`` is not a bundle at all.
@@ -84,10 +101,12 @@ def check_integrity(path: Path, *, progress: Callable[[int], None] | None = None
     bag_problems = [p for p in validate_bag(path, progress=progress) if p.is_error]
     changed_paths: dict[str, str] = {}
     for p in bag_problems:
-        report.add(f"bag-{p.code}", Severity.ERROR, f"{p.path}: {p.message}", p.path)
+        shown = p.message if p.message.startswith(f"{p.path}:") else f"{p.path}: {p.message}"
+        report.add(f"bag-{p.code}", Severity.ERROR, shown, p.path)
         changed_paths.setdefault(p.path, p.message)
     if not bag_problems:
-        report.add("bag-ok", Severity.OK, "BagIt manifests (sha256, sha512) and tag manifests match")
+        report.add("bag-ok", Severity.OK,
+                   "BagIt manifests (sha256, sha512) and tag manifests match")
     try:
         signed = read_signed_root(path)
     except FormatError as exc:
@@ -96,16 +115,17 @@ def check_integrity(path: Path, *, progress: Callable[[int], None] | None = None
     report.signed_root = signed
     if verify_signature(signed.public_key, signed.signature, signed.signed_message):
         report.add("signature-ok", Severity.OK,
-                   f"capturer signature over the root verifies (key {signed.fingerprint})", ROOT_FILE)
+                   f"capturer signature over the root verifies (key {signed.fingerprint})",
+                   ROOT_FILE)
     else:
         report.add("signature-invalid", Severity.ERROR,
                    "the capturer's signature over the bundle root does not verify", ROOT_FILE)
     _check_provenance(path, signed, report)
-    _check_bag_info(path, signed, report)
     try:
         bag = read_bag(path)
         manifests = bag.manifests
-        _check_tag_coverage(path, bag.tag_manifest_digests, report)
+        _check_tag_coverage(path, bag, report)
+        _check_manifest_form(path, bag, report)
     except FormatError as exc:
         report.add("bag-invalid", Severity.ERROR, str(exc), "bagit.txt")
         manifests = {}
@@ -117,37 +137,82 @@ def check_integrity(path: Path, *, progress: Callable[[int], None] | None = None
     if leaves is not None:
         _check_root(path, signed, leaves, report)
     _check_custody(path, signed, report)
+    _check_bag_info(path, signed, report)
     return report
 
 
-def _check_tag_coverage(path: Path, tag_digests: dict[str, dict[str, str]],
-                        report: IntegrityReport) -> None:
-    """Every file outside ``data/`` must be listed in the tag manifests.
+#: The manifests every evidence bundle carries (docs/formats.md "Evidence bundle").
+REQUIRED_ALGORITHMS = ("sha256", "sha512")
+
+
+def _check_tag_coverage(path: Path, bag: BagInfo, report: IntegrityReport) -> None:
+    """Both tag manifests must exist and list every file outside ``data/``.
 
     RFC 8493 §2.2.4 lets a bag carry unlisted tag files; an evidence bundle does not, so
     nothing can be slipped in beside the signed files (a forged receipt, say).
     """
-    listed = set(tag_digests.get("sha256", {}))
-    if not listed:
-        report.add("bag-no-tag-manifest", Severity.ERROR, "tagmanifest-sha256.txt is missing",
-                   "tagmanifest-sha256.txt")
-        return
+    tag_digests = bag.tag_manifest_digests
+    for alg in REQUIRED_ALGORITHMS:
+        for kind, present in (("manifest", bag.manifests), ("tagmanifest", tag_digests)):
+            if alg not in present:
+                name = f"{kind}-{alg}.txt"
+                report.add("bag-no-manifest", Severity.ERROR, f"{name} is missing", name)
+    tag_files = []
     for p in sorted(path.rglob("*")):
         rel = p.relative_to(path).as_posix()
         if rel.startswith("data/") or rel == "data" or p.is_dir():
             continue
         if rel.startswith("tagmanifest-"):
             continue
-        if rel not in listed:
-            report.add("bag-unlisted-tag-file", Severity.ERROR,
-                       f"{rel}: not listed in the tag manifests (added after capture?)", rel)
+        tag_files.append(rel)
+    for alg, listed in sorted(tag_digests.items()):
+        for rel in tag_files:
+            if rel not in listed:
+                report.add("bag-unlisted-tag-file", Severity.ERROR,
+                           f"{rel}: not listed in tagmanifest-{alg}.txt (added after capture, "
+                           "or the tag manifest changed?)", rel)
+
+
+def _read_small(path: Path, rel: str, limit: int) -> bytes:
+    """A small tag file's bytes, bounded, links never followed (FormatError otherwise)."""
+    try:
+        with open_regular(path / rel, within=path) as fh:
+            data = fh.read(limit + 1)
+    except FileNotFoundError as exc:
+        raise FormatError("file is missing", path=rel) from exc
+    except OSError as exc:
+        raise FormatError(f"cannot read ({exc.strerror})", path=rel) from exc
+    if len(data) > limit:
+        raise FormatError(f"file larger than {limit} bytes", path=rel)
+    return data
+
+
+def _check_manifest_form(path: Path, bag: BagInfo, report: IntegrityReport) -> None:
+    """Manifests must be byte for byte what the bundle writer produces from their entries.
+
+    Tag manifests cannot cover themselves (RFC 8493 §2.2.1), so blank lines, reordered
+    lines or changed spacing in them would otherwise go unnoticed; an evidence bundle is
+    only ever written by :func:`evidence.bag.format_manifest`.
+    """
+    for manifest in (*bag.payload_manifests, *bag.tag_manifests):
+        try:
+            raw = _read_small(path, manifest.name, MAX_MANIFEST_BYTES)
+            expected = format_manifest((e.path, e.digest) for e in manifest.entries)
+        except (FormatError, InputError) as exc:
+            report.add("bag-manifest-form", Severity.ERROR, f"{manifest.name}: {exc}",
+                       manifest.name)
+            continue
+        if raw != expected:
+            report.add("bag-manifest-form", Severity.ERROR,
+                       f"{manifest.name}: not in the form the bundle writer produces (lines "
+                       "added, reordered or reformatted after capture?)", manifest.name)
 
 
 def _check_provenance(path: Path, signed: SignedRoot, report: IntegrityReport) -> None:
     try:
-        data = (path / PROVENANCE_FILE).read_bytes()
-        value = read_json_file(path / PROVENANCE_FILE)
-    except (FormatError, OSError) as exc:
+        data = _read_small(path, PROVENANCE_FILE, MAX_TAG_JSON_BYTES)
+        value = loads_strict(data, path=PROVENANCE_FILE)
+    except FormatError as exc:
         report.add("provenance-invalid", Severity.ERROR, f"provenance unreadable: {exc}",
                    PROVENANCE_FILE)
         return
@@ -162,21 +227,98 @@ def _check_provenance(path: Path, signed: SignedRoot, report: IntegrityReport) -
     elif value.get("case") != signed.statement.get("case"):
         report.add("provenance-changed", Severity.ERROR, "case differs from the signed statement",
                    PROVENANCE_FILE)
+    capturer = value.get("capturer")
+    if not isinstance(capturer, dict) or capturer.get("public_key") != signed.public_key.hex():
+        # Otherwise anyone could re-sign a bundle's statement with their own key.
+        report.add("signer-not-capturer", Severity.ERROR,
+                   "the root is signed by another key than the capturer's in provenance.json "
+                   "(re-signed by someone else?)", ROOT_FILE)
+
+
+def _expected_bag_info(signed: SignedRoot, report: IntegrityReport
+                       ) -> list[tuple[str, str | None]] | None:
+    """The ``bag-info.txt`` elements capture (or disclose) writes, from signed data.
+
+    ``None`` as a value means "not derivable from signed data" (Payload-Oxum, which the
+    BagIt check compares with the payload; a disclosure's tool when its custody entry does
+    not name it). Returns None when the signed data needed is itself unusable (reported
+    elsewhere).
+    """
+    st = signed.statement
+    if report.package == "disclosure":
+        first = report.custody[0] if report.custody else None
+        if first is None or first.get("action") != "disclosed":
+            return None
+        details = first.get("details") or {}
+        tool = details.get("tool")
+        return [("Bag-Software-Agent", tool if isinstance(tool, str) else None),
+                ("Bagging-Date", str(first.get("at", ""))[:10]), ("Payload-Oxum", None),
+                ("Evidence-Root", str(st["root"])),
+                ("Evidence-Disclosed-Item", str(details.get("item")))]
+    prov = report.provenance
+    tool = prov.get("tool")
+    if not prov or not isinstance(tool, dict):
+        return None
+    out: list[tuple[str, str | None]] = [
+        ("Bag-Software-Agent", f"{tool.get('name')} {tool.get('version')}"),
+        ("Bagging-Date", str(st["captured_at"])[:10]), ("External-Identifier", str(st["case"])),
+        ("Payload-Oxum", None), ("Evidence-Case", str(st["case"])),
+        ("Evidence-Captured-At", str(st["captured_at"])), ("Evidence-Root", str(st["root"])),
+        ("Evidence-Signer", signed.fingerprint)]
+    for key, label in (("platform", "Evidence-Platform"), ("source_url", "Evidence-Source-URL"),
+                       ("note", "External-Description")):
+        if prov.get(key):
+            out.append((label, str(prov[key])))
+    return out
 
 
 def _check_bag_info(path: Path, signed: SignedRoot, report: IntegrityReport) -> None:
+    """``bag-info.txt`` must say exactly what the signed statement and provenance say.
+
+    Its tag-manifest digests can be recomputed by anyone, so every element is compared
+    with the signed data it was written from (and the file with the bytes the writer
+    produces): a changed, added, dropped or reordered element is named.
+    """
     try:
-        info = dict(read_bag(path).info)
+        raw = _read_small(path, BAG_INFO, MAX_BAG_INFO_BYTES)
+        info = list(read_bag(path).info)
     except FormatError as exc:
-        report.add("bag-info-invalid", Severity.ERROR, str(exc), "bag-info.txt")
+        report.add("bag-info-invalid", Severity.ERROR, str(exc), BAG_INFO)
         return
-    expected = {"Evidence-Root": signed.statement["root"], "Evidence-Case": signed.statement["case"]}
-    for label, want in expected.items():
-        got = info.get(label)
-        if got is not None and got != want:
-            report.add("bag-info-changed", Severity.ERROR,
-                       f"bag-info.txt {label} is {got!r}, the signed statement says {want!r}",
-                       "bag-info.txt")
+    expected = _expected_bag_info(signed, report)
+    if expected is None:
+        return
+    filled = []
+    for i, (label, want) in enumerate(expected):
+        got = info[i] if i < len(info) else None
+        if got is None or got[0] != label:
+            filled.append((label, want or ""))
+            continue
+        filled.append((label, got[1] if want is None else want))
+    for i in range(max(len(info), len(filled))):
+        got = info[i] if i < len(info) else None
+        want_pair = filled[i] if i < len(filled) else None
+        if got == want_pair:
+            continue
+        if got is None:
+            message = f"bag-info.txt lacks {want_pair[0] if want_pair else '?'}"
+        elif want_pair is None or got[0] != want_pair[0]:
+            message = (f"bag-info.txt element {i + 1} is {got[0]}, expected "
+                       f"{want_pair[0] if want_pair else 'nothing'} (element added, dropped "
+                       "or moved after capture?)")
+        else:
+            message = (f"bag-info.txt {got[0]} is {got[1]!r}, the signed data says "
+                       f"{want_pair[1]!r}")
+        report.add("bag-info-changed", Severity.ERROR, message, BAG_INFO)
+        return
+    try:
+        canonical = format_bag_info(filled)
+    except InputError:
+        canonical = raw
+    if canonical != raw:
+        report.add("bag-info-changed", Severity.ERROR,
+                   "bag-info.txt is not byte for byte what the bundle's writer produces "
+                   "(whitespace or line ends changed)", BAG_INFO)
 
 
 def _status(item: Item, status: str, message: str, with_fields: bool) -> ItemStatus:
@@ -188,27 +330,39 @@ def _status(item: Item, status: str, message: str, with_fields: bool) -> ItemSta
 
 
 class _RecordReader:
-    """Reads record lines sequentially from one records file (items are in line order)."""
+    """Reads record lines sequentially from one records file (items are in line order).
 
-    def __init__(self, path: Path, disclosure: bool):
-        self.path = path
-        self.fh = path.open("rb") if path.is_file() else None
+    The file is opened without following links (a records path that is a link to a file
+    outside the bundle is reported missing, never read).
+    """
+
+    def __init__(self, bundle: Path, rel: str, disclosure: bool):
+        self.rel = rel
+        try:
+            self.fh: BinaryIO | None = open_regular(bundle / rel, within=bundle)
+        except (FormatError, OSError):
+            self.fh = None
         self.line_no = 0
         self.disclosure = disclosure
 
     def read(self, line: int) -> bytes | None:
+        """The raw line ``line`` (1-based) with its line end, or None when there is none."""
         if self.fh is None:
             return None
         if self.disclosure:
             line = self.line_no + 1
         while self.line_no < line:
-            raw = self.fh.readline(1 << 24)
+            raw = self.fh.readline(MAX_RECORD_LINE_BYTES)
             self.line_no += 1
             if not raw:
                 return None
             if self.line_no == line:
-                return raw[:-1] if raw.endswith(b"\n") else raw
+                return raw
         return None
+
+    def has_more(self) -> bool:
+        """True when the file holds data after the last line read."""
+        return self.fh is not None and bool(self.fh.read(1))
 
     def close(self) -> None:
         if self.fh is not None:
@@ -221,8 +375,10 @@ def _check_items(path: Path, signed: SignedRoot, manifests: dict[str, dict[str, 
     leaves: list[bytes] = []
     readers: dict[str, _RecordReader] = {}
     prov = signed.statement.get("provenance")
+    covered: set[str] = set()
     try:
         for item in iter_items(path):
+            covered.add(item.path)
             leaves.append(leaf_hash(item.line))
             status, message, record = _check_one(path, item, manifests, changed_paths, readers,
                                                  disclosure)
@@ -238,11 +394,22 @@ def _check_items(path: Path, signed: SignedRoot, manifests: dict[str, dict[str, 
                                                                                   "item-invalid")
                 report.add(code, Severity.ERROR, f"{item.id} ({item.name}): {message}",
                            item.id)
+        for reader in readers.values():
+            if reader.has_more():
+                report.add("records-extra", Severity.ERROR,
+                           f"{reader.rel}: holds data after its last signed record (line "
+                           f"{reader.line_no}); added after capture?", reader.rel)
     finally:
         for reader in readers.values():
             reader.close()
     if not leaves:
         raise FormatError("no items", path=str(path / ITEMS_FILE))
+    listed = set(manifests.get("sha256", {})) | set(manifests.get("sha512", {}))
+    for rel in sorted(listed - covered):
+        # The payload manifests can be recomputed by anyone; the signed item list cannot.
+        report.add("payload-unsigned", Severity.ERROR,
+                   f"{rel}: in the payload but not in the signed item list (added after "
+                   "capture?)", rel)
     bad = sum(1 for i in report.items if i.status != "ok")
     if not bad:
         report.add("items-ok", Severity.OK,
@@ -271,11 +438,14 @@ def _check_one(path: Path, item: Item, manifests: dict[str, dict[str, str]],
         return "ok", "", None
     reader = readers.get(item.path)
     if reader is None:
-        reader = readers[item.path] = _RecordReader(path / item.path, disclosure)
-    line = reader.read(item.record_line or 0)
-    if line is None:
+        reader = readers[item.path] = _RecordReader(path, item.path, disclosure)
+    raw = reader.read(item.record_line or 0)
+    if raw is None:
         return "missing", f"record line {item.record_line} of {item.path} is missing", None
     locator = f"{item.fields.get('source_name')} {item.fields.get('locator')}"
+    if not raw.endswith(b"\n"):
+        return "changed", f"record ({locator}) has no line end in {item.path} (truncated?)", None
+    line = raw[:-1]
     if hashlib.sha256(line).hexdigest() != item.sha256 or len(line) != item.size:
         return "changed", f"record ({locator}) differs from the signed item list", None
     if hashlib.sha512(line).hexdigest() != item.sha512:
@@ -287,18 +457,33 @@ def _check_one(path: Path, item: Item, manifests: dict[str, dict[str, str]],
     return "ok", "", record
 
 
-def _check_root(path: Path, signed: SignedRoot, leaves: list[bytes], report: IntegrityReport) -> None:
+def _check_root(path: Path, signed: SignedRoot, leaves: list[bytes],
+                report: IntegrityReport) -> None:
     if report.package == "disclosure":
         try:
-            parsed = read_json_file(path / PROOF_FILE)
+            raw = _read_small(path, PROOF_FILE, MAX_TAG_JSON_BYTES)
+            parsed = loads_strict(raw, path=PROOF_FILE)
             if not isinstance(parsed, dict) or parsed.get("version") != 1:
                 raise FormatError("unsupported proof", path=str(path / PROOF_FILE))
+            if canonicalize(parsed) + b"\n" != raw:
+                raise FormatError("not in its canonical form (RFC 8785 and one line end)",
+                                  path=PROOF_FILE)
             proof: dict[str, Any] = parsed
-            index, size = int(proof["index"]), int(proof["leaf_count"])
+            if set(proof) != _PROOF_KEYS:
+                raise FormatError(f"proof fields differ from {sorted(_PROOF_KEYS)}",
+                                  path=PROOF_FILE)
+            index, size = proof["index"], proof["leaf_count"]
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in (index, size)):
+                raise FormatError("index and leaf_count must be integers", path=PROOF_FILE)
+            if not isinstance(proof["path"], list):
+                raise FormatError("path must be a list", path=PROOF_FILE)
             audit = [bytes.fromhex(str(h)) for h in proof["path"]]
             if len(leaves) != 1:
                 raise FormatError("a disclosure package holds exactly one item",
                                   path=str(path / ITEMS_FILE))
+            if proof["item"] != report.items[0].id or proof["root"] != signed.root.hex():
+                raise FormatError("proof names another item or root than the package's",
+                                  path=PROOF_FILE)
             computed = root_from_inclusion_proof(leaves[0], index, size, audit)
         except (FormatError, KeyError, TypeError, ValueError) as exc:
             report.add("proof-invalid", Severity.ERROR, f"inclusion proof unusable: {exc}",
@@ -323,12 +508,13 @@ def _check_root(path: Path, signed: SignedRoot, leaves: list[bytes], report: Int
                    "the items do not hash to the signed root (item list changed)", ITEMS_FILE)
     else:
         report.add("root-ok", Severity.OK,
-                   f"the {len(leaves)} leaves hash to the signed root {signed.root.hex()}", ROOT_FILE)
+                   f"the {len(leaves)} leaves hash to the signed root {signed.root.hex()}",
+                   ROOT_FILE)
 
 
 def _check_custody(path: Path, signed: SignedRoot, report: IntegrityReport) -> None:
     try:
-        entries = read_custody(path / "evidence" / "custody.jsonl")
+        entries = read_custody(path / CUSTODY_FILE, within=path)
     except FormatError as exc:
         report.add("custody-invalid", Severity.ERROR, str(exc), "evidence/custody.jsonl")
         return

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .bundle import RECEIPTS_DIR, read_json_file
+from .bundle import MAX_TAG_JSON_BYTES, RECEIPTS_DIR, open_regular, read_json_file
 from .errors import FormatError
 from .jcs import JSONValue, canonicalize
 from .merkle import MAX_PROOF_LENGTH, leaf_hash, root_from_inclusion_proof
@@ -140,14 +140,30 @@ def receipt_filename(chain_id: int, batch_root: bytes) -> str:
 def read_receipts(bundle: Path) -> list[Receipt]:
     """Every receipt in a bundle, strictly parsed (FormatError names the file)."""
     folder = bundle / RECEIPTS_DIR
+    if folder.is_symlink() or (bundle / "evidence").is_symlink():
+        raise FormatError("the receipts folder is a symbolic link (never followed)",
+                          path=str(folder))
     if not folder.is_dir():
         return []
-    files = sorted(p for p in folder.iterdir())
-    if len(files) > MAX_RECEIPTS:
-        raise FormatError(f"more than {MAX_RECEIPTS} receipts", path=str(folder))
+    files: list[Path] = []
+    for p in folder.iterdir():  # bounded: stop listing a huge folder early
+        files.append(p)
+        if len(files) > MAX_RECEIPTS:
+            raise FormatError(f"more than {MAX_RECEIPTS} receipts", path=str(folder))
     out = []
-    for p in files:
+    for p in sorted(files):
         if p.is_symlink() or not p.is_file() or p.suffix != ".json":
             raise FormatError("unexpected entry in the receipts folder", path=str(p))
-        out.append(Receipt.from_json(read_json_file(p), where=str(p)))
+        receipt = Receipt.from_json(read_json_file(p, within=bundle), where=str(p))
+        with open_regular(p, within=bundle) as fh:
+            if fh.read(MAX_TAG_JSON_BYTES + 1) != receipt.to_bytes():
+                raise FormatError("receipt is not in its canonical form (RFC 8785 and one "
+                                  "line end): changed after anchoring?", path=str(p))
+        if p.name != receipt_filename(receipt.chain_id, receipt.batch_root):
+            # The name is the receipt's identity (chain and batch); a renamed or swapped
+            # receipt is refused rather than shown under a name it does not carry.
+            expected = receipt_filename(receipt.chain_id, receipt.batch_root)
+            raise FormatError("file name does not match the receipt's chain id and batch root "
+                              f"(expected {expected})", path=str(p))
+        out.append(receipt)
     return out

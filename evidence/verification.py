@@ -9,16 +9,19 @@ else ``presumed-authentic`` when the policy holds on the chain, else ``not-presu
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from .bundle import RECEIPTS_DIR, open_regular
 from .chaincheck import ChainSource, check_receipts
 from .custody import utc_now
 from .errors import FormatError
 from .findings import Finding, Severity
 from .integrity import check_integrity
 from .policy import DEFAULT_POLICY, Policy, load_policy
-from .receipts import read_receipts
+from .receipts import Receipt, read_receipts
 from .result import VerificationResult, decide_verdict
 
 __all__ = ["verify"]
@@ -51,6 +54,11 @@ def verify(
     except FormatError as exc:
         findings.append(Finding("receipt-invalid", Severity.ERROR, str(exc), "evidence/receipts"))
         receipts = []
+    findings.extend(_receipts_against_custody(receipts, report.custody, report.package,
+                                              custody_ok=not any(
+                                                  f.code.startswith("custody")
+                                                  and f.severity is Severity.ERROR
+                                                  for f in findings)))
     chain = None
     if not receipts:
         if not any(f.code == "receipt-invalid" for f in findings):
@@ -62,6 +70,7 @@ def verify(
                                source=ChainSource(url=chain_url, workspace=workspace),
                                offline=offline)
         findings.extend(chain.findings)
+        findings.extend(_receipt_against_chain(receipts, chain.anchor, chain.development_chain))
     if offline:
         findings.append(Finding("offline", Severity.WARNING,
                                 "offline verification: the chain was not asked, so the evidence "
@@ -85,3 +94,91 @@ def verify(
         witnesses=() if chain is None else tuple(chain.witnesses),
         development_chain=None if chain is None else chain.development_chain,
     )
+
+
+def _receipt_digest(r: Receipt) -> str:
+    with open_regular(Path(r.file)) as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+def _receipts_against_custody(receipts: list[Receipt], custody: list[dict[str, Any]],
+                              package: str, *, custody_ok: bool) -> list[Finding]:
+    """Each receipt must be the one the signed custody log recorded, and vice versa.
+
+    A receipt is an unsigned tag file whose tag-manifest digests anyone can recompute; the
+    custody log's ``anchored`` entries (bundles) or ``disclosed`` entry (disclosure
+    packages) are signed, so a receipt edited, swapped, added or dropped after anchoring
+    is caught here even before the chain is asked. Only run on an intact custody log
+    (a broken one is reported already).
+    """
+    if not custody_ok or not custody:
+        return []
+    out: list[Finding] = []
+    if package == "disclosure":
+        listed = (custody[0].get("details") or {}).get("receipts")
+        if not isinstance(listed, dict):
+            return []  # made by a version that did not record them
+        actual = {Path(r.file).name: _receipt_digest(r) for r in receipts}
+        for name in sorted(set(actual) | set(listed)):
+            if actual.get(name) != listed.get(name):
+                out.append(Finding(
+                    "receipt-unrecorded", Severity.ERROR,
+                    f"receipt {name} differs from the one the signed disclosure entry records "
+                    "(edited, added or removed after disclosure?)", f"{RECEIPTS_DIR}/{name}"))
+        return out
+    anchored = [e for e in custody if e.get("action") == "anchored"]
+    matched: set[int] = set()
+    for r in receipts:
+        subject = f"{RECEIPTS_DIR}/{Path(r.file).name}"
+        key = {"chain_id": r.chain_id, "contract": r.contract, "transaction": r.transaction,
+               "block_number": r.block_number, "batch_root": "0x" + r.batch_root.hex(),
+               "development_chain": r.development_chain}
+        hit = None
+        for i, entry in enumerate(anchored):
+            details = entry.get("details") or {}
+            if all(details.get(k) == v for k, v in key.items()):
+                digest = details.get("receipt_sha256")
+                if digest is None or digest == _receipt_digest(r):
+                    hit = i
+                    break
+        if hit is None:
+            out.append(Finding("receipt-unrecorded", Severity.ERROR,
+                               "the receipt is not the one the signed custody log records for "
+                               "its anchoring (chain, contract, transaction, block or batch "
+                               "edited after anchoring?)", subject))
+        else:
+            matched.add(hit)
+    for i, entry in enumerate(anchored):
+        if i not in matched:
+            details = entry.get("details") or {}
+            out.append(Finding("receipt-missing", Severity.ERROR,
+                               f"custody entry {entry.get('seq')} records an anchoring in "
+                               f"transaction {details.get('transaction')} whose receipt is not "
+                               "in the bundle (removed or replaced?)", RECEIPTS_DIR))
+    return out
+
+
+def _receipt_against_chain(receipts: list[Receipt], anchor: Any,
+                           development_chain: bool | None) -> list[Finding]:
+    """The checked receipt must say what the chain says about who anchored and on what.
+
+    The chain check reads these facts from the chain and shows those; this names a
+    receipt that says otherwise (the verdict must not rest on a receipt that lies).
+    """
+    if anchor is None or not anchor.checked_on_chain:
+        return []
+    for r in receipts:
+        if "0x" + r.batch_root.hex() != anchor.batch_root or r.transaction != anchor.transaction:
+            continue
+        subject = f"{RECEIPTS_DIR}/{Path(r.file).name}"
+        if r.submitter.lower() != str(anchor.submitter).lower():
+            return [Finding("receipt-differs", Severity.ERROR,
+                            f"the receipt says submitter {r.submitter}, the chain says "
+                            f"{anchor.submitter}", subject)]
+        if development_chain is not None and r.development_chain != development_chain:
+            return [Finding("receipt-differs", Severity.ERROR,
+                            f"the receipt says development_chain={r.development_chain}, the "
+                            f"chain is {'a' if development_chain else 'not a'} development chain",
+                            subject)]
+        break
+    return []
