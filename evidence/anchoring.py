@@ -354,7 +354,7 @@ def _write_receipts(client: ChainClient, contract: AnchorContract,
         receipt = Receipt(
             chain_id=client.chain_id, contract=contract.address, transaction=tx,
             block_number=record.block_number, block_hash="0x" + bytes(block["hash"]).hex(),
-            block_time=record.timestamp, batch_root=batch_root, batch_size=len(roots),
+            block_time=record.timestamp, batch_root=batch_root, batch_size=len(unique),
             index=index, path=tuple(tree.inclusion_proof(index)), bundle_root=root,
             submitter=record.submitter, development_chain=client.is_development,
             chain=client.description, anchored_at=utc_now())
@@ -372,6 +372,8 @@ _ON_CHAIN_FIELDS = ("chain_id", "contract", "transaction", "block_number", "bloc
 def _write_receipt(bundle: Path, receipt: Receipt, key: SigningKey) -> None:
     folder = bundle / RECEIPTS_DIR
     folder.mkdir(exist_ok=True)
+    for leftover in folder.glob(".*.tmp"):  # an atomic write a kill interrupted
+        leftover.unlink()
     path = folder / receipt_filename(receipt.chain_id, receipt.batch_root)
     details: dict[str, Any] = {
         "chain_id": receipt.chain_id, "contract": receipt.contract,
@@ -382,7 +384,11 @@ def _write_receipt(bundle: Path, receipt: Receipt, key: SigningKey) -> None:
         old = read_json_file(path)
         fresh = receipt.to_json()
         if isinstance(old, dict) and all(old.get(k) == fresh[k] for k in _ON_CHAIN_FIELDS):
-            return  # written by an earlier, interrupted run
+            # Written by an earlier run that a kill may have stopped before its custody
+            # entry or the tag manifests: finish what it left (three files cannot change in
+            # one atomic step; the journal brings the rerun here first).
+            _finish_interrupted_write(bundle, details, key)
+            return
         # The old receipt (same chain and batch, so the same file) is stale: a reorganisation
         # dropped or moved its anchor and `--reanchor` anchored the batch again. It is
         # replaced; the signed custody entry says which anchoring this one replaces, and the
@@ -392,6 +398,21 @@ def _write_receipt(bundle: Path, receipt: Receipt, key: SigningKey) -> None:
                                    ("transaction", "block_number", "block_hash")}
     atomic_write_bytes(path, receipt.to_bytes())
     append_entry(bundle, "anchored", details, key)
+
+
+def _finish_interrupted_write(bundle: Path, details: dict[str, Any], key: SigningKey) -> None:
+    from .bag import write_tag_manifests
+    from .custody import read_custody
+
+    entries = read_custody(bundle / "evidence" / "custody.jsonl")
+    recorded = any(e.action == "anchored"
+                   and e.details.get("transaction") == details["transaction"]
+                   and e.details.get("block_number") == details["block_number"]
+                   for e in entries)
+    if recorded:
+        write_tag_manifests(bundle)
+    else:
+        append_entry(bundle, "anchored", details, key)  # also refreshes the tag manifests
 
 
 def _demo_confirm(ws: Workspace, client: ChainClient, contract: AnchorContract,

@@ -128,6 +128,15 @@ def _receipts_against_custody(receipts: list[Receipt], custody: list[dict[str, A
         return out
     anchored = [e for e in custody if e.get("action") == "anchored"]
     matched: set[int] = set()
+    # `anchor --reanchor` after a reorganisation replaces a stale receipt (same file name);
+    # its signed entry names the anchoring it replaces.
+    replaced: dict[tuple[Any, ...], int] = {}
+    for i, entry in enumerate(anchored):
+        d = entry.get("details") or {}
+        old = d.get("replaces")
+        if isinstance(old, dict):
+            replaced[(d.get("chain_id"), d.get("contract"), d.get("batch_root"),
+                      old.get("transaction"), old.get("block_number"))] = i
     for r in receipts:
         subject = f"{RECEIPTS_DIR}/{Path(r.file).name}"
         key = {"chain_id": r.chain_id, "contract": r.contract, "transaction": r.transaction,
@@ -151,6 +160,17 @@ def _receipts_against_custody(receipts: list[Receipt], custody: list[dict[str, A
     for i, entry in enumerate(anchored):
         if i not in matched:
             details = entry.get("details") or {}
+            by = replaced.get((details.get("chain_id"), details.get("contract"),
+                               details.get("batch_root"), details.get("transaction"),
+                               details.get("block_number")))
+            if by is not None and by > i:
+                out.append(Finding(
+                    "receipt-replaced", Severity.INFO,
+                    f"custody entry {entry.get('seq')} records an anchoring in transaction "
+                    f"{details.get('transaction')} that custody entry "
+                    f"{anchored[by].get('seq')} replaced (re-anchored after a reorganisation "
+                    "dropped or moved it)", RECEIPTS_DIR))
+                continue
             out.append(Finding("receipt-missing", Severity.ERROR,
                                f"custody entry {entry.get('seq')} records an anchoring in "
                                f"transaction {details.get('transaction')} whose receipt is not "

@@ -279,6 +279,11 @@ def _kill_writer_midway(state: Path, box_files: Path, start: int, key: bytes, ad
     finally:
         writer.send_signal(signal.SIGKILL)
         writer.wait(timeout=30)
+    # The writer may have printed (committed) more while we slept: read what is left in the
+    # pipe, so `last` is the last value it actually printed.
+    for line in writer.stdout.read().splitlines():
+        if line.strip():
+            last = int(line)
     return last
 
 

@@ -256,23 +256,19 @@ def assert_anchor_checks_out(case: Case, bundle: Path, *,
     """Verified against the node: anchor found and checked, nothing failed. (No witnesses
     confirmed, so the verdict is not-presumed, exit 1, unless the test adds some.)
 
-    ``replaced``: the transaction of an anchoring whose receipt a re-anchoring replaced.
-    KNOWN GAP: evidence/verification.py checks every signed "anchored" custody entry against
-    a receipt and does not yet honour the ``replaces`` that the re-anchoring's entry records,
-    so it reports that entry's receipt as missing. Exactly that finding is tolerated here
-    and nothing else; once verification.py honours ``replaces``, none is left and the
-    verdict is checked as for any other bundle.
+    ``replaced``: the transaction of an anchoring whose receipt a re-anchoring replaced;
+    verification must say so (``receipt-replaced``, info) and report no error for it.
     """
     rc, doc = verify_json(case, bundle)
     assert "anchor-ok" in codes(doc), doc["findings"]
     assert doc["anchor"]["checked_on_chain"] is True
     errors = [f for f in doc["findings"] if f["severity"] in ("error", "unknown")]
-    tolerated = [f for f in errors if replaced is not None and f["code"] == "receipt-missing"
-                 and replaced in f["message"]]
-    assert errors == tolerated, doc["findings"]
-    if not tolerated:
-        assert doc["verdict"] in ("not-presumed", "presumed-authentic"), doc["findings"]
-        assert rc in (0, 1)
+    assert errors == [], doc["findings"]
+    if replaced is not None:
+        assert any(f["code"] == "receipt-replaced" and replaced in f["message"]
+                   for f in doc["findings"]), doc["findings"]
+    assert doc["verdict"] in ("not-presumed", "presumed-authentic"), doc["findings"]
+    assert rc in (0, 1)
     return doc
 
 
