@@ -12,6 +12,7 @@ already and, if so, only writes the missing receipts. A root is never anchored t
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import signal
 from collections.abc import Callable, Sequence
@@ -387,6 +388,7 @@ def _write_receipt(bundle: Path, receipt: Receipt, key: SigningKey) -> None:
             # Written by an earlier run that a kill may have stopped before its custody
             # entry or the tag manifests: finish what it left (three files cannot change in
             # one atomic step; the journal brings the rerun here first).
+            details["receipt_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
             _finish_interrupted_write(bundle, details, key)
             return
         # The old receipt (same chain and batch, so the same file) is stale: a reorganisation
@@ -396,7 +398,11 @@ def _write_receipt(bundle: Path, receipt: Receipt, key: SigningKey) -> None:
         if isinstance(old, dict):
             details["replaces"] = {k: old.get(k) for k in
                                    ("transaction", "block_number", "block_hash")}
-    atomic_write_bytes(path, receipt.to_bytes())
+    data = receipt.to_bytes()
+    # The signed entry pins the receipt's exact bytes, so its annotations (chain
+    # description, anchoring time), which no chain can confirm, cannot be edited either.
+    details["receipt_sha256"] = hashlib.sha256(data).hexdigest()
+    atomic_write_bytes(path, data)
     append_entry(bundle, "anchored", details, key)
 
 

@@ -268,6 +268,12 @@ def _check_on_chain(receipt: Receipt, policy: Policy, chain: ChainClient,
                 f"block {record.block_number} on the canonical chain is not the "
                 "receipt's block (reorganised chain or forged receipt)", _receipt_subject(receipt))
         return
+    transaction = contract.anchor_transaction(receipt.batch_root, record.block_number)
+    if transaction != receipt.transaction:
+        out.add("anchor-differs", Severity.ERROR,
+                f"the chain's Anchored event for this batch is in transaction {transaction}; "
+                f"the receipt says {receipt.transaction}", _receipt_subject(receipt))
+        return
     latest = chain.latest_block_number()
     out.anchor = _anchor_info(receipt, checked=True, submitter=record.submitter)
     out.add("anchor-ok", Severity.OK,

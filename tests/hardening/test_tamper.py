@@ -757,6 +757,8 @@ def _capturer_edit(bundle: Path, workspace: Path, edit_doc: Callable[[dict[str, 
             for k in ("chain_id", "contract", "transaction", "block_number", "batch_root",
                       "development_chain"):
                 details[k] = doc[k]
+            if "receipt_sha256" in details:
+                details["receipt_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
         if action == "disclosed" and isinstance(details.get("receipts"), dict):
             details["receipts"] = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
                                    for p in sorted((bundle / RECEIPTS).iterdir())}
@@ -804,10 +806,6 @@ def test_tamper_receipts_on_chain(bases: Bases, campaign_log: Counter[str]) -> N
     _finish(c, campaign_log, _n(100))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap, reported: the chain check does not compare the receipt's transaction "
-    "hash with the Anchored event's (evidence/chaincheck.py), so a key holder can point "
-    "the receipt at another transaction unnoticed"))
 def test_receipt_transaction_edited_by_capturer_fails_on_chain(bases: Bases) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bundle = Path(tmp) / "b"
@@ -822,8 +820,7 @@ def test_receipt_transaction_edited_by_capturer_fails_on_chain(bases: Bases) -> 
 def test_receipt_annotations_edited_without_key(bases: Bases, field: str) -> None:
     """``chain`` (a description) and ``anchored_at`` (the anchoring host's clock) are
     annotations no chain can confirm. Edited by someone without the key, they are caught
-    when the custody entry records the receipt's digest (``receipt_sha256``); until
-    anchoring writes it, this is a known, reported gap."""
+    because the signed custody entry records the receipt's digest (``receipt_sha256``)."""
     with tempfile.TemporaryDirectory() as tmp:
         bundle = Path(tmp) / "b"
         shutil.copytree(bases["example"], bundle)
@@ -834,8 +831,7 @@ def test_receipt_annotations_edited_without_key(bases: Bases, field: str) -> Non
         fix_up(bundle)
         recorded = any("receipt_sha256" in e.details for e in read_custody(bundle / CUSTODY))
         verdict = verify(bundle, offline=True).verdict
-        if not recorded:
-            pytest.xfail("anchoring does not record receipt_sha256 in the custody entry yet")
+        assert recorded, "anchoring must record receipt_sha256 in the custody entry"
         assert verdict is Verdict.FAILED
 
 
