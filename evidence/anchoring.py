@@ -281,10 +281,7 @@ def _checked_root(bundle: Path) -> bytes:
     if is_disclosure(bundle):
         raise InputError(f"{bundle}: a disclosure package carries its bundle's receipts; "
                          "anchor the bundle itself")
-    report = check_integrity(bundle)
-    if not report.intact:
-        first = next(f for f in report.findings if f.severity.value == "error")
-        raise VerificationError(f"{bundle}: does not verify, not anchored ({first.message})")
+    check_integrity(bundle).require_intact(bundle, "not anchored")
     return read_signed_root(bundle).root
 
 
@@ -444,18 +441,4 @@ def _demo_confirm(ws: Workspace, client: ChainClient, contract: AnchorContract,
             done.append(f"{info.jurisdiction} {witness.address}")
             say(f"confirmed by simulated witness {info.jurisdiction} ({info.operator})")
     return done
-
-
-def pending_journals(ws: Workspace) -> list[dict[str, Any]]:
-    """Journals of anchorings that did not finish (for `anchor` to report and resume)."""
-    folder = ws.path(JOURNAL_DIR)
-    if not folder.is_dir():
-        return []
-    out = []
-    for p in sorted(folder.glob("anchor-*.json")):
-        doc = read_json_file(p)
-        if isinstance(doc, dict):
-            out.append(doc)
-    return out
-
 

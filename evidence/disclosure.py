@@ -36,7 +36,7 @@ from .bundle import (
 )
 from .capturing import sha256_and_512
 from .custody import first_entry, utc_now
-from .errors import BundleExistsError, InputError, VerificationError
+from .errors import BundleExistsError, InputError
 from .fsutil import fsync_dir
 from .integrity import check_integrity, is_disclosure, require_package
 from .jcs import canonicalize
@@ -66,10 +66,7 @@ def disclose(bundle: Path, item_id: str, *, out: Path, key: SigningKey) -> Path:
         raise InputError(f"{bundle}: is already a disclosure package")
     if out.exists() or out.is_symlink():
         raise BundleExistsError(f"{out}: exists already; never overwritten")
-    report = check_integrity(bundle)
-    if not report.intact:
-        first = next(f for f in report.findings if f.severity.value == "error")
-        raise VerificationError(f"{bundle}: does not verify, nothing disclosed ({first.message})")
+    check_integrity(bundle).require_intact(bundle, "nothing disclosed")
     item = find_item(bundle, item_id)
     leaves = [leaf_hash(i.line) for i in iter_items(bundle)]
     tree = MerkleTree(leaves)

@@ -36,8 +36,8 @@ from .bundle import (
     open_regular,
     read_signed_root,
 )
-from .custody import read_custody, utc_now, verify_custody
-from .errors import FormatError, InputError, NotABundleError
+from .custody import read_custody, verify_custody
+from .errors import FormatError, InputError, NotABundleError, VerificationError
 from .findings import Finding, Severity
 from .jcs import canonicalize, loads_strict
 from .keys import verify_signature
@@ -75,6 +75,12 @@ class IntegrityReport:
     @property
     def intact(self) -> bool:
         return not any(f.severity is Severity.ERROR for f in self.findings)
+
+    def require_intact(self, bundle: Path, refused: str) -> None:
+        """Raise VerificationError naming the first problem unless the bundle is intact."""
+        first = next((f for f in self.findings if f.severity is Severity.ERROR), None)
+        if first is not None:
+            raise VerificationError(f"{bundle}: does not verify, {refused} ({first.message})")
 
 
 def is_disclosure(path: Path) -> bool:
@@ -524,6 +530,3 @@ def _check_custody(path: Path, signed: SignedRoot, report: IntegrityReport) -> N
     signer = None if report.package == "disclosure" else signed.public_key
     report.findings.extend(verify_custody(entries, signer=signer, first_actions=first))
 
-
-def now() -> str:
-    return utc_now()
