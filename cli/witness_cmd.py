@@ -216,7 +216,7 @@ def serve(ctx: Context, key: Path, poll: float, state: Path | None, from_block: 
           once: bool, max_skew: int | None) -> int:
     """Follow new anchors and confirm each one; resume from the state file after a restart.
 
-    Logs one line per action to stderr. SIGTERM or SIGINT: finish the current anchor,
+    Logs one line per action to stderr. SIGTERM or SIGINT: finish the current batch,
     save the state, exit 0. A node that goes away is retried with a growing delay.
     """
     from evidence.witness import serve as run_serve

@@ -19,9 +19,13 @@ The daemon (:func:`serve`) follows ``Anchored`` events from the block after the 
 it processed, in ranges of :data:`LOG_RANGE_BLOCKS`, confirms every root it has not
 confirmed yet (``confirmationOf``), and saves its position atomically in a state file
 after each range, so that a restart resumes where it stopped and a root handled twice is
-skipped. A node that goes away is retried with a growing delay; a stop request
-(:class:`threading.Event`, set by the caller's signal handlers) is honoured between two
-anchors.
+skipped. Within a range it works in batches of :data:`CONFIRM_BATCH` anchors: the
+registration is read once, every root is checked (confirmed already, clock skew), the
+confirmations are sent with consecutive nonces without waiting, and the batch counts as
+done only when the last is mined and each one's ``Confirmed`` event is found; the saved
+position never passes an anchor whose confirmation is not mined. A node that goes away
+is retried with a growing delay; a stop request (:class:`threading.Event`, set by the
+caller's signal handlers) is honoured between two batches.
 
 How it fails: :class:`InputError` (bad address, code, time, file), :class:`ClockSkewError`
 (an anchor beyond the allowed skew), :class:`ChainError` / :class:`TransactionError`
@@ -52,9 +56,10 @@ if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
     from .chain.backend import ChainClient
-    from .chain.contract import AnchorContract, WitnessRecord
+    from .chain.contract import AnchorContract, AnchoredEvent, WitnessRecord
 
 __all__ = [
+    "CONFIRM_BATCH",
     "DEFAULT_POLL_S",
     "LIGHT_SCRYPT_N",
     "LOG_RANGE_BLOCKS",
@@ -63,6 +68,7 @@ __all__ = [
     "MAX_SKEW_LIMIT_S",
     "SIGNATURE_VERSION",
     "STATE_DIR",
+    "STATE_SAVE_INTERVAL_S",
     "STATE_VERSION",
     "WITNESS_FUNDING_WEI",
     "ClockSkewError",
@@ -93,6 +99,18 @@ __all__ = [
 #: 10,000 results; 2,000 blocks stays under the common caps and still scans a day of
 #: Ethereum mainnet (7,200 blocks) in four requests.
 LOG_RANGE_BLOCKS = 2000
+
+#: Confirmations sent one after the other (consecutive nonces) before waiting for them:
+#: geth keeps 16 executable transactions per sender in its pool whatever the load
+#: (``--txpool.accountslots``), so a batch is never pushed out; 16 also spreads one gas
+#: estimate, one nonce and one fee lookup, and one state save over 16 anchors.
+CONFIRM_BATCH = 16
+
+#: Longest time between two state saves inside a block range, in seconds. The state is
+#: saved (fsync) at the end of each range and, inside a long range, at most this often:
+#: a crash then costs at most this much re-reading (roots already confirmed are skipped),
+#: while a save per batch would cost a disk flush every few anchors.
+STATE_SAVE_INTERVAL_S = 1.0
 
 #: Default seconds between two looks at the chain: about one block on most networks.
 DEFAULT_POLL_S = 5.0
@@ -691,7 +709,7 @@ class ServeSummary:
 
 
 class _Stop(Exception):
-    """Internal: a stop was requested between two anchors."""
+    """Internal: a stop was requested between two batches."""
 
 
 @contextlib.contextmanager
@@ -722,6 +740,7 @@ class _Daemon:
         self.clock = clock
         self.state: ServeState | None = None
         self.already = 0
+        self.saved_at = time.monotonic()
         self.waiting_for_registration = False
         self.chain: ChainClient | None = None
         self.contract: AnchorContract | None = None
@@ -775,8 +794,9 @@ class _Daemon:
             confirmed=state.confirmed if confirmed is None else confirmed,
             refused=state.refused if refused is None else refused)
         save_state(self.state_path, self.state)
+        self.saved_at = time.monotonic()
 
-    # -- one step: one block range --
+    # -- one step: one block range, in batches --
 
     def step(self, *, once: bool) -> bool:
         """Handle the next block range; True when more blocks are waiting."""
@@ -800,30 +820,112 @@ class _Daemon:
         self.waiting_for_registration = False
         end = min(head, start + LOG_RANGE_BLOCKS - 1)
         with _web3_errors(f"reading Anchored events in blocks {start}-{end}"):
-            events = contract.anchored_events(start, end)
-        for root, block in events:
+            events = contract.anchors_in(start, end)
+        done = 0
+        while done < len(events):
             if self.stop.is_set():
                 raise _Stop
-            self.handle(contract, root, block)
+            batch = events[done:done + CONFIRM_BATCH]
+            confirmed, refused = self.handle_batch(contract, batch)
+            done += len(batch)
+            # Every anchor before the next one's block is handled (its confirmation mined);
+            # that block is read again after a restart and its confirmed roots skipped.
+            self.state = replace(
+                self.state, confirmed=self.state.confirmed + confirmed,
+                refused=self.state.refused + refused,
+                next_block=events[done].block_number if done < len(events) else end + 1)
+            if time.monotonic() - self.saved_at >= STATE_SAVE_INTERVAL_S:
+                self.save()
         self.save(next_block=end + 1)
         return end < head
 
-    def handle(self, contract: AnchorContract, root: bytes, block: int) -> None:
-        assert self.state is not None
-        shown = f"0x{root.hex()} (block {block})"
-        try:
-            outcome = _confirm_one(contract, self.account, root, self.max_skew_s, self.clock)
-        except ClockSkewError as exc:
-            self.log(f"refused (block {block}): {exc}")
-            self.save(refused=self.state.refused + 1)
-            return
-        if outcome.status == "already":
-            self.already += 1
-            self.log(f"already confirmed {shown}; nothing sent")
-            return
-        self.log(f"confirmed {shown} as {outcome.jurisdiction} in tx {outcome.transaction} "
-                 f"(anchor {-outcome.ahead_s} s old by this clock)")
-        self.save(confirmed=self.state.confirmed + 1)
+    def handle_batch(self, contract: AnchorContract,
+                     batch: Sequence[AnchoredEvent]) -> tuple[int, int]:
+        """Check each anchor, send the confirmations of the good ones with consecutive
+        nonces, wait for the last, and find every one of them in the ``Confirmed`` events.
+
+        The witness's registration is read once per batch (a revocation in effect stops
+        the daemon); each root is checked on chain (``confirmationOf``) and against the
+        clock (:func:`check_skew`) before anything is sent. Returns (confirmed, refused);
+        the caller saves them once the batch is mined.
+        """
+        me = self.account.address
+        record = _active_witness(contract, me, self.clock())
+        confirmed = refused = 0
+        todo: list[tuple[AnchoredEvent, int]] = []
+        with _web3_errors(f"reading the confirmations of {len(batch)} roots"):
+            done = contract.are_confirmed_by([event.root for event in batch], me)
+        for event, already in zip(batch, done, strict=True):
+            shown = f"0x{event.root.hex()} (block {event.block_number})"
+            if already:
+                self.already += 1
+                self.log(f"already confirmed {shown}; nothing sent")
+                continue
+            try:
+                ahead = check_skew(event.timestamp, self.clock(), self.max_skew_s,
+                                   root=event.root)
+            except ClockSkewError as exc:
+                self.log(f"refused (block {event.block_number}): {exc}")
+                refused += 1
+                continue
+            todo.append((event, ahead))
+        if todo:
+            confirmed = self.send_batch(contract, record, todo)
+        return confirmed, refused
+
+    def send_batch(self, contract: AnchorContract, record: WitnessRecord,
+                   todo: list[tuple[AnchoredEvent, int]]) -> int:
+        """Send and wait for the confirmations of ``todo``; return how many were mined."""
+        assert self.chain is not None
+        chain, me = self.chain, self.account.address
+        _require_gas(chain, me)
+        while todo:  # the gas of one confirm serves the batch: every confirm costs the same
+            try:
+                gas = contract.estimate_confirm(todo[0][0].root, me)
+                break
+            except TransactionError as exc:
+                if exc.error_name != "EvidenceAnchor__AlreadyConfirmed":
+                    raise
+                self.already += 1  # another run got there first
+                self.log(f"already confirmed 0x{todo[0][0].root.hex()}; nothing sent")
+                todo = todo[1:]
+        if not todo:
+            return 0
+        first_block = chain.latest_block_number() + 1
+        hashes = contract.send_confirms([event.root for event, _ in todo], self.account,
+                                        gas=gas)
+        last = chain.wait_for_transaction(hashes[-1])
+        mined = contract.roots_confirmed_by(me, first_block, int(last["blockNumber"]))
+        count = 0
+        for (event, ahead), tx_hash in zip(todo, hashes, strict=True):
+            shown = f"0x{event.root.hex()} (block {event.block_number})"
+            if event.root not in mined:
+                self.explain_missing(contract, event.root, tx_hash, gas)
+                self.already += 1
+                self.log(f"already confirmed {shown}; nothing sent")
+                continue
+            count += 1
+            self.log(f"confirmed {shown} as {record.jurisdiction} in tx 0x{tx_hash.hex()} "
+                     f"(anchor {-ahead} s old by this clock)")
+        return count
+
+    def explain_missing(self, contract: AnchorContract, root: bytes, tx_hash: bytes,
+                        gas: int) -> None:
+        """A sent confirmation without its ``Confirmed`` event: return if another
+        transaction confirmed the root first, else raise why (revert, not mined)."""
+        assert self.chain is not None
+        receipt = self.chain.receipt(tx_hash)
+        if receipt is None:
+            raise ChainError(f"confirmation 0x{tx_hash.hex()} of 0x{root.hex()} is not mined "
+                             "although a later one is; it is sent again on the next try")
+        if int(receipt["status"]) == 1:
+            raise ChainError(f"confirmation 0x{tx_hash.hex()} of 0x{root.hex()} was mined "
+                             "without its Confirmed event; check the node")
+        error = self.chain.revert_error(receipt, sender=self.account.address,
+                                        to=contract.address, data=contract.confirm_calldata(root),
+                                        gas=gas, label="confirm")
+        if error.error_name != "EvidenceAnchor__AlreadyConfirmed":
+            raise error
 
     # -- the loop --
 
@@ -881,9 +983,10 @@ def serve(ws: Workspace, key: Path, passphrase: str, *, poll_s: float = DEFAULT_
     up to the chain head less the workspace's ``confirmations``, in ranges of
     :data:`LOG_RANGE_BLOCKS`. For each root: skipped when the witness confirmed it already
     (``confirmationOf``), refused and logged when outside the clock skew
-    (:func:`check_skew`), else confirmed by the witness's own transaction.
+    (:func:`check_skew`), else confirmed by the witness's own transaction, sent in batches
+    of :data:`CONFIRM_BATCH` (see the module docstring).
 
-    Runs until ``stop`` is set (checked between anchors and while waiting), or, with
+    Runs until ``stop`` is set (checked between batches and while waiting), or, with
     ``once``, until the chain head is reached. Chain trouble (node unreachable, no gas, a
     transaction not mined) is logged and retried with a delay doubling up to
     :data:`MAX_BACKOFF_S`; with ``once`` it is raised instead. A revoked witness and a

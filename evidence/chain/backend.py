@@ -58,6 +58,7 @@ __all__ = [
     "ChainConfig",
     "ChainKind",
     "DeployableArtifact",
+    "LogEntry",
     "open_chain",
 ]
 
@@ -78,6 +79,11 @@ DEFAULT_RETRY_BASE_DELAY_S = 0.5
 
 #: How often to poll for a receipt or a new block, in seconds.
 DEFAULT_POLL_INTERVAL_S = 0.5
+
+#: First wait before polling a receipt again, in seconds; it doubles up to the poll
+#: interval. A development node mines at once, so a transaction is usually in after a
+#: few milliseconds, while a slow chain is still polled only every ``poll_interval_s``.
+FIRST_POLL_INTERVAL_S = 0.01
 
 #: Largest confirmation count accepted: a few hundred blocks is already more than any
 #: chain's finality needs (Ethereum finalizes in about 64 blocks); more is a typo.
@@ -146,6 +152,17 @@ class ChainConfig:
             raise ConfigurationError("retry and poll delays must be positive")
         if self.expected_chain_id is not None and self.expected_chain_id <= 0:
             raise ConfigurationError("expected_chain_id must be a positive integer")
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One event log, raw: its block, its transaction, its topics and its data (Ethereum
+    Yellow Paper, section 4.3.1: a log is an address, up to four 32-byte topics and data)."""
+
+    block_number: int
+    transaction_hash: bytes
+    topics: tuple[bytes, ...]
+    data: bytes
 
 
 class DeployableArtifact(Protocol):
@@ -288,6 +305,43 @@ class ChainClient(abc.ABC):
             result: object = contract_function.call(block_identifier=block_identifier)
             return result
 
+    def call_data(self, to: str, data: bytes) -> bytes:
+        """Run a view call given as raw calldata at the latest block; return the raw result.
+
+        The lean path for hot loops (no ABI machinery): the caller encodes and decodes. A
+        revert raises :class:`TransactionError` with the decoded custom error.
+        """
+        checksum = _checksum(to)
+        with self._errors(f"call to {checksum}"):
+            return bytes(self._w3.eth.call(cast("TxParams", {"to": checksum, "data": data})))
+
+    def call_many(self, to: str, payloads: Sequence[bytes]) -> list[bytes]:
+        """:meth:`call_data` for each calldata, in order; a JSON-RPC node answers them all
+        in one batch request. A revert raises :class:`TransactionError`."""
+        return [self.call_data(to, data) for data in payloads]
+
+    def logs(
+        self, address: str, topics: Sequence[bytes | None], from_block: int, to_block: int
+    ) -> list[LogEntry]:
+        """The logs of ``address`` in blocks ``from_block``..``to_block`` whose topics match
+        ``topics`` position by position (None matches any), in chain order."""
+        checksum = _checksum(address)
+        wanted = [None if t is None else "0x" + t.hex() for t in topics]
+        with self._errors(f"reading the logs of {checksum} in blocks {from_block}-{to_block}"):
+            found = self._w3.eth.get_logs(cast("Any", {
+                "address": checksum, "fromBlock": from_block, "toBlock": to_block,
+                "topics": wanted}))
+        return [
+            LogEntry(int(log["blockNumber"]), bytes(log["transactionHash"]),
+                     tuple(bytes(t) for t in log["topics"]), bytes(log["data"]))
+            for log in found
+        ]
+
+    def receipt(self, tx_hash: bytes) -> TxReceipt | None:
+        """The receipt of a mined transaction, or None while it is not mined."""
+        with self._errors(f"reading the receipt of 0x{tx_hash.hex()}"):
+            return self._receipt_or_none(tx_hash)
+
     # -- writes ---------------------------------------------------------------------
 
     def deploy(
@@ -341,6 +395,70 @@ class ChainClient(abc.ABC):
             value=value,
             gas=gas,
         )
+
+    def estimate_call_gas(self, sender: str, to: str, data: bytes) -> int:
+        """Gas for a call from ``sender`` (raw calldata), plus :data:`GAS_MARGIN_PERCENT`.
+
+        A call that would revert raises :class:`TransactionError` with the decoded error.
+        """
+        checksum = _checksum(to)
+        with self._errors(f"estimating gas for a call to {checksum}"):
+            estimate = int(self._w3.eth.estimate_gas(cast("TxParams", {
+                "from": _checksum(sender), "to": checksum, "data": data})))
+        return estimate * (100 + GAS_MARGIN_PERCENT) // 100
+
+    def send_many(
+        self, to: str, payloads: Sequence[bytes], account: LocalAccount, *, gas: int
+    ) -> list[bytes]:
+        """Sign one call to ``to`` per calldata in ``payloads`` with consecutive nonces and
+        send them all without waiting; return their hashes in order.
+
+        One nonce and one fee lookup serve the whole series, so a node takes the
+        transactions as fast as it accepts them; wait for the last with
+        :meth:`wait_for_transaction` (a later nonce is never mined before an earlier one).
+        ``gas`` is not estimated per transaction: a call that reverts is mined with status 0
+        (see :meth:`revert_error`). Raises :class:`ChainError` when a send fails; the ones
+        before it are sent already.
+        """
+        checksum = _checksum(to)
+        hashes: list[bytes] = []
+        with self.exclusive(), self._errors(f"sending {len(payloads)} transactions to {checksum}"):
+            if not payloads:
+                return hashes
+            nonce = int(self._w3.eth.get_transaction_count(account.address, "pending"))
+            fees = self._fee_fields()
+            signed: list[tuple[bytes, bytes]] = []
+            for offset, data in enumerate(payloads):
+                tx = {"to": checksum, "data": data, "value": 0, "gas": gas,
+                      "nonce": nonce + offset, "chainId": self._chain_id, **fees}
+                one = account.sign_transaction(cast("Any", tx))
+                signed.append((bytes(one.raw_transaction), bytes(one.hash)))
+            hashes = self._send_raws(signed)
+        return hashes
+
+    def _send_raws(self, signed: Sequence[tuple[bytes, bytes]]) -> list[bytes]:
+        """Send signed transactions (raw, hash) in order; a JSON-RPC node takes them in one
+        batch request. Raises at the first one refused (those before it are sent)."""
+        return [self._send_raw(raw, tx_hash) for raw, tx_hash in signed]
+
+    def wait_for_transaction(self, tx_hash: bytes) -> TxReceipt:
+        """Wait until ``tx_hash`` is mined and has the configured confirmations; its receipt
+        (whatever its status). Raises :class:`TransactionError` after ``timeout_s``."""
+        return self._wait_for_receipt(tx_hash)
+
+    def revert_error(
+        self, receipt: TxReceipt, *, sender: str, to: str, data: bytes, gas: int, label: str
+    ) -> TransactionError:
+        """Explain a mined transaction with status 0 (replayed as a call one block
+        earlier): a :class:`TransactionError` naming the decoded custom error."""
+        tx = cast("TxParams", {"from": _checksum(sender), "to": _checksum(to), "data": data,
+                               "value": 0, "gas": gas})
+        try:
+            self._raise_mined_revert(tx, receipt, abi=None, label=label)
+        except TransactionError as exc:
+            return exc
+        return TransactionError(f"{label} transaction 0x{bytes(receipt['transactionHash']).hex()}"
+                                " reverted")  # pragma: no cover - _raise_mined_revert raises
 
     # -- the shared transaction path --------------------------------------------------
 
@@ -431,6 +549,7 @@ class ChainClient(abc.ABC):
         deadline = time.monotonic() + self._config.timeout_s
         shown = "0x" + tx_hash.hex()
         receipt: TxReceipt | None = None
+        delay = min(self._config.poll_interval_s, FIRST_POLL_INTERVAL_S)
         with self._errors(f"waiting for transaction {shown}"):
             while True:
                 receipt = self._receipt_or_none(tx_hash)
@@ -445,7 +564,8 @@ class ChainClient(abc.ABC):
                         continue
                 if time.monotonic() >= deadline:
                     break
-                time.sleep(self._config.poll_interval_s)
+                time.sleep(delay)
+                delay = min(self._config.poll_interval_s, delay * 2)
         if receipt is None:
             raise TransactionError(
                 f"transaction {shown} was not mined within {self._config.timeout_s:g} s; "

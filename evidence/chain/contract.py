@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
     from web3.types import TxReceipt
 
-__all__ = ["AnchorContract", "AnchorRecord", "ConfirmationRecord", "WitnessRecord",
-           "deploy_anchor_contract"]
+__all__ = ["AnchorContract", "AnchorRecord", "AnchoredEvent", "ConfirmationRecord",
+           "WitnessRecord", "deploy_anchor_contract"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,16 @@ class AnchorRecord:
     submitter: str
     timestamp: int
     block_number: int
+
+
+@dataclass(frozen=True)
+class AnchoredEvent:
+    """One ``Anchored(root, submitter, leafCount, timestamp)`` event: the root, the block it
+    is in, and the block time the contract recorded (``anchorOf(root).timestamp``)."""
+
+    root: bytes
+    block_number: int
+    timestamp: int
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,7 @@ class AnchorContract:
                 raise ChainError(f"no contract at {self.address} on {chain.description}")
             check_runtime_code(code, artifact)
         self._c = chain.w3.eth.contract(address=self.address, abi=cast(Any, artifact.abi))
+        self._lean = _LeanAbi(artifact.abi)
         if check_code:
             self._check_domain()
 
@@ -172,3 +183,86 @@ class AnchorContract:
         """(root, block number) of every Anchored event in the block range."""
         logs = self._c.events.Anchored().get_logs(from_block=from_block, to_block=to_block)
         return [(bytes(log["args"]["root"]), int(log["blockNumber"])) for log in logs]
+
+    # -- the lean path (hot loops: witness serve) -------------------------------------
+
+    def anchors_in(self, from_block: int, to_block: int) -> list[AnchoredEvent]:
+        """Every ``Anchored`` event in the block range, in chain order (one log query)."""
+        from eth_abi.abi import decode as abi_decode
+
+        out: list[AnchoredEvent] = []
+        for log in self.chain.logs(self.address, [self._lean.anchored], from_block, to_block):
+            if len(log.topics) < 2 or log.topics[0] != self._lean.anchored:
+                continue
+            _leaf_count, timestamp = abi_decode(["uint32", "uint64"], log.data)
+            out.append(AnchoredEvent(log.topics[1], log.block_number, int(timestamp)))
+        return out
+
+    def are_confirmed_by(self, roots: list[bytes], witness: str) -> list[bool]:
+        """For each root, whether ``witness`` has confirmed it (``confirmationOf``; one
+        batch request on a JSON-RPC node)."""
+        from eth_abi.abi import decode as abi_decode
+
+        word = _word(witness)
+        payloads = [self._lean.confirmation_of + self.confirm_calldata(root)[4:] + word
+                    for root in roots]
+        out: list[bool] = []
+        for raw in self.chain.call_many(self.address, payloads):
+            (record,) = abi_decode(self._lean.confirmation_types, raw)
+            out.append(int(record[2]) != 0)
+        return out
+
+    def roots_confirmed_by(self, witness: str, from_block: int, to_block: int) -> set[bytes]:
+        """Roots of the ``Confirmed`` events by ``witness`` in the block range (one query)."""
+        logs = self.chain.logs(self.address, [self._lean.confirmed, None, _word(witness)],
+                               from_block, to_block)
+        return {log.topics[1] for log in logs
+                if len(log.topics) >= 3 and log.topics[0] == self._lean.confirmed}
+
+    def confirm_calldata(self, root: bytes) -> bytes:
+        """The calldata of ``confirm(root)``."""
+        if len(root) != 32:
+            raise ChainError(f"a root is 32 bytes, not {len(root)}")
+        return self._lean.confirm + root
+
+    def estimate_confirm(self, root: bytes, witness: str) -> int:
+        """Gas for ``confirm(root)`` sent by ``witness`` (with margin); a revert raises
+        :class:`~evidence.errors.TransactionError` naming the contract's error."""
+        return self.chain.estimate_call_gas(witness, self.address, self.confirm_calldata(root))
+
+    def send_confirms(self, roots: list[bytes], account: LocalAccount, *,
+                      gas: int) -> list[bytes]:
+        """Send ``confirm(root)`` for each root with consecutive nonces, without waiting;
+        the transaction hashes in order (see :meth:`ChainClient.send_many`)."""
+        payloads = [self.confirm_calldata(root) for root in roots]
+        return self.chain.send_many(self.address, payloads, account, gas=gas)
+
+
+class _LeanAbi:
+    """Selectors, topics and types taken from the artifact's ABI, for the lean read and
+    send path of :class:`AnchorContract` (Solidity ABI specification: a function selector
+    is the first 4 bytes of keccak256 of its signature, an event's topic 0 all 32)."""
+
+    def __init__(self, abi: Any) -> None:
+        from eth_utils.abi import (
+            event_abi_to_log_topic,
+            function_abi_to_4byte_selector,
+            get_abi_output_types,
+        )
+
+        entries = {(e.get("type"), e.get("name")): e for e in abi}
+        confirmation_of = entries[("function", "confirmationOf")]
+        self.confirm = bytes(function_abi_to_4byte_selector(entries[("function", "confirm")]))
+        self.confirmation_of = bytes(function_abi_to_4byte_selector(confirmation_of))
+        self.confirmation_types = list(get_abi_output_types(confirmation_of))
+        self.anchored = bytes(event_abi_to_log_topic(entries[("event", "Anchored")]))
+        self.confirmed = bytes(event_abi_to_log_topic(entries[("event", "Confirmed")]))
+
+
+def _word(address: str) -> bytes:
+    """An address as an ABI word (left-padded to 32 bytes), as in calldata and topics."""
+    from eth_utils.address import is_address
+
+    if not is_address(address):
+        raise ChainError(f"{address!r} is not an Ethereum address")
+    return bytes(12) + bytes.fromhex(address[2:])
