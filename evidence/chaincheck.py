@@ -12,6 +12,12 @@ the policy holds). A receipt the chain does not back while another receipt check
 reported as ``receipt-stale`` (WARNING): the bytes are proven by the receipt that checks out,
 and the claim the stale receipt makes (an earlier block and time) is shown as unproven, never
 used. With no receipt that checks out, every receipt's findings stand (docs/security.md).
+
+The chain is read through :class:`ChainReader`: a JSON-RPC chain through web3 (``eth_call``,
+``eth_getLogs``), the embedded chain straight from its store with
+:class:`~evidence.chain.light.LightChain`, which checks every record by its hash and needs
+neither web3 nor py-evm (whose imports alone took most of a verification's time). Both give
+the same values, which tests/chain/test_light*.py hold them to.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import ChainError, ChainUnreachableError, ContractMismatchError, EvidenceError
 from .findings import Finding, Severity
@@ -37,8 +43,10 @@ from .result import AnchorInfo
 
 if TYPE_CHECKING:
     from .chain.backend import ChainClient
+    from .chain.contract import AnchorContract
+    from .chain.light import AnchorRecord, ConfirmationRecord, WitnessRecord
 
-__all__ = ["ChainCheck", "ChainSource", "check_receipts"]
+__all__ = ["AnchorReader", "ChainCheck", "ChainReader", "ChainSource", "check_receipts"]
 
 RECEIPTS = "evidence/receipts"
 
@@ -62,6 +70,119 @@ class ChainCheck:
 
     def add(self, code: str, severity: Severity, message: str, subject: str | None = None) -> None:
         self.findings.append(Finding(code, severity, message, subject))
+
+
+class AnchorReader(Protocol):
+    """What verification reads of one EvidenceAnchor contract (its view functions)."""
+
+    @property
+    def address(self) -> str: ...
+
+    def anchor_of(self, root: bytes) -> AnchorRecord | None: ...
+
+    def anchor_transaction(self, root: bytes, block_number: int) -> str | None: ...
+
+    def confirmations_of(self, root: bytes) -> list[ConfirmationRecord]: ...
+
+    def witness_of(self, address: str) -> WitnessRecord | None: ...
+
+
+class ChainReader(Protocol):
+    """What verification reads of a chain. Two implementations: :class:`_Web3Reader` (any
+    chain, through web3 and ``eth_call``) and :class:`~evidence.chain.light.LightChain`
+    (the embedded chain's store read directly, without web3 or py-evm)."""
+
+    @property
+    def chain_id(self) -> int: ...
+
+    @property
+    def is_development(self) -> bool: ...
+
+    @property
+    def description(self) -> str: ...
+
+    def latest_block_number(self) -> int: ...
+
+    def get_code(self, address: str) -> bytes: ...
+
+    def block_hash(self, number: int) -> bytes: ...
+
+    def anchor_view(self, address: str) -> AnchorReader:
+        """The contract at ``address``; raises ContractMismatchError for other code."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class _Web3Anchor:
+    """:class:`AnchorReader` over :class:`~evidence.chain.contract.AnchorContract`."""
+
+    def __init__(self, contract: AnchorContract) -> None:
+        self._c = contract
+        self.address = str(contract.address)
+
+    def anchor_of(self, root: bytes) -> AnchorRecord | None:
+        from .chain.light import AnchorRecord
+
+        r = self._c.anchor_of(root)
+        return None if r is None else AnchorRecord(r.submitter, r.timestamp, r.block_number)
+
+    def anchor_transaction(self, root: bytes, block_number: int) -> str | None:
+        return self._c.anchor_transaction(root, block_number)
+
+    def confirmations_of(self, root: bytes) -> list[ConfirmationRecord]:
+        from .chain.light import ConfirmationRecord
+
+        return [ConfirmationRecord(c.witness, c.jurisdiction, c.confirmed_at, c.observed_at,
+                                   c.by_signature) for c in self._c.confirmations_of(root)]
+
+    def witness_of(self, address: str) -> WitnessRecord | None:
+        from .chain.light import WitnessRecord
+
+        w = self._c.witness_of(address)
+        return None if w is None else WitnessRecord(w.account, w.jurisdiction, w.operator,
+                                                    w.registered_at, w.revoked_at)
+
+
+class _Web3Reader:
+    """:class:`ChainReader` over a :class:`~evidence.chain.backend.ChainClient` (web3)."""
+
+    def __init__(self, client: ChainClient) -> None:
+        self.client = client
+
+    @property
+    def chain_id(self) -> int:
+        return self.client.chain_id
+
+    @property
+    def is_development(self) -> bool:
+        return self.client.is_development
+
+    @property
+    def description(self) -> str:
+        return self.client.description
+
+    def latest_block_number(self) -> int:
+        return self.client.latest_block_number()
+
+    def get_code(self, address: str) -> bytes:
+        return self.client.get_code(address)
+
+    def block_hash(self, number: int) -> bytes:
+        return bytes(self.client.block(number)["hash"])
+
+    def anchor_view(self, address: str) -> AnchorReader:
+        from .chain.contract import AnchorContract
+
+        return _Web3Anchor(AnchorContract(self.client, address))  # checks the code
+
+    def close(self) -> None:
+        self.client.close()
+
+
+#: Read the embedded chain with :class:`~evidence.chain.light.LightChain` (no web3, no
+#: py-evm: seconds of imports saved); False reads it through web3 like any chain.
+_LIGHT_EMBEDDED = True
 
 
 def _anchor_info(r: Receipt, *, checked: bool, submitter: str | None = None) -> AnchorInfo:
@@ -180,7 +301,7 @@ class _Clients:
     def __init__(self, source: ChainSource) -> None:
         self._source = source
         self._stack = contextlib.ExitStack()
-        self._open: dict[int, ChainClient | ChainError] = {}
+        self._open: dict[int, ChainReader | ChainError] = {}
 
     def __enter__(self) -> _Clients:
         return self
@@ -188,11 +309,12 @@ class _Clients:
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
 
-    def get(self, receipt: Receipt) -> ChainClient:
+    def get(self, receipt: Receipt) -> ChainReader:
         known = self._open.get(receipt.chain_id)
         if known is None:
             try:
-                known = self._stack.enter_context(_open(self._source, receipt))
+                known = _open(self._source, receipt)
+                self._stack.callback(known.close)
             except ChainError as exc:
                 known = exc
             self._open[receipt.chain_id] = known
@@ -201,13 +323,13 @@ class _Clients:
         return known
 
 
-def _open(source: ChainSource, receipt: Receipt) -> ChainClient:
+def _open(source: ChainSource, receipt: Receipt) -> ChainReader:
     from .chain.backend import ChainConfig, open_chain
 
     if source.url:
-        return open_chain(ChainConfig(kind="rpc", url=source.url,
-                                      expected_chain_id=receipt.chain_id, create=False,
-                                      retry_attempts=3))
+        return _Web3Reader(open_chain(ChainConfig(kind="rpc", url=source.url,
+                                                  expected_chain_id=receipt.chain_id,
+                                                  create=False, retry_attempts=3)))
     from .anchoring import chain_config
     from .workspace import open_workspace
 
@@ -222,13 +344,15 @@ def _open(source: ChainSource, receipt: Receipt) -> ChainClient:
     cfg = chain_config(ws)
     if cfg.kind == "embedded" and not (cfg.state_dir and cfg.state_dir.exists()):
         raise ChainError(f"{ws.root}: the embedded chain is missing")
-    return open_chain(cfg)
+    if cfg.kind == "embedded" and _LIGHT_EMBEDDED and cfg.state_dir is not None:
+        from .chain.light import LightChain
+
+        return LightChain.open(cfg.state_dir, expected_chain_id=cfg.expected_chain_id)
+    return _Web3Reader(open_chain(cfg))
 
 
-def _check_on_chain(receipt: Receipt, policy: Policy, chain: ChainClient,
+def _check_on_chain(receipt: Receipt, policy: Policy, chain: ChainReader,
                     out: ChainCheck) -> None:
-    from .chain.contract import AnchorContract
-
     out.development_chain = chain.is_development
     if chain.is_development:
         out.add("development-chain", Severity.INFO,
@@ -244,7 +368,7 @@ def _check_on_chain(receipt: Receipt, policy: Policy, chain: ChainClient,
                 f"no contract at {receipt.contract} on chain {chain.chain_id}",
                 receipt.contract)
         return
-    contract = AnchorContract(chain, receipt.contract)  # checks the code
+    contract = chain.anchor_view(receipt.contract)  # checks the code
     out.add("contract-ok", Severity.OK,
             f"the code at {contract.address} is the EvidenceAnchor artifact's")
     record = contract.anchor_of(receipt.batch_root)
@@ -262,8 +386,7 @@ def _check_on_chain(receipt: Receipt, policy: Policy, chain: ChainClient,
                 f"receipt says block {receipt.block_number} at {receipt.block_time}",
                 _receipt_subject(receipt))
         return
-    block = chain.block(record.block_number)
-    if "0x" + bytes(block["hash"]).hex() != receipt.block_hash:
+    if "0x" + chain.block_hash(record.block_number).hex() != receipt.block_hash:
         out.add("anchor-block-not-canonical", Severity.ERROR,
                 f"block {record.block_number} on the canonical chain is not the "
                 "receipt's block (reorganised chain or forged receipt)", _receipt_subject(receipt))
