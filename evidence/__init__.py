@@ -9,6 +9,7 @@ The library API, for legal tools::
                               case="2026-CN-0042", key=key, out=Path("bundle"))
     verdict = evidence.verify(Path("bundle"))
     evidence.disclose(Path("bundle"), "R-3", out=Path("r3"), key=key)
+    proof = evidence.prove(Path("bundle"), "R-3")  # O(log n) with evidence/index.bin
 
 Names are imported lazily, so ``import evidence`` stays cheap (no web3).
 """
@@ -39,6 +40,7 @@ from .version import __version__
 if TYPE_CHECKING:
     from .capturing import CaptureResult, capture
     from .disclosure import disclose
+    from .index import ItemProof, prove
     from .result import VerificationResult
     from .verification import verify
     from .workspace import Workspace, init_workspace, open_workspace
@@ -54,6 +56,7 @@ __all__ = [
     "Finding",
     "FormatError",
     "InputError",
+    "ItemProof",
     "KeyFileError",
     "NotABundleError",
     "Severity",
@@ -68,6 +71,7 @@ __all__ = [
     "disclose",
     "init_workspace",
     "open_workspace",
+    "prove",
     "verify",
 ]
 
@@ -75,6 +79,8 @@ _LAZY = {
     "capture": "capturing",
     "CaptureResult": "capturing",
     "disclose": "disclosure",
+    "ItemProof": "index",
+    "prove": "index",
     "verify": "verification",
     "VerificationResult": "result",
     "Workspace": "workspace",

@@ -31,11 +31,14 @@ import hashlib
 import os
 import re
 import stat
+import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 from evidence.errors import FormatError, InputError, NotABundleError
 from evidence.findings import Finding, Severity
@@ -45,6 +48,7 @@ __all__ = [
     "BAGIT_VERSION",
     "CHUNK_SIZE",
     "DIGEST_HEX_LENGTHS",
+    "HASH_WORKERS",
     "KNOWN_DISAGREEMENTS",
     "MAX_BAGIT_TXT_BYTES",
     "MAX_BAG_ENTRIES",
@@ -53,11 +57,13 @@ __all__ = [
     "MAX_TAG_FILE_BYTES",
     "PROBLEM_CODES",
     "SUPPORTED_VERSIONS",
+    "BagCheck",
     "BagInfo",
     "BagProblem",
     "FetchEntry",
     "Manifest",
     "ManifestEntry",
+    "check_bag",
     "decode_manifest_path",
     "encode_manifest_path",
     "format_bag_info",
@@ -93,6 +99,21 @@ MAX_BAG_ENTRIES: Final = 2_000_000
 
 #: Read size when hashing files (streamed, never whole).
 CHUNK_SIZE: Final = 1 << 20
+
+#: Threads hashing payload files. hashlib and os.read release the GIL on buffers over
+#: 2 KiB, so two threads hash two files at once; the reference machine has two cores, and
+#: more threads on more cores mostly contend for the disk.
+HASH_WORKERS: Final = 2
+
+#: Files per hashing task, and bytes per task: many small files go to a worker together,
+#: so that handing out tasks (a future, two lock round trips) costs little per file, while
+#: tasks stay small enough to keep both workers busy to the end.
+HASH_BATCH_FILES: Final = 32
+HASH_BATCH_BYTES: Final = 8 << 20
+
+#: Hashing tasks queued ahead of the one whose result is awaited: enough to keep the
+#: workers busy, few enough that a bag of millions of files queues no more than this.
+HASH_WINDOW: Final = 16
 
 #: The version this module writes.
 BAGIT_VERSION: Final = (1, 0)
@@ -182,6 +203,10 @@ _PERCENT_V1 = re.compile(r"%(0[aAdD]|25)")
 _PERCENT_OLD = re.compile(r"%(0[aAdD])")
 _PERCENT_CHARS = {"0a": "\n", "0d": "\r", "25": "%"}
 _DRIVE = re.compile(r"[A-Za-z]:")
+_HEX_DIGITS = re.compile(r"[0-9A-Fa-f]+")
+# Components of letters, digits, '_', '-' and '.', not starting with '.': no empty, '.',
+# '..', '~', drive or backslash component can match (see _normalize).
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
 
 ERROR = Severity.ERROR
 WARNING = Severity.WARNING
@@ -329,6 +354,9 @@ def _normalize(path: str, *, payload: bool) -> tuple[str, bool]:
     drive references, empty components, NUL, payload paths outside ``data/`` and tag paths
     inside it (RFC 8493 §2.1.3, §2.2.1, §7.2).
     """
+    if _PLAIN_PATH.fullmatch(path) and (path.startswith("data/") if payload
+                                        else path.split("/", 1)[0] != "data"):
+        return path, False  # the common case: nothing below can object to it
     if not path:
         raise _BadPath("empty path")
     if "\x00" in path:
@@ -432,14 +460,20 @@ def _walk(scan: _Scan, *, skip_payload: bool = False) -> None:
 
 def _open_regular(path: Path) -> int:
     """Open a file for reading without following a final symlink; refuse non-regular files."""
+    return _open_regular_sized(path)[0]
+
+
+def _open_regular_sized(path: Path | str) -> tuple[int, int]:
+    """:func:`_open_regular`, also returning the file's size (one ``fstat``)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{path.name} is not a regular file")
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(f"{os.path.basename(path)} is not a regular file")
     except BaseException:
         os.close(fd)
         raise
-    return fd
+    return fd, st.st_size
 
 
 def _read_raw(scan: _Scan, rel: str, limit: int) -> bytes | None:
@@ -748,14 +782,18 @@ def read_bag(path: Path) -> BagInfo:
     (bad declaration, syntax, unsafe path, symlink, limits).
     """
     scan, bag = _inspect(Path(path))
-    errors = scan.errors()
-    if errors:
-        first = errors[0]
-        not_a_bag = first.code == "not-a-bag" or "bagit.txt" not in scan.files
-        cls = NotABundleError if not_a_bag else FormatError
-        raise cls(first.message, path=str(path))
+    _raise_first(path, scan.errors(), scan.files)
     assert bag is not None  # no error means the declaration parsed
     return bag
+
+
+def _raise_first(path: Path, errors: Sequence[BagProblem], files: Mapping[str, int]) -> None:
+    """Raise :func:`read_bag`'s error for the first of ``errors`` (nothing when empty)."""
+    if errors:
+        first = errors[0]
+        not_a_bag = first.code == "not-a-bag" or "bagit.txt" not in files
+        cls = NotABundleError if not_a_bag else FormatError
+        raise cls(first.message, path=str(path))
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -824,55 +862,174 @@ def _check_completeness(scan: _Scan, bag: BagInfo) -> set[str]:
     return holes
 
 
-def _hash_file(scan: _Scan, rel: str, algorithms: Iterable[str],
-               progress: Callable[[int], None] | None) -> dict[str, str] | None:
-    """Stream a file once through every algorithm; cached tag-file bytes are reused."""
-    hashers = {alg: hashlib.new(alg) for alg in sorted(set(algorithms))}
-    cached = scan.raw.get(rel)
+def _digest_file(root: Path, rel: str, algorithms: Sequence[str], cached: bytes | None,
+                 progress: Callable[[int], None] | None) -> dict[str, str] | OSError:
+    """Stream one file once through every algorithm: its hex digests, or the OSError.
+
+    Runs in worker threads (no shared state; ``progress`` must be thread-safe). The first
+    read is sized from ``fstat``, so a small file takes one ``read`` (no 1 MiB buffer per
+    file, no second call to see the end); larger ones continue in :data:`CHUNK_SIZE`
+    reads until the end of the file. ``hashlib`` and ``os.read`` release the GIL on
+    buffers this size, so two workers hash two files at once.
+    """
+    hashers = [hashlib.new(alg) for alg in algorithms]
     if cached is not None:
-        for h in hashers.values():
+        for h in hashers:
             h.update(cached)
         if progress is not None:
             progress(len(cached))
-        return {alg: h.hexdigest() for alg, h in hashers.items()}
+        return {alg: h.hexdigest() for alg, h in zip(algorithms, hashers, strict=True)}
     try:
-        fd = _open_regular(scan.root / rel)
-        with os.fdopen(fd, "rb", buffering=0) as fh:
-            buffer = bytearray(CHUNK_SIZE)
-            view = memoryview(buffer)
-            while True:
-                n = fh.readinto(buffer)
-                if not n:
-                    break
-                chunk = view[:n]
-                for h in hashers.values():
+        fd, size = _open_regular_sized(f"{root}/{rel}")
+        try:
+            want, total = min(size + 1, CHUNK_SIZE), 0
+            while chunk := os.read(fd, want):
+                for h in hashers:
                     h.update(chunk)
+                total += len(chunk)
                 if progress is not None:
-                    progress(n)
+                    progress(len(chunk))
+                if len(chunk) < want and total == size:
+                    break  # the end: no need to read again to see it
+                want = CHUNK_SIZE
+        finally:
+            os.close(fd)
     except OSError as exc:
-        scan.add("unreadable", rel, f"cannot read {_show(rel)}: {exc}")
+        return exc
+    return {alg: h.hexdigest() for alg, h in zip(algorithms, hashers, strict=True)}
+
+
+def _hash_file(scan: _Scan, rel: str, algorithms: Iterable[str],
+               progress: Callable[[int], None] | None) -> dict[str, str] | None:
+    """Stream a file once through every algorithm; cached tag-file bytes are reused."""
+    result = _digest_file(scan.root, rel, sorted(set(algorithms)), scan.raw.get(rel), progress)
+    if isinstance(result, OSError):
+        scan.add("unreadable", rel, f"cannot read {_show(rel)}: {result}")
         return None
-    return {alg: h.hexdigest() for alg, h in hashers.items()}
+    return result
+
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def _ordered_map(fn: Callable[[_T], _R], items: Sequence[_T], workers: int) -> Iterator[_R]:
+    """``map(fn, items)`` on ``workers`` threads, results in the order of ``items``.
+
+    At most :data:`HASH_WINDOW` tasks are in flight, so memory stays bounded whatever the
+    number of files; with one worker (or one item) nothing is threaded.
+    """
+    if workers <= 1 or len(items) <= 1:
+        yield from map(fn, items)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bag-hash") as pool:
+        pending: deque[Future[_R]] = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= HASH_WINDOW:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _batches(rels: list[str], sizes: Mapping[str, int]) -> list[list[str]]:
+    """Split the files to hash into tasks of at most :data:`HASH_BATCH_FILES` files and
+    about :data:`HASH_BATCH_BYTES` bytes (a big file is a task of its own)."""
+    out: list[list[str]] = []
+    batch: list[str] = []
+    total = 0
+    for rel in rels:
+        size = sizes.get(rel, 0)
+        if batch and (len(batch) >= HASH_BATCH_FILES or total + size > HASH_BATCH_BYTES):
+            out.append(batch)
+            batch, total = [], 0
+        batch.append(rel)
+        total += size
+    if batch:
+        out.append(batch)
+    return out
 
 
 def _check_digests(scan: _Scan, bag: BagInfo, *, fast: bool,
                    progress: Callable[[int], None] | None) -> None:
-    """Compare every listed file with every manifest that lists it, reading it once."""
+    """Compare every listed file with every manifest that lists it, reading it once.
+
+    Files are hashed on :data:`HASH_WORKERS` threads; problems are added in path order,
+    whatever order the workers finish in, so the result is deterministic.
+    """
     manifests = [*bag.tag_manifests] if fast else [*bag.payload_manifests, *bag.tag_manifests]
     wanted: dict[str, list[tuple[Manifest, str]]] = {}
     for manifest in manifests:
         for entry in manifest.entries:
             if entry.path in scan.files:
                 wanted.setdefault(entry.path, []).append((manifest, entry.digest))
-    for rel in sorted(wanted):
-        expectations = wanted[rel]
-        actual = _hash_file(scan, rel, (m.algorithm for m, _ in expectations), progress)
-        if actual is None:
+    rels = sorted(wanted)
+    if progress is not None:
+        lock = threading.Lock()
+        report = progress
+
+        def locked(n: int) -> None:
+            with lock:
+                report(n)
+
+        progress = locked
+    root, raw = scan.root, scan.raw
+
+    def digest(batch: list[str]) -> list[dict[str, str] | OSError]:
+        return [_digest_file(root, rel, sorted({m.algorithm for m, _ in wanted[rel]}),
+                             raw.get(rel), progress) for rel in batch]
+
+    workers = min(HASH_WORKERS, os.cpu_count() or 1)
+    results = (r for batch in _ordered_map(digest, _batches(rels, scan.files), workers)
+               for r in batch)
+    for rel, actual in zip(rels, results, strict=True):
+        if isinstance(actual, OSError):
+            scan.add("unreadable", rel, f"cannot read {_show(rel)}: {actual}")
             continue
-        for manifest, digest in expectations:
-            if actual[manifest.algorithm] != digest:
+        for manifest, expected in wanted[rel]:
+            if actual[manifest.algorithm] != expected:
                 scan.add("digest-mismatch", rel, f"{_show(rel)}: {manifest.algorithm} is "
-                         f"{actual[manifest.algorithm]}, {manifest.name} says {digest}")
+                         f"{actual[manifest.algorithm]}, {manifest.name} says {expected}")
+
+
+@dataclass(frozen=True)
+class BagCheck:
+    """The outcome of :func:`check_bag`: one walk, one parse, every digest.
+
+    ``problems`` is what :func:`validate_bag` returns; ``bag`` the parsed tag files (None
+    when there is no usable declaration); ``files`` the inventory of regular files found
+    by the walk (bag-relative POSIX path -> size; links and special files are never in it)
+    and ``refused`` the links and special files found.
+    """
+
+    path: Path
+    problems: tuple[BagProblem, ...]
+    bag: BagInfo | None
+    parse_errors: tuple[BagProblem, ...]
+    files: Mapping[str, int]
+    refused: frozenset[str]
+
+    def require_bag(self) -> BagInfo:
+        """The parsed tag files, or the error :func:`read_bag` raises for this bag."""
+        _raise_first(self.path, self.parse_errors, self.files)
+        assert self.bag is not None  # no error means the declaration parsed
+        return self.bag
+
+
+def check_bag(path: Path, *, fast: bool = False,
+              progress: Callable[[int], None] | None = None) -> BagCheck:
+    """:func:`validate_bag`, keeping what the walk and the parse found, so that a caller
+    needing them too (the evidence verifier) walks and parses the bag only once.
+
+    Never raises for a bad bag.
+    """
+    scan, bag = _inspect(Path(path))
+    parse_errors = tuple(scan.errors())
+    if bag is not None:
+        _check_completeness(scan, bag)
+        _check_digests(scan, bag, fast=fast, progress=progress)
+    return BagCheck(Path(path), tuple(scan.problems), bag, parse_errors, dict(scan.files),
+                    frozenset(scan.refused))
 
 
 def validate_bag(path: Path, *, fast: bool = False,
@@ -893,12 +1050,7 @@ def validate_bag(path: Path, *, fast: bool = False,
     (legal but unusual constructs of older bags); this module's own writer never causes
     them. Never raises for a bad bag.
     """
-    scan, bag = _inspect(Path(path))
-    if bag is None:
-        return scan.problems
-    _check_completeness(scan, bag)
-    _check_digests(scan, bag, fast=fast, progress=progress)
-    return scan.problems
+    return list(check_bag(path, fast=fast, progress=progress).problems)
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -932,7 +1084,7 @@ def format_manifest(entries: Iterable[tuple[str, str]]) -> bytes:
     lengths = set(DIGEST_HEX_LENGTHS.values())
     for path, digest in entries:
         _check_written_path(path)
-        if len(digest) not in lengths or any(c not in "0123456789abcdefABCDEF" for c in digest):
+        if len(digest) not in lengths or not _HEX_DIGITS.fullmatch(digest):
             raise InputError(f"digest for {_show(path)!r} is not a supported hex digest")
         if path in rows:
             raise InputError(f"manifest lists {_show(path)!r} twice")

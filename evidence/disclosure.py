@@ -26,29 +26,45 @@ from .bag import (
 from .bundle import (
     CUSTODY_FILE,
     ITEMS_FILE,
+    MAX_TAG_JSON_BYTES,
     PROOF_FILE,
     PROVENANCE_FILE,
     RECEIPTS_DIR,
     ROOT_FILE,
     Item,
+    SignedRoot,
     iter_items,
-    read_signed_root,
+    open_regular,
 )
-from .capturing import sha256_and_512
-from .custody import first_entry, utc_now
-from .errors import BundleExistsError, InputError
+from .custody import first_entry, read_custody, utc_now, verify_custody
+from .errors import (
+    BundleExistsError,
+    FormatError,
+    InputError,
+    NotABundleError,
+    VerificationError,
+)
+from .findings import Severity
 from .fsutil import fsync_dir
-from .integrity import check_integrity, is_disclosure, require_package
-from .jcs import canonicalize
+from .index import ItemProof, prove
+from .integrity import is_disclosure, require_package
+from .jcs import canonicalize, loads_strict
 from .keys import SigningKey
-from .merkle import MerkleTree, leaf_hash
+from .receipts import Receipt, read_receipts
 from .version import TOOL_NAME, __version__
 
 __all__ = ["disclose", "find_item"]
 
+#: Read size when copying a file item (streamed, never whole).
+_COPY_CHUNK = 1 << 20
+
 
 def find_item(bundle: Path, item_id: str) -> Item:
-    """The item named by its id (``F-2``, ``R-17``) or, for files, its ``data/...`` path."""
+    """The item named by its id (``F-2``, ``R-17``) or, for files, its ``data/...`` path.
+
+    Reads ``items.jsonl`` up to the item (O(n)); :func:`evidence.index.prove` finds and
+    proves an item in O(log n) when the bundle has an index.
+    """
     for item in iter_items(bundle):
         if item.id == item_id or (item.path == item_id and item.kind == "file"):
             return item
@@ -56,26 +72,39 @@ def find_item(bundle: Path, item_id: str) -> Item:
 
 
 def disclose(bundle: Path, item_id: str, *, out: Path, key: SigningKey) -> Path:
-    """Write a disclosure package for one item of an intact bundle.
+    """Write a disclosure package for one item of a bundle.
+
+    Everything copied into the package is checked first, and nothing else: the signed root
+    (canonical form, signature), the item's line and its inclusion proof to that root
+    (:func:`evidence.index.prove`: O(log n) with ``evidence/index.bin``), the item's bytes
+    (size and both digests, computed while they are copied), ``provenance.json`` (its
+    digest in the signed statement, its capturer the root's signer), the custody log
+    (hash chain, signatures, first entry by the signer) and the receipts (strict form, for
+    this root, each recorded by a signed ``anchored`` entry). The rest of the bundle (the
+    other items and their data) is not re-verified, so that disclosing one record of a
+    million does not read the million: the package is verified on its own by
+    ``evidence verify``, and the bundle by ``evidence verify BUNDLE``.
 
     Raises InputError for an unknown item or an existing ``out``, VerificationError when
-    the bundle itself does not verify (nothing is disclosed from a changed bundle).
+    what would be copied differs from the signed data (nothing is written then).
     """
     require_package(bundle)
     if is_disclosure(bundle):
         raise InputError(f"{bundle}: is already a disclosure package")
     if out.exists() or out.is_symlink():
         raise BundleExistsError(f"{out}: exists already; never overwritten")
-    check_integrity(bundle).require_intact(bundle, "nothing disclosed")
-    item = find_item(bundle, item_id)
-    leaves = [leaf_hash(i.line) for i in iter_items(bundle)]
-    tree = MerkleTree(leaves)
-    proof = tree.inclusion_proof(item.index)
-    signed = read_signed_root(bundle)
+    try:
+        proof = prove(bundle, item_id, check_data=False)  # the data is checked as it is copied
+    except NotABundleError:
+        raise
+    except FormatError as exc:  # a malformed root, item line or index: the bundle is damaged
+        raise _refuse(bundle, str(exc)) from exc
+    provenance = _checked_provenance(bundle, proof.signed)
+    receipts = _checked_receipts(bundle, proof.signed)
     tmp = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
     tmp.mkdir()
     try:
-        _write_package(bundle, tmp, out, item, proof, len(leaves), signed.root.hex(), key)
+        _write_package(bundle, tmp, out, proof, provenance, receipts, key)
         if out.exists():
             raise BundleExistsError(f"{out}: appeared meanwhile; not overwritten")
         os.rename(tmp, out)
@@ -86,43 +115,130 @@ def disclose(bundle: Path, item_id: str, *, out: Path, key: SigningKey) -> Path:
     return out
 
 
-def _write_package(bundle: Path, tmp: Path, out: Path, item: Item, proof: list[bytes],
-                   leaf_count: int, root: str, key: SigningKey) -> None:
+def _refuse(bundle: Path, message: str) -> VerificationError:
+    return VerificationError(f"{bundle}: does not verify, nothing disclosed ({message})")
+
+
+def _checked_provenance(bundle: Path, signed: SignedRoot) -> bytes:
+    """``provenance.json``'s bytes, once they are the ones the signed statement names."""
+    try:
+        with open_regular(bundle / PROVENANCE_FILE, within=bundle) as fh:
+            data = fh.read(MAX_TAG_JSON_BYTES + 1)
+        value = loads_strict(data, path=PROVENANCE_FILE)
+    except (FormatError, OSError) as exc:
+        raise _refuse(bundle, f"{PROVENANCE_FILE} unreadable: {exc}") from exc
+    if hashlib.sha256(data).hexdigest() != signed.statement.get("provenance"):
+        raise _refuse(bundle, f"{PROVENANCE_FILE} does not match the signed statement")
+    capturer = value.get("capturer") if isinstance(value, dict) else None
+    if not isinstance(capturer, dict) or capturer.get("public_key") != signed.public_key.hex():
+        raise _refuse(bundle, "the root is signed by another key than the capturer's in "
+                              f"{PROVENANCE_FILE}")
+    return data
+
+
+def _checked_receipts(bundle: Path, signed: SignedRoot) -> list[Receipt]:
+    """The receipts, once they and the custody log that records them check out."""
+    try:
+        entries = read_custody(bundle / CUSTODY_FILE, within=bundle)
+        receipts = read_receipts(bundle)
+    except FormatError as exc:
+        raise _refuse(bundle, str(exc)) from exc
+    problems = [f for f in verify_custody(entries, signer=signed.public_key)
+                if f.severity is Severity.ERROR]
+    for r in receipts:
+        if r.bundle_root != signed.root:
+            raise _refuse(bundle, f"{r.file}: anchors another bundle root")
+        if not r.path_leads_to_batch_root():
+            raise _refuse(bundle, f"{r.file}: its path does not lead to its batch root")
+    if not problems and (receipts or any(e.action == "anchored" for e in entries)):
+        # The check `evidence verify` makes (imported here only: it pulls in the chain code).
+        from .verification import _receipts_against_custody
+
+        problems = [f for f in _receipts_against_custody(
+            receipts, [e.to_json() for e in entries], "bundle", custody_ok=True)
+            if f.severity is Severity.ERROR]
+    if problems:
+        raise _refuse(bundle, problems[0].message)
+    return receipts
+
+
+def _copy_checked(bundle: Path, item: Item, dst: Path) -> tuple[str, str]:
+    """Copy a file item into the package, hashing it on the way; its (sha256, sha512) hex
+    after checking size and digests against the signed item."""
+    d256, d512, size = hashlib.sha256(), hashlib.sha512(), 0
+    try:
+        with open_regular(bundle / item.path, within=bundle) as src, dst.open("xb") as fh:
+            while chunk := src.read(_COPY_CHUNK):
+                d256.update(chunk)
+                d512.update(chunk)
+                size += len(chunk)
+                fh.write(chunk)
+    except FileNotFoundError as exc:
+        raise _refuse(bundle, f"{item.path} is missing") from exc
+    except FormatError as exc:
+        raise _refuse(bundle, str(exc)) from exc
+    return _compare(bundle, item, size, d256.hexdigest(), d512.hexdigest())
+
+
+def _compare(bundle: Path, item: Item, size: int, d256: str, d512: str) -> tuple[str, str]:
+    for what, ok in (("size", size == item.size), ("sha256", d256 == item.sha256),
+                     ("sha512", d512 == item.sha512)):
+        if not ok:
+            raise _refuse(bundle, f"{item.id} ({item.name}): {item.path}: {what} differs from "
+                                  "the signed item list")
+    return d256, d512
+
+
+def _write_package(bundle: Path, tmp: Path, out: Path, proof: ItemProof, provenance: bytes,
+                   receipts: list[Receipt], key: SigningKey) -> None:
+    item, root = proof.item, proof.root.hex()
     dst = tmp / item.path
     dst.parent.mkdir(parents=True)
-    if item.kind == "file":
-        shutil.copyfile(bundle / item.path, dst)
+    if proof.record is None:
+        payload_size = item.size
+        d256, d512 = _copy_checked(bundle, item, dst)
     else:
-        with (bundle / item.path).open("rb") as fh:
-            for _ in range((item.record_line or 1) - 1):
-                fh.readline()
-            line = fh.readline()
-        dst.write_bytes(line if line.endswith(b"\n") else line + b"\n")
+        line = proof.record
+        _compare(bundle, item, len(line), hashlib.sha256(line).hexdigest(),
+                 hashlib.sha512(line).hexdigest())
+        try:
+            loads_strict(line)
+        except FormatError as exc:
+            raise _refuse(bundle, f"the record of {item.id} is not valid JSON") from exc
+        # The payload file holds the record's line and its line end.
+        data = line + b"\n"
+        dst.write_bytes(data)
+        payload_size = len(data)
+        d256, d512 = hashlib.sha256(data).hexdigest(), hashlib.sha512(data).hexdigest()
     (tmp / "evidence").mkdir()
-    for name in (ROOT_FILE, PROVENANCE_FILE):
-        shutil.copyfile(bundle / name, tmp / name)
-    if (bundle / RECEIPTS_DIR).is_dir():
-        shutil.copytree(bundle / RECEIPTS_DIR, tmp / RECEIPTS_DIR)
+    # The bytes checked above (root.json's canonical form, provenance.json, receipts) are
+    # the bytes written: nothing is re-read from the bundle after its check.
+    (tmp / ROOT_FILE).write_bytes(canonicalize(proof.signed.to_json()) + b"\n")
+    (tmp / PROVENANCE_FILE).write_bytes(provenance)
+    if receipts or (bundle / RECEIPTS_DIR).is_dir():
+        (tmp / RECEIPTS_DIR).mkdir()
+    for r in receipts:
+        (tmp / RECEIPTS_DIR / Path(r.file).name).write_bytes(r.to_bytes())
     (tmp / ITEMS_FILE).write_bytes(item.line + b"\n")
-    proof_doc = {"version": 1, "item": item.id, "index": item.index, "leaf_count": leaf_count,
-                 "root": root, "path": [h.hex() for h in proof]}
+    proof_doc = {"version": 1, "item": item.id, "index": proof.index,
+                 "leaf_count": proof.leaf_count, "root": root,
+                 "path": [h.hex() for h in proof.path]}
     (tmp / PROOF_FILE).write_bytes(canonicalize(proof_doc) + b"\n")
     # The signed entry records the tool (bag-info's Bag-Software-Agent) and each receipt's
     # digest, so that neither can be changed in the package afterwards unnoticed.
-    receipts = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted((tmp / RECEIPTS_DIR).glob("*.json"))}
+    digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+               for p in sorted((tmp / RECEIPTS_DIR).glob("*.json"))}
     entry = first_entry("disclosed", {"item": item.id, "root": root, "from": bundle.name,
                                       "package": out.name, "tool": f"{TOOL_NAME} {__version__}",
-                                      "receipts": receipts}, key)
+                                      "receipts": digests}, key)
     (tmp / CUSTODY_FILE).write_bytes(entry.line + b"\n")
-    size, d256, d512 = sha256_and_512(dst)
     (tmp / "bagit.txt").write_bytes(format_bagit_txt())
     (tmp / "manifest-sha256.txt").write_bytes(format_manifest([(item.path, d256)]))
     (tmp / "manifest-sha512.txt").write_bytes(format_manifest([(item.path, d512)]))
     (tmp / "bag-info.txt").write_bytes(format_bag_info([
         ("Bag-Software-Agent", f"{TOOL_NAME} {__version__}"),
         ("Bagging-Date", utc_now()[:10]),
-        ("Payload-Oxum", payload_oxum(size, 1)),
+        ("Payload-Oxum", payload_oxum(payload_size, 1)),
         ("Evidence-Root", root),
         ("Evidence-Disclosed-Item", item.id),
     ]))

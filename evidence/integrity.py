@@ -2,7 +2,9 @@
 
 Integrity (always, offline): BagIt manifests with both digests, every item against its
 file or record, every leaf, the bundle root, the capturer's signature, the provenance
-digest, ``bag-info.txt`` against the signed statement, and the custody chain. Anchoring
+digest, ``bag-info.txt`` against the signed statement, the custody chain, and
+``evidence/index.bin`` (when present) against the index rebuilt from the checked items.
+The payload is hashed on worker threads while the items are read. Anchoring
 (receipts, the chain, witnesses and the policy) is added by :mod:`evidence.anchoring`
 when a receipt is present and the chain can be asked.
 """
@@ -10,18 +12,20 @@ when a receipt is present and the chain can be asked.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from .bag import (
     MAX_MANIFEST_BYTES,
+    BagCheck,
     BagInfo,
+    check_bag,
     format_bag_info,
     format_manifest,
-    read_bag,
-    validate_bag,
 )
 from .bundle import (
     CUSTODY_FILE,
@@ -29,6 +33,7 @@ from .bundle import (
     MAX_TAG_JSON_BYTES,
     PROOF_FILE,
     PROVENANCE_FILE,
+    READ_BUFFER_BYTES,
     ROOT_FILE,
     Item,
     SignedRoot,
@@ -39,6 +44,7 @@ from .bundle import (
 from .custody import read_custody, verify_custody
 from .errors import FormatError, InputError, NotABundleError, VerificationError
 from .findings import Finding, Severity
+from .index import INDEX_FILE, index_parts
 from .jcs import canonicalize, loads_strict
 from .keys import verify_signature
 from .merkle import leaf_hash, root_from_inclusion_proof, root_from_leaf_hashes
@@ -104,7 +110,21 @@ def check_integrity(path: Path, *,
     """
     require_package(path)
     report = IntegrityReport("disclosure" if is_disclosure(path) else "bundle")
-    bag_problems = [p for p in validate_bag(path, progress=progress) if p.is_error]
+    try:
+        signed: SignedRoot | None = read_signed_root(path)
+        root_error = None
+    except FormatError as exc:
+        signed, root_error = None, exc
+    # One walk of the bag, one parse of its tag files and one read of each payload file
+    # serve every check below. The payload is hashed on worker threads (check_bag) while
+    # this thread reads the items and checks the records; findings are then added in a
+    # fixed order, whatever finished first.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bag-check") as pool:
+        bag_future = pool.submit(check_bag, path, progress=progress)
+        scan = None if signed is None else _scan_items(path, signed,
+                                                       report.package == "disclosure")
+        check = bag_future.result()
+    bag_problems = [p for p in check.problems if p.is_error]
     changed_paths: dict[str, str] = {}
     for p in bag_problems:
         shown = p.message if p.message.startswith(f"{p.path}:") else f"{p.path}: {p.message}"
@@ -113,10 +133,8 @@ def check_integrity(path: Path, *,
     if not bag_problems:
         report.add("bag-ok", Severity.OK,
                    "BagIt manifests (sha256, sha512) and tag manifests match")
-    try:
-        signed = read_signed_root(path)
-    except FormatError as exc:
-        report.add("root-invalid", Severity.ERROR, str(exc), ROOT_FILE)
+    if signed is None or scan is None:
+        report.add("root-invalid", Severity.ERROR, str(root_error), ROOT_FILE)
         return report
     report.signed_root = signed
     if verify_signature(signed.public_key, signed.signature, signed.signed_message):
@@ -128,22 +146,24 @@ def check_integrity(path: Path, *,
                    "the capturer's signature over the bundle root does not verify", ROOT_FILE)
     _check_provenance(path, signed, report)
     try:
-        bag = read_bag(path)
+        bag = check.require_bag()
         manifests = bag.manifests
-        _check_tag_coverage(path, bag, report)
+        _check_tag_coverage(check, bag, report)
         _check_manifest_form(path, bag, report)
     except FormatError as exc:
         report.add("bag-invalid", Severity.ERROR, str(exc), "bagit.txt")
         manifests = {}
     try:
-        leaves = _check_items(path, signed, manifests, changed_paths, report)
+        leaves = _finish_items(path, signed, scan, manifests, changed_paths, check.files,
+                               report)
     except FormatError as exc:
         report.add("items-invalid", Severity.ERROR, str(exc), ITEMS_FILE)
         leaves = None
     if leaves is not None:
-        _check_root(path, signed, leaves, report)
+        root = _check_index(path, leaves, scan.index, report)
+        _check_root(path, signed, leaves, report, root=root)
     _check_custody(path, signed, report)
-    _check_bag_info(path, signed, report)
+    _check_bag_info(path, signed, report, check)
     return report
 
 
@@ -151,7 +171,7 @@ def check_integrity(path: Path, *,
 REQUIRED_ALGORITHMS = ("sha256", "sha512")
 
 
-def _check_tag_coverage(path: Path, bag: BagInfo, report: IntegrityReport) -> None:
+def _check_tag_coverage(check: BagCheck, bag: BagInfo, report: IntegrityReport) -> None:
     """Both tag manifests must exist and list every file outside ``data/``.
 
     RFC 8493 §2.2.4 lets a bag carry unlisted tag files; an evidence bundle does not, so
@@ -163,14 +183,11 @@ def _check_tag_coverage(path: Path, bag: BagInfo, report: IntegrityReport) -> No
             if alg not in present:
                 name = f"{kind}-{alg}.txt"
                 report.add("bag-no-manifest", Severity.ERROR, f"{name} is missing", name)
-    tag_files = []
-    for p in sorted(path.rglob("*")):
-        rel = p.relative_to(path).as_posix()
-        if rel.startswith("data/") or rel == "data" or p.is_dir():
-            continue
-        if rel.startswith("tagmanifest-"):
-            continue
-        tag_files.append(rel)
+    # From the walk's inventory (regular files, links and special files; folders are not
+    # files): the payload folder is not listed again.
+    tag_files = sorted(rel for rel in (*check.files, *check.refused)
+                       if not (rel.startswith("data/") or rel == "data"
+                               or rel.startswith("tagmanifest-")))
     for alg, listed in sorted(tag_digests.items()):
         for rel in tag_files:
             if rel not in listed:
@@ -278,7 +295,8 @@ def _expected_bag_info(signed: SignedRoot, report: IntegrityReport
     return out
 
 
-def _check_bag_info(path: Path, signed: SignedRoot, report: IntegrityReport) -> None:
+def _check_bag_info(path: Path, signed: SignedRoot, report: IntegrityReport,
+                    check: BagCheck) -> None:
     """``bag-info.txt`` must say exactly what the signed statement and provenance say.
 
     Its tag-manifest digests can be recomputed by anyone, so every element is compared
@@ -287,7 +305,7 @@ def _check_bag_info(path: Path, signed: SignedRoot, report: IntegrityReport) -> 
     """
     try:
         raw = _read_small(path, BAG_INFO, MAX_BAG_INFO_BYTES)
-        info = list(read_bag(path).info)
+        info = list(check.require_bag().info)
     except FormatError as exc:
         report.add("bag-info-invalid", Severity.ERROR, str(exc), BAG_INFO)
         return
@@ -345,24 +363,33 @@ class _RecordReader:
     def __init__(self, bundle: Path, rel: str, disclosure: bool):
         self.rel = rel
         try:
-            self.fh: BinaryIO | None = open_regular(bundle / rel, within=bundle)
+            self.fh: BinaryIO | None = open_regular(bundle / rel, within=bundle,
+                                                    buffering=READ_BUFFER_BYTES)
         except (FormatError, OSError):
             self.fh = None
         self.line_no = 0
         self.disclosure = disclosure
+        #: Byte offset of the next line, and of the line :meth:`read` last returned (None
+        #: when it found none): the record offsets of ``evidence/index.bin``.
+        self.offset = 0
+        self.last_offset: int | None = None
 
     def read(self, line: int) -> bytes | None:
         """The raw line ``line`` (1-based) with its line end, or None when there is none."""
+        self.last_offset = None
         if self.fh is None:
             return None
         if self.disclosure:
             line = self.line_no + 1
         while self.line_no < line:
+            start = self.offset
             raw = self.fh.readline(MAX_RECORD_LINE_BYTES)
             self.line_no += 1
+            self.offset += len(raw)
             if not raw:
                 return None
             if self.line_no == line:
+                self.last_offset = start
                 return raw
         return None
 
@@ -375,43 +402,119 @@ class _RecordReader:
             self.fh.close()
 
 
-def _check_items(path: Path, signed: SignedRoot, manifests: dict[str, dict[str, str]],
-                 changed_paths: dict[str, str], report: IntegrityReport) -> list[bytes]:
-    disclosure = report.package == "disclosure"
-    leaves: list[bytes] = []
+@dataclass
+class _IndexInputs:
+    """What ``evidence/index.bin`` is rebuilt from, gathered while the items are checked
+    (arrays of u64: a million items take 24 MB, not the 100 MB of int lists)."""
+
+    file_leaves: array[int] = field(default_factory=lambda: array("Q"))
+    item_offsets: array[int] = field(default_factory=lambda: array("Q"))
+    data_offsets: array[int] = field(default_factory=lambda: array("Q"))
+
+
+@dataclass
+class _ItemScan:
+    """What the pass over ``items.jsonl`` found, before the BagIt check's results are in.
+
+    Records are checked completely during the pass (their lines are read and hashed
+    here); file items wait in ``pending`` (position -> item) for the manifests, the
+    walk's inventory and the digest problems. ``findings`` are ``(position, code,
+    message, subject)`` in item order; ``error`` is the FormatError that stopped the pass.
+    """
+
+    leaves: list[bytes] = field(default_factory=list)
+    index: _IndexInputs = field(default_factory=_IndexInputs)
+    statuses: list[ItemStatus | None] = field(default_factory=list)
+    pending: dict[int, Item] = field(default_factory=dict)
+    findings: list[tuple[int, str, str, str]] = field(default_factory=list)
+    extra: list[tuple[str, str]] = field(default_factory=list)
+    covered: set[str] = field(default_factory=set)
+    error: FormatError | None = None
+
+
+_STATUS_CODES = {"changed": "item-changed", "missing": "item-missing"}
+
+
+def _scan_items(path: Path, signed: SignedRoot, disclosure: bool) -> _ItemScan:
+    """Read every item once: leaves, index inputs, and the records' checks.
+
+    Needs nothing from the BagIt check, so :func:`check_integrity` runs it while the
+    payload is hashed on other threads.
+    """
+    scan = _ItemScan()
     readers: dict[str, _RecordReader] = {}
-    prov = signed.statement.get("provenance")
-    covered: set[str] = set()
+    offset = 0
     try:
         for item in iter_items(path):
-            covered.add(item.path)
-            leaves.append(leaf_hash(item.line))
-            status, message, record = _check_one(path, item, manifests, changed_paths, readers,
-                                                 disclosure)
-            if item.provenance != prov:
-                status, message = "invalid", "item does not carry the bundle's provenance digest"
-            with_fields = item.kind == "file" or len(leaves) <= MAX_RECORD_FIELDS_IN_RESULT
-            st = _status(item, status, message, with_fields)
-            if record is not None and with_fields:
-                st.fields["record"] = record
-            report.items.append(st)
-            if status != "ok":
-                code = {"changed": "item-changed", "missing": "item-missing"}.get(status,
-                                                                                  "item-invalid")
-                report.add(code, Severity.ERROR, f"{item.id} ({item.name}): {message}",
-                           item.id)
+            scan.covered.add(item.path)
+            scan.index.item_offsets.append(offset)
+            offset += len(item.line) + 1
+            scan.leaves.append(leaf_hash(item.line))
+            if item.kind == "file":
+                scan.index.file_leaves.append(item.index)
+                scan.index.data_offsets.append(0)
+                scan.pending[len(scan.statuses)] = item
+                scan.statuses.append(None)
+                continue
+            status, message, record = _check_record(path, item, readers, disclosure)
+            reader = readers[item.path]
+            scan.index.data_offsets.append(reader.last_offset or 0)
+            with_fields = len(scan.leaves) <= MAX_RECORD_FIELDS_IN_RESULT
+            _record_status(scan, signed, item, status, message, with_fields, record)
         for reader in readers.values():
             if reader.has_more():
-                report.add("records-extra", Severity.ERROR,
-                           f"{reader.rel}: holds data after its last signed record (line "
-                           f"{reader.line_no}); added after capture?", reader.rel)
+                scan.extra.append((reader.rel, f"{reader.rel}: holds data after its last signed "
+                                               f"record (line {reader.line_no}); added after "
+                                               "capture?"))
+    except FormatError as exc:
+        scan.error = exc
     finally:
         for reader in readers.values():
             reader.close()
-    if not leaves:
+    return scan
+
+
+def _record_status(scan: _ItemScan, signed: SignedRoot, item: Item, status: str, message: str,
+                   with_fields: bool, record: Any = None, position: int | None = None) -> None:
+    """Store an item's status (at ``position``, or appended) and its finding if not ok."""
+    if item.provenance != signed.statement.get("provenance"):
+        status, message = "invalid", "item does not carry the bundle's provenance digest"
+    st = _status(item, status, message, with_fields)
+    if record is not None and with_fields:
+        st.fields["record"] = record
+    if position is None:
+        position = len(scan.statuses)
+        scan.statuses.append(st)
+    else:
+        scan.statuses[position] = st
+    if status != "ok":
+        scan.findings.append((position, _STATUS_CODES.get(status, "item-invalid"),
+                              f"{item.id} ({item.name}): {message}", item.id))
+
+
+def _finish_items(path: Path, signed: SignedRoot, scan: _ItemScan,
+                  manifests: dict[str, dict[str, str]], changed_paths: dict[str, str],
+                  files: Mapping[str, int], report: IntegrityReport) -> list[bytes]:
+    """Check the file items against the BagIt results and report everything in item order.
+
+    Raises the FormatError that stopped the pass over the items (after reporting the
+    items read before it), or FormatError when there are no items.
+    """
+    for position, item in scan.pending.items():
+        status, message = _check_file(item, manifests, changed_paths, files)
+        _record_status(scan, signed, item, status, message, True, position=position)
+    scan.findings.sort(key=lambda f: f[0])  # stable: one finding per item
+    report.items.extend(st for st in scan.statuses if st is not None)
+    for _, code, message, subject in scan.findings:
+        report.add(code, Severity.ERROR, message, subject)
+    if scan.error is not None:
+        raise scan.error
+    for rel, message in scan.extra:
+        report.add("records-extra", Severity.ERROR, message, rel)
+    if not scan.leaves:
         raise FormatError("no items", path=str(path / ITEMS_FILE))
     listed = set(manifests.get("sha256", {})) | set(manifests.get("sha512", {}))
-    for rel in sorted(listed - covered):
+    for rel in sorted(listed - scan.covered):
         # The payload manifests can be recomputed by anyone; the signed item list cannot.
         report.add("payload-unsigned", Severity.ERROR,
                    f"{rel}: in the payload but not in the signed item list (added after "
@@ -420,28 +523,35 @@ def _check_items(path: Path, signed: SignedRoot, manifests: dict[str, dict[str, 
     if not bad:
         report.add("items-ok", Severity.OK,
                    f"all {len(report.items)} items match their files and records")
-    return leaves
+    return scan.leaves
 
 
-def _check_one(path: Path, item: Item, manifests: dict[str, dict[str, str]],
-               changed_paths: dict[str, str], readers: dict[str, _RecordReader],
-               disclosure: bool) -> tuple[str, str, Any]:
-    """Check one item against its file or record line: (status, message, record value)."""
-    if item.kind == "file":
-        target = path / item.path
-        if not target.is_file() or target.is_symlink():
-            return "missing", f"{item.path} is missing", None
-        for alg in ("sha256", "sha512"):
-            listed = manifests.get(alg, {}).get(item.path)
-            if listed is not None and listed != getattr(item, alg):
-                return "changed", f"{item.path}: {alg} differs from the signed item list", None
-        if item.path in changed_paths:
-            return "changed", f"{item.path}: {changed_paths[item.path]}", None
-        if target.stat().st_size != item.size:
-            return "changed", f"{item.path}: size differs from the signed item list", None
-        if not manifests.get("sha256", {}).get(item.path):
-            return "invalid", f"{item.path} is not listed in the payload manifests", None
-        return "ok", "", None
+def _check_file(item: Item, manifests: dict[str, dict[str, str]],
+                changed_paths: dict[str, str], files: Mapping[str, int]) -> tuple[str, str]:
+    """Check a file item: (status, message).
+
+    Its presence and size come from the bag walk's inventory ``files`` (regular files
+    only, links never followed), its digests from the BagIt check, which read it.
+    """
+    size = files.get(item.path)
+    if size is None:
+        return "missing", f"{item.path} is missing"
+    for alg in ("sha256", "sha512"):
+        listed = manifests.get(alg, {}).get(item.path)
+        if listed is not None and listed != getattr(item, alg):
+            return "changed", f"{item.path}: {alg} differs from the signed item list"
+    if item.path in changed_paths:
+        return "changed", f"{item.path}: {changed_paths[item.path]}"
+    if size != item.size:
+        return "changed", f"{item.path}: size differs from the signed item list"
+    if not manifests.get("sha256", {}).get(item.path):
+        return "invalid", f"{item.path} is not listed in the payload manifests"
+    return "ok", ""
+
+
+def _check_record(path: Path, item: Item, readers: dict[str, _RecordReader],
+                  disclosure: bool) -> tuple[str, str, Any]:
+    """Check a record item against its line: (status, message, record value)."""
     reader = readers.get(item.path)
     if reader is None:
         reader = readers[item.path] = _RecordReader(path, item.path, disclosure)
@@ -463,8 +573,59 @@ def _check_one(path: Path, item: Item, manifests: dict[str, dict[str, str]],
     return "ok", "", record
 
 
+def _check_index(path: Path, leaves: list[bytes], inputs: _IndexInputs,
+                 report: IntegrityReport) -> bytes | None:
+    """Rebuild ``evidence/index.bin`` from the checked items and compare it, part by part.
+
+    The index is derived and untrusted (docs/formats.md "Index"): tools that read it check
+    every proof against the signed root, and here it must be byte for byte what the
+    capture writes for these items, or an ERROR names the first part that differs (a
+    stale or edited index would otherwise mislead readers that trust it). A bundle
+    without an index stays valid; a disclosure package never carries one. Streamed: two
+    tree levels in memory at a time. Returns the tree root computed on the way (so that
+    the tree is built once), or None when there is no index.
+    """
+    target = path / INDEX_FILE
+    if not (target.exists() or target.is_symlink()):
+        return None
+    if report.package == "disclosure":
+        report.add("index-mismatch", Severity.ERROR,
+                   f"{INDEX_FILE}: a disclosure package carries no index (added?)", INDEX_FILE)
+        return None
+    root = None
+    try:
+        with open_regular(target, within=path) as fh:
+            for name, expected in index_parts(leaves=leaves, file_leaves=inputs.file_leaves,
+                                              item_offsets=inputs.item_offsets,
+                                              data_offsets=inputs.data_offsets):
+                if fh.read(len(expected)) != expected:
+                    report.add("index-mismatch", Severity.ERROR,
+                               f"{INDEX_FILE}: its {_INDEX_PARTS.get(name, name)} differ from "
+                               "the index rebuilt from the checked items (stale or edited "
+                               "index; it is derived: remove it, or capture again)", INDEX_FILE)
+                    return None
+                root = expected
+            if fh.read(1):
+                report.add("index-mismatch", Severity.ERROR,
+                           f"{INDEX_FILE}: holds bytes after the root (appended to?)", INDEX_FILE)
+                return None
+    except (FormatError, InputError, OSError) as exc:
+        report.add("index-mismatch", Severity.ERROR, f"{INDEX_FILE}: unusable: {exc}", INDEX_FILE)
+        return None
+    report.add("index-ok", Severity.OK,
+               f"{INDEX_FILE} is the index of the checked items", INDEX_FILE)
+    return root
+
+
+#: How :func:`_check_index` names the parts of an index in its messages.
+_INDEX_PARTS = {"header": "header (leaf and file counts)", "file leaves": "file leaves",
+                "entries": "entries (item and record offsets)"}
+
+
 def _check_root(path: Path, signed: SignedRoot, leaves: list[bytes],
-                report: IntegrityReport) -> None:
+                report: IntegrityReport, *, root: bytes | None = None) -> None:
+    """The leaves must hash to the signed root (``root``: that hash when already computed,
+    by :func:`_check_index`); a disclosure's proof must lead to it."""
     if report.package == "disclosure":
         try:
             raw = _read_small(path, PROOF_FILE, MAX_TAG_JSON_BYTES)
@@ -509,7 +670,7 @@ def _check_root(path: Path, signed: SignedRoot, leaves: list[bytes],
     if len(leaves) != signed.leaf_count:
         report.add("root-mismatch", Severity.ERROR,
                    f"{len(leaves)} items, the signed root covers {signed.leaf_count}", ITEMS_FILE)
-    elif root_from_leaf_hashes(leaves) != signed.root:
+    elif (root if root is not None else root_from_leaf_hashes(leaves)) != signed.root:
         report.add("root-mismatch", Severity.ERROR,
                    "the items do not hash to the signed root (item list changed)", ITEMS_FILE)
     else:

@@ -97,11 +97,16 @@ def _check_hash(value: bytes, what: str) -> bytes:
 
 
 def _pack_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
-    """Concatenate leaf hashes into one flat byte string, checking each length."""
-    for i, h in enumerate(hashes):
-        if len(h) != HASH_LEN:
-            raise FormatError(f"leaf hash {i} must be {HASH_LEN} bytes, got {len(h)}")
-    return b"".join(bytes(h) for h in hashes)
+    """Concatenate leaf hashes into one flat byte string, checking each length.
+
+    The length check and the join run in C (``map``, ``bytes.join``): a million leaves take
+    a few tens of milliseconds.
+    """
+    if not all(map(HASH_LEN.__eq__, map(len, hashes))):
+        for i, h in enumerate(hashes):
+            if len(h) != HASH_LEN:
+                raise FormatError(f"leaf hash {i} must be {HASH_LEN} bytes, got {len(h)}")
+    return b"".join(hashes)
 
 
 def _next_level(level: bytes) -> bytes:

@@ -678,3 +678,44 @@ def test_undecodable_names_and_tag_files(tmp_path: Path) -> None:
     assert {p.path for p in problems if p.code == "unlisted-file"} == {"data/bad-\\xff-name"}
     (bag / "bag-info.txt").write_bytes(b"Label: \xff\n")
     assert "bad-tag-file" in errors(validate_bag(bag))
+
+
+def test_parallel_hashing_reports_in_path_order(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two hashing workers, many small and a few large files, some changed: the problems
+    are the one-worker problems, in path order, and progress counts every byte once."""
+    files = {f"d{i % 3}/f{i:03d}": os.urandom(100 + 37 * i) for i in range(150)}
+    files["big1"] = os.urandom(3 << 20)
+    files["big2"] = os.urandom(bag_module.HASH_BATCH_BYTES + 5)
+    bag = build_bag(tmp_path / "bag", files)
+    for rel in ("d0/f003", "d2/f140", "big2", "d1/f004"):
+        data = bytearray((bag / "data" / rel).read_bytes())
+        data[-1] ^= 1
+        (bag / "data" / rel).write_bytes(bytes(data))
+    (bag / "data" / "d1/f031").unlink()
+    results = {}
+    for workers in (1, 2):
+        monkeypatch.setattr(bag_module, "HASH_WORKERS", workers)
+        seen: list[int] = []
+        results[workers] = validate_bag(bag, progress=seen.append)
+        payload = sum(len(d) for rel, d in files.items() if rel != "d1/f031")
+        assert sum(seen) > payload
+    assert results[1] == results[2]
+    mismatched = [p.path for p in results[2] if p.code == "digest-mismatch"]
+    assert mismatched == sorted(mismatched) and len(mismatched) == 8  # sha256 and sha512
+    assert {p.path for p in results[2] if p.code == "missing-file"} == {"data/d1/f031"}
+
+
+def test_check_bag_keeps_what_validate_found(good_bag: Path) -> None:
+    check = bag_module.check_bag(good_bag)
+    assert list(check.problems) == validate_bag(good_bag) == []
+    assert check.require_bag() == read_bag(good_bag)
+    assert check.files["data/sub/b.bin"] == 256 and "bagit.txt" in check.files
+    (good_bag / "bagit.txt").write_bytes(b"BagIt-Version: 9.0\nTag-File-Character-Encoding: "
+                                         b"UTF-8\n")
+    check = bag_module.check_bag(good_bag)
+    with pytest.raises(FormatError) as got:
+        check.require_bag()
+    with pytest.raises(FormatError) as expected:
+        read_bag(good_bag)
+    assert str(got.value) == str(expected.value)

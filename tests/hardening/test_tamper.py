@@ -80,6 +80,7 @@ PART_CODES: dict[str, frozenset[str]] = {
     "provenance": frozenset({"provenance-changed", "provenance-invalid"}),
     "manifests": frozenset(),
     "proof": frozenset({"proof-invalid", "root-mismatch"}),
+    "index": frozenset({"index-mismatch"}),
 }
 
 def campaign_settings(examples: int) -> settings:
@@ -135,6 +136,8 @@ def parts_of(bundle: Path, kinds: set[str]) -> list[Part]:
             kind = "proof"
         elif "manifest-" in rel:
             kind = "manifests"
+        elif rel == "evidence/index.bin":
+            kind = "index"
         else:
             continue
         if kind in kinds:
@@ -578,6 +581,32 @@ def test_tamper_bag_info_provenance_manifests(bases: Bases, campaign_log: Counte
 
     case()
     _finish(c, campaign_log, _n(280))
+
+
+def test_tamper_index(bases: Bases, campaign_log: Counter[str]) -> None:
+    """evidence/index.bin (derived, unsigned): any byte change, with or without the tag
+    manifests recomputed, is an index-mismatch; never a wrong proof, never a crash."""
+    c = _campaign(bases)
+    captured = [b for b in ALL_BASES if not b.startswith("disclosed")]
+    table = {b: parts_of(bases[b], {"index"}) for b in captured}
+    assert all(len(parts) == 1 for parts in table.values()), table
+
+    @campaign_settings(_n(60))
+    @given(st.data())
+    def case(data: st.DataObject) -> None:
+        base = data.draw(st.sampled_from(captured))
+        part = table[base][0]
+
+        def mutate(bundle: Path) -> str:
+            path = bundle / part.rel
+            name, new = mutate_bytes(path.read_bytes(), data.draw)
+            path.write_bytes(new)
+            return name
+
+        c.run(base, part, mutate, fixup=data.draw(st.booleans()))
+
+    case()
+    _finish(c, campaign_log, _n(50))
 
 
 # --- 6. disclosure packages: proof and inclusion paths ----------------------------------------
