@@ -57,9 +57,10 @@ from __future__ import annotations
 import codecs
 import json
 import math
+import operator
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Protocol, TypeAlias
@@ -71,7 +72,10 @@ __all__ = [
     "MAX_EXACT_INTEGER",
     "JSONLike",
     "JSONValue",
+    "ObjectTemplate",
+    "StringRecordEncoder",
     "TextReader",
+    "canonical_string",
     "canonicalize",
     "dumps_canonical",
     "iter_array_strict",
@@ -191,6 +195,115 @@ def _fast_path_ok(value: object, depth: int) -> bool:
 
 _STR_ONLY = frozenset((str,))
 _SCALARS = frozenset((str, int, bool, type(None)))
+
+
+#: The C string encoder of :mod:`json` (``ensure_ascii=False``). It escapes exactly what
+#: RFC 8785 §3.2.2.2 escapes, the same way (see :data:`_FAST_ENCODER`), and writes lone
+#: surrogates unchanged, which :meth:`str.encode` then refuses.
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def canonical_string(text: str) -> str:
+    """Return the RFC 8785 §3.2.2.2 form of the string ``text``, quotes included, as text.
+
+    For speed, lone surrogates are NOT checked here: they come out unchanged, so encoding
+    the result as UTF-8 raises :class:`UnicodeEncodeError`; callers that cannot rule them
+    out (all callers but those holding strictly decoded UTF-8) must handle that, for
+    instance by falling back to :func:`canonicalize`, which raises :class:`FormatError`.
+    """
+    return _encode_string(text)
+
+
+class ObjectTemplate:
+    """RFC 8785 encoding of many objects that share their member names.
+
+    Exports hold millions of records with the same names, and their items the same
+    constant members; sorting the names (§3.2.3) and encoding the constant members once per
+    export instead of once per object is what keeps a million-record capture fast.
+
+    ``fixed`` are members whose value is the same in every object (encoded once with
+    :func:`canonicalize`); ``slots`` name the members given per object to :meth:`fill`, in
+    that order, as JSON text already in canonical form (:func:`canonical_string` of a
+    string, ``str(n)`` of an integer within ±2**53...). Slots named in ``raw_strings`` are
+    strings given WITHOUT quotes, and the caller guarantees they hold nothing RFC 8785
+    §3.2.2.2 escapes (no ``"``, ``\\``, control character or surrogate: hex digests,
+    generated ids). The output then equals :func:`canonicalize` of the whole object;
+    tests/test_jcs.py checks it.
+
+    Raises :class:`ValueError` for a repeated slot, a slot also fixed, or a raw string that
+    is not a slot; :class:`FormatError` for a fixed value or a name RFC 8785 cannot write.
+    """
+
+    def __init__(self, fixed: Mapping[str, JSONLike], slots: Sequence[str], *,
+                 raw_strings: Collection[str] = ()):
+        names = list(slots)
+        if (len(set(names)) != len(names) or set(names) & set(fixed)
+                or not set(raw_strings) <= set(names)):
+            raise ValueError("slots must be distinct, not fixed, and hold every raw string")
+        order = sorted([*fixed, *names], key=_utf16_key)
+        pieces: list[str] = []
+        slot_order: list[int] = []
+        text = "{"
+        for position, name in enumerate(order):
+            text += ("," if position else "") + _serialize_string(name) + ":"
+            if name in fixed:
+                text += canonicalize(fixed[name]).decode("utf-8")
+                continue
+            quote = '"' if name in raw_strings else ""
+            pieces.append(text + quote)
+            slot_order.append(names.index(name))
+            text = quote
+        pieces.append(text + "}")
+        # A "%" in a name or fixed value must survive the formatting in fill().
+        self._format = "%s".join(piece.replace("%", "%%") for piece in pieces)
+        self._pick: Callable[[Sequence[str]], tuple[str, ...]]
+        if len(names) == 1:
+            self._pick = _one_tuple
+        elif names:
+            self._pick = operator.itemgetter(*slot_order)
+        else:
+            self._pick = _no_tuple
+
+    def fill(self, values: Sequence[str]) -> str:
+        """Return the object's canonical text; ``values`` are the slots' texts, in the order
+        of ``slots`` (their count is not checked, for speed: a wrong count is a bug)."""
+        return self._format % self._pick(values)
+
+
+#: Characters that a string needs escaped or refused in RFC 8785 (§3.2.2.2): quote,
+#: backslash, C0 controls; and surrogates, which I-JSON forbids when unpaired.
+_NOT_PLAIN = re.compile(r'[\x00-\x1f"\\\ud800-\udfff]')
+
+
+class StringRecordEncoder:
+    """RFC 8785 encoder for flat records of string values under fixed names (a CSV export).
+
+    :meth:`encode` gives exactly ``canonicalize(dict(zip(names, values)))``: the names are
+    sorted by UTF-16 code units once (§3.2.3); a record whose values need no escaping (by
+    far the common case) is laid into a template in one step, any other goes through
+    :func:`canonicalize` (which also reports lone surrogates as :class:`FormatError`).
+
+    Raises :class:`ValueError` for repeated names, :class:`FormatError` for a name holding
+    a lone surrogate.
+    """
+
+    def __init__(self, names: Sequence[str]):
+        self._names = tuple(names)
+        self._template = ObjectTemplate({}, self._names, raw_strings=self._names)
+
+    def encode(self, values: Sequence[str]) -> bytes:
+        """The canonical UTF-8 bytes of the record (``len(values) == len(names)``)."""
+        if _NOT_PLAIN.search("".join(values)) is None:
+            return self._template.fill(values).encode("utf-8")
+        return canonicalize(dict(zip(self._names, values, strict=True)))
+
+
+def _one_tuple(values: Sequence[str]) -> tuple[str, ...]:
+    return (values[0],)
+
+
+def _no_tuple(values: Sequence[str]) -> tuple[str, ...]:
+    return ()
 
 
 def dumps_canonical(value: JSONLike) -> str:

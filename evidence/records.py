@@ -48,6 +48,7 @@ __all__ = [
     "MAX_RECORD_BYTES",
     "Record",
     "detect_format",
+    "iter_csv_rows",
     "iter_records",
 ]
 
@@ -163,7 +164,9 @@ class _Lines:
         if not line:
             raise StopIteration
         self.count += 1
-        self.row_bytes += len(line.encode("utf-8", "surrogatepass"))
+        # An ASCII line's UTF-8 size is its length (str.isascii is O(1) in CPython).
+        self.row_bytes += len(line) if line.isascii() else len(
+            line.encode("utf-8", "surrogatepass"))
         if self.row_bytes > MAX_RECORD_BYTES:
             raise FormatError(
                 f"row is larger than {MAX_RECORD_BYTES} bytes (MAX_RECORD_BYTES); "
@@ -175,13 +178,40 @@ class _Lines:
 
 
 def _iter_csv(path: Path, codec: str) -> Iterator[Record]:
+    rows = _iter_csv_rows(path, codec)
+    _, header = next(rows)
+    for index, (row_number, row) in enumerate(rows):
+        fields: dict[str, JSONValue] = dict(zip(header, row, strict=True))
+        yield Record(index, f"row {row_number}", fields)
+
+
+def iter_csv_rows(path: Path, *, encoding: str = "utf-8") -> Iterator[tuple[int, list[str]]]:
+    """Yield the rows of a CSV export as ``(row number, values)``: the header row first.
+
+    The lower layer of :func:`iter_records` for CSV, for callers that encode many records
+    with the same names (:class:`evidence.jcs.StringRecordEncoder`) and need no
+    :class:`Record` per row. Same reading rules and errors: the header is checked (names
+    non-empty and distinct), every later row has as many values as the header, the row
+    number is the ``N`` of the locator ``"row N"``, and an export without a data row raises
+    :class:`FormatError` ("no records") once the header has been yielded.
+    An unknown encoding is an :class:`InputError`, raised at once.
+    """
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"unknown encoding {encoding!r}") from None
+    return _iter_csv_rows(Path(path), codec)
+
+
+def _iter_csv_rows(path: Path, codec: str) -> Iterator[tuple[int, list[str]]]:
     # utf-8-sig decodes UTF-8 and drops one BOM at the very start (spreadsheet exports).
     text_codec = "utf-8-sig" if codec == "utf-8" else codec
     with _open_text(path, text_codec, newline="") as handle:
         lines = _Lines(handle, path)
         reader = csv.reader(lines, strict=True)
         header: list[str] | None = None
-        index = 0
+        width = 0
+        count = 0
         while True:
             lines.row_start = lines.count + 1
             lines.row_bytes = 0
@@ -197,22 +227,20 @@ def _iter_csv(path: Path, codec: str) -> Iterator[Record]:
                 raise _decoding_error(path, codec, text_codec) from exc
             if not row:
                 continue  # a line with nothing but its line break
-            where = f"row {lines.row_start}"
             if header is None:
-                _check_header(row, path, where)
-                header = row
-                continue
-            if len(row) != len(header):
+                _check_header(row, path, f"row {lines.row_start}")
+                header, width = row, len(row)
+            elif len(row) != width:
                 raise FormatError(
-                    f"has {len(row)} fields but the header has {len(header)}; "
+                    f"has {len(row)} fields but the header has {width}; "
                     "check for a missing or extra separator or quote",
                     path=str(path),
-                    where=where,
+                    where=f"row {lines.row_start}",
                 )
-            fields: dict[str, JSONValue] = dict(zip(header, row, strict=True))
-            yield Record(index, where, fields)
-            index += 1
-    if index == 0:
+            else:
+                count += 1
+            yield lines.row_start, row
+    if count == 0:
         detail = "the file is empty" if header is None else "it has only a header row"
         raise FormatError(f"no records: {detail}", path=str(path))
 

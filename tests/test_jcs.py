@@ -543,3 +543,61 @@ def test_deep_input_cannot_overflow_the_c_stack_when_the_recursion_limit_is_rais
             "assert sys.getrecursionlimit() == 200000\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, (proc.returncode, proc.stderr[-500:])
+
+
+# --- per-export encoders (capture's million-record path) must equal canonicalize -----------
+
+_any_text = _st.text(alphabet=_st.characters(blacklist_categories=("Cs",)))
+#: What CSV cells hold, weighted towards what RFC 8785 escapes or sorts specially.
+_cell = _st.text(alphabet=_st.sampled_from(
+    ['"', "\\", "\x00", "\x08", "\x1f", "\x7f", "\n", "\u2028", "\u2029", "é", "\ufb33",
+     "\uffff", "\U0001f600", "%", "s", "a", " "])) | _any_text
+
+
+@_given(_st.lists(_any_text | _cell, min_size=1, max_size=8, unique=True).flatmap(
+    lambda names: _st.tuples(_st.just(names),
+                             _st.lists(_cell, min_size=len(names), max_size=len(names)))))
+def test_string_record_encoder_equals_canonicalize(case: tuple[list[str], list[str]]) -> None:
+    names, values = case
+    encoder = _jcs.StringRecordEncoder(names)
+    assert encoder.encode(values) == _jcs.canonicalize(dict(zip(names, values, strict=True)))
+
+
+@pytest.mark.parametrize("values", [["\ud800", "x"], ["x", "a\udfffb"]])
+def test_string_record_encoder_refuses_lone_surrogates(values: list[str]) -> None:
+    with pytest.raises(FormatError, match="surrogate"):
+        _jcs.StringRecordEncoder(["a", "b"]).encode(values)
+
+
+def test_string_record_encoder_sorts_by_utf16_code_units() -> None:
+    encoder = _jcs.StringRecordEncoder(["\uffff", "\U0001f600", "b", "a"])
+    assert encoder.encode(["1", "2", "3", "4"]) == \
+        '{"a":"4","b":"3","\U0001f600":"2","\uffff":"1"}'.encode()
+
+
+@_given(_any_text | _cell)
+def test_canonical_string_equals_canonicalize(text: str) -> None:
+    assert _jcs.canonical_string(text).encode("utf-8") == _jcs.canonicalize(text)
+
+
+@_given(_st.dictionaries(_any_text, _fast_values | _st.floats(allow_nan=False,
+                                                               allow_infinity=False),
+                         max_size=6),
+        _st.lists(_st.tuples(_any_text, _any_text | _cell, _st.booleans()), max_size=6,
+                  unique_by=lambda t: t[0]))
+def test_object_template_equals_canonicalize(fixed: dict[str, object],
+                                             slots: list[tuple[str, str, bool]]) -> None:
+    slots = [s for s in slots if s[0] not in fixed]
+    raw = [name for name, value, as_raw in slots
+           if as_raw and not _jcs._NOT_PLAIN.search(value)]
+    template = _jcs.ObjectTemplate(fixed, [name for name, _, _ in slots],  # type: ignore[arg-type]
+                                   raw_strings=raw)
+    texts = [value if name in raw else _jcs.canonical_string(value) for name, value, _ in slots]
+    whole = {**fixed, **{name: value for name, value, _ in slots}}
+    assert template.fill(texts).encode("utf-8") == _jcs.canonicalize(whole)  # type: ignore[arg-type]
+
+
+def test_object_template_rejects_inconsistent_slots() -> None:
+    for fixed, slots, raw in [({}, ["a", "a"], []), ({"a": 1}, ["a"], []), ({}, ["a"], ["b"])]:
+        with pytest.raises(ValueError):
+            _jcs.ObjectTemplate(fixed, slots, raw_strings=raw)

@@ -308,3 +308,30 @@ def test_example_screenshots_are_small_pngs() -> None:
         with Image.open(path) as image:
             assert image.format == "PNG"
             assert image.size == (800, 1200)
+
+
+def test_csv_rows_are_what_records_are_made_of(tmp_path: Path) -> None:
+    """iter_csv_rows (capture's fast path) gives the header, then each record's values and
+    the row number of its locator."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(b'\xef\xbb\xbfid,note\r\n1,"two\nlines"\r\n\r\n2,x\r\n')
+    rows = list(records.iter_csv_rows(path))
+    assert rows == [(1, ["id", "note"]), (2, ["1", "two\nlines"]), (5, ["2", "x"])]
+    assert [(r.locator, r.fields) for r in iter_records(path)] == \
+        [(f"row {n}", dict(zip(rows[0][1], values, strict=True))) for n, values in rows[1:]]
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"", "the file is empty"),
+    (b"a,b\n", "only a header row"),
+    (b"a,a\n1,2\n", "twice"),
+    (b"a,b\n1,2\n1\n", "row 3"),
+])
+def test_csv_rows_errors_match_records(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(content)
+    for read in (lambda: list(records.iter_csv_rows(path)), lambda: list(iter_records(path))):
+        with pytest.raises(FormatError, match=message):
+            read()
+    with pytest.raises(InputError, match="unknown encoding"):
+        records.iter_csv_rows(path, encoding="no-such-codec")
