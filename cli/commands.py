@@ -95,11 +95,18 @@ def _progress_printer(label: str) -> Any:
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of CSV exports.")
 @click.option("-o", "--out", required=True, type=click.Path(path_type=Path),
               help="The bundle folder to create (never overwritten).")
+@click.option("--move", is_flag=True,
+              help="Move the files (not the --records exports) into the bundle instead of "
+                   "copying them, like bagit.py bagging in place: much faster, but their "
+                   "original paths are gone afterwards. They must be on the filesystem of "
+                   "-o's folder. A failed capture puts them back; after a crash, run "
+                   "`evidence capture-recover .OUT.partial-XXXXXXXX` (the hidden folder "
+                   "beside -o).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_ctx
 def capture(ctx: Context, paths: tuple[Path, ...], records: tuple[Path, ...], case: str,
             platform: str | None, source_url: str | None, note: str | None, encoding: str,
-            out: Path, as_json: bool) -> int:
+            out: Path, move: bool, as_json: bool) -> int:
     """Capture files, folders (recursive; symlinks are not followed) and transaction
     exports into a new signed BagIt evidence bundle."""
     from evidence.capturing import capture as do_capture
@@ -108,19 +115,38 @@ def capture(ctx: Context, paths: tuple[Path, ...], records: tuple[Path, ...], ca
     key = ws.signing_key(passphrase())
     result = do_capture(list(paths), records=list(records), out=out, case=case, key=key,
                         platform=platform, source_url=source_url, note=note, encoding=encoding,
-                        progress=_progress_printer("capturing"))
+                        progress=_progress_printer("capturing"), move=move)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if as_json:
         emit_json({"bundle": str(result.path), "root": result.root.hex(),
                    "items": result.item_count, "files": result.file_count,
                    "records": result.record_count, "bytes": result.total_bytes,
-                   "warnings": list(result.warnings)})
+                   "moved": result.moved_count, "warnings": list(result.warnings)})
     else:
         click.echo(f"captured {result.file_count} files and {result.record_count} records "
                    f"({result.total_bytes} bytes) into {result.path}")
+        if move:
+            click.echo(f"moved {result.moved_count} files into the bundle (no longer at "
+                       "their original paths)")
         click.echo(f"bundle root: {result.root.hex()} (signed by {key.fingerprint})")
         click.echo(f"next: evidence anchor {result.path}")
+    return 0
+
+
+@cli.command("capture-recover")
+@click.argument("partial", type=click.Path(path_type=Path))
+def capture_recover(partial: Path) -> int:
+    """Move the files of an interrupted `capture --move` back to where they were.
+
+    PARTIAL is the hidden .OUT.partial-XXXXXXXX folder the capture left beside its output.
+    A source path that exists again is never overwritten (nothing is moved: move it away
+    first). The folder is removed once every file is back.
+    """
+    from evidence.capturing import recover_moved
+
+    count = recover_moved(partial)
+    click.echo(f"moved {count} files back to their original paths; removed {partial}")
     return 0
 
 

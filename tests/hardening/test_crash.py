@@ -346,3 +346,101 @@ def test_kill_between_receipt_and_custody_entry(anchor_workspace: Path, tmp_path
     monkeypatch.undo()
     anchoring.anchor_bundles(open_workspace(ws_path), [bundle], passphrase=PASSPHRASE, key=key)
     assert _intact(bundle, workspace=ws_path) == []
+
+
+# --- capture --move -----------------------------------------------------------------------------
+
+MOVE_KILLS = 16
+MOVE_FILES = 200
+
+
+def test_capture_move_killed_at_random_points(workspace: Path, tmp_path: Path) -> None:
+    """``capture --move`` killed anywhere: after ``recover_moved`` on what the kill left,
+    every source file is back byte for byte, or the bundle is complete and holds them.
+
+    Half the kills fall anywhere in the process's life (measured first), half at a random
+    time after its temporary folder appears (within that phase's measured length), where
+    the plan is written and the files are moved, hashed and left while the bundle is made.
+    """
+    from evidence.capturing import MOVE_PLAN_FILE, recover_moved
+    from evidence.errors import InputError
+
+    pristine = tmp_path / "pristine" / "shots"
+    pristine.mkdir(parents=True)
+    rng0 = random.Random(SEED)
+    for i in range(MOVE_FILES):
+        sub = pristine / f"d{i % 7}"
+        sub.mkdir(exist_ok=True)
+        (sub / f"shot {i:03d}.bin").write_bytes(rng0.randbytes(1024 + 37 * i))
+    expected = tree_digest(pristine)
+
+    def args(shots: Path, out: Path) -> list[str]:
+        return ["capture", "--move", str(shots), "--case", "CRASH-MOVE", "-o", str(out)]
+
+    calibration = tmp_path / "calibration"
+    shutil.copytree(pristine, calibration / "shots")
+    started = time.monotonic()
+    proc = subprocess.Popen([EXE, *args(calibration / "shots", calibration / "out")],
+                            cwd=workspace, env=_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    appeared = None
+    while proc.poll() is None:
+        if appeared is None and any(calibration.glob(".out.partial-*")):
+            appeared = time.monotonic()
+        time.sleep(0.002)
+    ended = time.monotonic()
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    duration = ended - started
+    phase = ended - appeared if appeared is not None else 0.5 * duration
+    seen: Counter[str] = Counter()
+
+    def work(w: int, rng: random.Random) -> None:
+        parent = tmp_path / f"worker-{w}"
+        parent.mkdir()
+        for i in range(MOVE_KILLS // WORKERS):
+            shots = parent / "in" / "shots"
+            shutil.copytree(pristine, shots)
+            out = parent / f"new-{i}"
+            if rng.random() < 0.5:
+                delay, after = rng.uniform(0, duration), None
+            else:
+                delay, after = rng.uniform(0, phase), _appears(parent, f".{out.name}.partial-*")
+            code = _kill_after(args(shots, out), workspace, delay, after)
+            seen["finished before the kill" if code == 0 else "killed"] += 1
+            for entry in sorted(parent.iterdir()):
+                if entry.name in ("in", out.name):
+                    continue
+                if entry.name.endswith(f".{MOVE_PLAN_FILE}") and out.exists():
+                    seen["plan left beside a complete bundle"] += 1  # killed just after
+                    entry.unlink()  # the rename: the files belong to the bundle
+                    continue
+                if not entry.exists():  # a plan beside removed by recover_moved below
+                    continue
+                m = PARTIAL_RE.fullmatch(entry.name)
+                assert m and m.group("name") == out.name, f"unexpected leftover {entry}"
+                try:
+                    with _LIB:
+                        moved_back = recover_moved(entry)
+                    seen["recovered"] += 1
+                    seen["files moved back"] += moved_back
+                except InputError as exc:  # killed before the plan was written
+                    assert "no move-plan.json" in str(exc), exc
+                    seen["partial without plan (nothing moved yet)"] += 1
+                    shutil.rmtree(entry)
+            if out.exists():
+                seen["complete bundle"] += 1
+                assert _intact(out, offline=True) == [], f"half-written bundle at {out}"
+                assert tree_digest(out / "data" / "files" / "shots") == expected
+                assert not any(p.is_file() for p in shots.rglob("*"))
+                shutil.rmtree(out)
+            else:
+                assert tree_digest(shots) == expected, "a moved file was not put back"
+            assert sorted(p.name for p in parent.iterdir()) == ["in"]
+            shutil.rmtree(parent / "in")
+
+    _parallel(work)
+    print(f"\ncapture --move: full run {duration:.2f} s, bundle phase {phase:.2f} s; "
+          f"{dict(seen)}")
+    assert seen["killed"] + seen["finished before the kill"] == MOVE_KILLS
