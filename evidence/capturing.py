@@ -202,46 +202,26 @@ def _copy_and_hash(src: Path, dst: Path, *, split: bool, counter: _Progress,
     durability is handled once for the whole bundle (see :func:`capture`). The image probe
     reads the same open file: what is described is what was copied.
     """
-    view = _buffer()
-    with _open_input(src) as fin:
-        fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_CLOEXEC, 0o666)
-        try:
-            h256, h512, size, head = hashlib.sha256(), hashlib.sha512(), 0, b""
-            while n := fin.readinto(view):
-                chunk = view[:n]
-                if not size:
-                    head = bytes(chunk[:_MAGIC_BYTES])
-                if split and n >= PARALLEL_HASH_MIN:
-                    pending = _pool().submit(h256.update, chunk)
-                    h512.update(chunk)
-                    _write_all(fd, chunk)
-                    pending.result()
-                else:
-                    h256.update(chunk)
-                    h512.update(chunk)
-                    _write_all(fd, chunk)
-                if n >= WRITEBACK_MIN:
-                    _start_writeback(fd, size, n)
-                size += n
-                counter.add(n)
-                if stop.is_set():
-                    raise _Stopped
-        finally:
-            os.close(fd)
-        image = _image_info(fin) if head.startswith(_IMAGE_MAGIC) else None
-    return _Digest(size, h256.hexdigest(), h512.hexdigest()), image
-
-
-_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_MAGIC_BYTES = 16
+    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_CLOEXEC, 0o666)
+    try:
+        return _read_and_hash(src, fd, split=split, counter=counter, stop=stop)
+    finally:
+        os.close(fd)
 
 
 def _hash_in_place(path: Path, _dst: Path, *, split: bool, counter: _Progress,
                    stop: threading.Event) -> tuple[_Digest, dict[str, Any] | None]:
     """Like :func:`_copy_and_hash` for a file moved into the bundle: read once, never
     written (``_dst`` is ``path``)."""
+    return _read_and_hash(path, None, split=split, counter=counter, stop=stop)
+
+
+def _read_and_hash(src: Path, fd: int | None, *, split: bool, counter: _Progress,
+                   stop: threading.Event) -> tuple[_Digest, dict[str, Any] | None]:
+    """Read ``src`` once: SHA-256, SHA-512, image info, and each chunk written to ``fd``
+    (the copy) unless it is None (a file moved into the bundle)."""
     view = _buffer()
-    with _open_input(path) as fin:
+    with _open_input(src) as fin:
         h256, h512, size, head = hashlib.sha256(), hashlib.sha512(), 0, b""
         while n := fin.readinto(view):
             chunk = view[:n]
@@ -250,16 +230,26 @@ def _hash_in_place(path: Path, _dst: Path, *, split: bool, counter: _Progress,
             if split and n >= PARALLEL_HASH_MIN:
                 pending = _pool().submit(h256.update, chunk)
                 h512.update(chunk)
+                if fd is not None:
+                    _write_all(fd, chunk)
                 pending.result()
             else:
                 h256.update(chunk)
                 h512.update(chunk)
+                if fd is not None:
+                    _write_all(fd, chunk)
+            if fd is not None and n >= WRITEBACK_MIN:
+                _start_writeback(fd, size, n)
             size += n
             counter.add(n)
             if stop.is_set():
                 raise _Stopped
         image = _image_info(fin) if head.startswith(_IMAGE_MAGIC) else None
     return _Digest(size, h256.hexdigest(), h512.hexdigest()), image
+
+
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_MAGIC_BYTES = 16
 
 
 class _FileCopier:

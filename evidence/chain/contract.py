@@ -14,6 +14,7 @@ from evidence.errors import ChainError, ContractMismatchError
 
 from .artifact import check_runtime_code, load_artifact
 from .backend import ChainClient
+from .light import ConfirmationRecord, WitnessRecord
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -42,22 +43,6 @@ class AnchoredEvent:
     timestamp: int
 
 
-@dataclass(frozen=True)
-class ConfirmationRecord:
-    witness: str
-    jurisdiction: str
-    confirmed_at: int
-    observed_at: int
-    by_signature: bool
-
-
-@dataclass(frozen=True)
-class WitnessRecord:
-    account: str
-    jurisdiction: str
-    operator: str
-    registered_at: int
-    revoked_at: int | None
 
 
 def _cc(value: bytes) -> str:
