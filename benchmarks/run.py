@@ -2,8 +2,8 @@
 
 Every figure is measured here, now, on this machine, against a baseline measured in the same
 run on the same data (machines are small and noisy: compare ratios, not seconds). Peak memory
-is each child process's own maximum resident set size (``wait4`` rusage); for a row made of
-several processes it is the largest of them.
+is each child process's own maximum resident set size (``wait4`` rusage, taken by a small
+launcher: see :data:`LAUNCHER`); for a row made of several processes it is the largest.
 
 Baselines: ``bagit.py`` (bagit-python, the Library of Congress reference tool, default
 options: one process) making a bag with sha256+sha512 in place of a copy of the same folder
@@ -74,20 +74,42 @@ class Row:
     rss: str
 
 
+#: Runs one command for :func:`run` and reports its wall time and peak RSS on a pipe. A
+#: process's peak RSS counts the memory it had before ``exec`` (Linux keeps the high-water
+#: mark across exec), so a child forked straight from this benchmark process would show
+#: this process's size; forked from this small launcher it shows its own.
+LAUNCHER = r"""
+import os, sys, time
+out, cmd = int(sys.argv[1]), sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.close(out)
+    try:
+        os.execvp(cmd[0], cmd)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+os.write(out, f"{time.perf_counter() - start} {usage.ru_maxrss}".encode())
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run(cmd: Sequence[str], *, env: dict[str, str] | None = None, ok: Sequence[int] = (0,),
         capture: bool = False) -> Run:
-    """Run a child; wall time, its peak RSS (from wait4) and, if asked, its stdout."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(list(cmd), env=env, stdout=subprocess.PIPE if capture
+    """Run a child; wall time, its own peak RSS and, if asked, its stdout."""
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(write_end), *cmd], env=env,
+                            pass_fds=(write_end,), stdout=subprocess.PIPE if capture
                             else subprocess.DEVNULL, stderr=subprocess.PIPE)
-    out = proc.stdout.read().decode() if capture and proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    stderr = proc.stderr.read().decode() if proc.stderr else ""
-    code = os.waitstatus_to_exitcode(status)
-    if code not in ok:
-        raise SystemExit(f"benchmark command failed ({code}): {' '.join(cmd)}\n{stderr[-2000:]}")
-    return Run(elapsed, usage.ru_maxrss / 1024, out)
+    os.close(write_end)
+    out, err = proc.communicate()
+    with os.fdopen(read_end, "rb") as fh:
+        figures = fh.read().split()
+    if proc.returncode not in ok or len(figures) != 2:
+        raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n"
+                         f"{err.decode()[-2000:]}")
+    return Run(float(figures[0]), int(figures[1]) / 1024, out.decode() if capture else "")
 
 
 def shell(script: str) -> Run:
