@@ -60,6 +60,12 @@ from web3 import Web3
 from web3.providers.eth_tester import EthereumTesterProvider
 
 from evidence.chain.backend import ChainClient, ChainConfig, _checksum
+from evidence.chain.light import (
+    DB_FILE_NAME,
+    EMBEDDED_CHAIN_ID,
+    STORE_FORMAT,
+    check_store_meta,
+)
 from evidence.errors import ChainError, ConfigurationError, TransactionError
 
 if TYPE_CHECKING:
@@ -75,15 +81,9 @@ __all__ = [
     "SqliteKeyValueStore",
 ]
 
-#: eth-tester's chain id (``MainnetTesterPosChain.chain_id`` in eth-tester 0.13): the
-#: embedded chain keeps it so that signatures made for it are recognisably test ones.
-EMBEDDED_CHAIN_ID = 131277322940537
-
-#: Version tag of the persisted form, stored in the ``meta`` table and checked on open.
-STORE_FORMAT = "evidence-embedded-chain/1"
-
-#: The store and the writers' lock file, inside ``state_dir``.
-DB_FILE_NAME = "chain.sqlite3"
+#: The writers' lock file, beside the store (``DB_FILE_NAME``) inside ``state_dir``. The
+#: store's identity (``EMBEDDED_CHAIN_ID``, ``STORE_FORMAT``, ``DB_FILE_NAME``) is defined
+#: once, in :mod:`evidence.chain.light`, which reads it without web3.
 LOCK_FILE_NAME = "chain.lock"
 
 #: How often a waiting writer retries the lock, in seconds: short against a transaction
@@ -598,16 +598,7 @@ def _ensure_genesis(store: _Store, *, create: bool) -> None:
             f"the embedded chain store in {store.where} is damaged or foreign ({exc})"
         ) from exc
     assert meta is not None
-    if meta.get("format") != STORE_FORMAT:
-        raise ChainError(
-            f"the embedded chain in {store.where} has format {meta.get('format')!r}; "
-            f"this version reads {STORE_FORMAT!r}"
-        )
-    if meta.get("chain_id") != str(EMBEDDED_CHAIN_ID):
-        raise ChainError(
-            f"the embedded chain in {store.where} records chain id {meta.get('chain_id')}, "
-            f"expected {EMBEDDED_CHAIN_ID}"
-        )
+    check_store_meta(meta, store.where)
     if store.kv.get_or_none(_CANONICAL_HEAD_KEY) is None:
         raise ChainError(f"the embedded chain in {store.where} has no head block; it is damaged")
 

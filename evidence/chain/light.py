@@ -39,7 +39,7 @@ import functools
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -72,18 +72,21 @@ __all__ = [
     "TransactionReceipt",
     "WitnessRecord",
     "check_anchor_code",
+    "check_store_meta",
     "keccak256",
     "rlp_decode",
     "to_checksum_address",
 ]
 
-# -- the embedded chain's persisted form (kept equal to embedded.py's by a test) ------------
+# -- the embedded chain's persisted form (defined here; embedded.py imports it) ----------
 
-#: eth-tester's chain id, which the embedded chain keeps (embedded.EMBEDDED_CHAIN_ID).
+#: eth-tester's chain id (``MainnetTesterPosChain.chain_id`` in eth-tester 0.13): the
+#: embedded chain keeps it so that signatures made for it are recognisably test ones.
 EMBEDDED_CHAIN_ID = 131277322940537
-#: The store format this reader understands (embedded.STORE_FORMAT); any other is refused.
+#: Version tag of the persisted form, stored in the ``meta`` table and checked on open
+#: (by this reader and by the writer, :mod:`evidence.chain.embedded`).
 STORE_FORMAT = "evidence-embedded-chain/1"
-#: The store inside ``state_dir`` (embedded.DB_FILE_NAME).
+#: The store inside ``state_dir``.
 DB_FILE_NAME = "chain.sqlite3"
 
 #: py-evm SchemaV1 keys: the head's hash (raw 32 bytes) and number -> rlp(hash).
@@ -359,6 +362,21 @@ class WitnessRecord:
     revoked_at: int | None
 
 
+def check_store_meta(meta: Mapping[str, str], where: object) -> None:
+    """Refuse an embedded chain store of another format or chain id (its ``meta`` table);
+    shared by this reader and the writer (:mod:`evidence.chain.embedded`)."""
+    if meta.get("format") != STORE_FORMAT:
+        raise ChainError(
+            f"the embedded chain in {where} has format {meta.get('format')!r}; "
+            f"this version reads {STORE_FORMAT!r}"
+        )
+    if meta.get("chain_id") != str(EMBEDDED_CHAIN_ID):
+        raise ChainError(
+            f"the embedded chain in {where} records chain id {meta.get('chain_id')}, "
+            f"expected {EMBEDDED_CHAIN_ID}"
+        )
+
+
 # -- the chain --------------------------------------------------------------------------------
 
 
@@ -413,17 +431,7 @@ class LightChain:
 
     def _check_meta(self) -> None:
         rows = self._conn.execute("SELECT key, value FROM meta").fetchall()
-        meta = {str(k): str(v) for k, v in rows}
-        if meta.get("format") != STORE_FORMAT:
-            raise ChainError(
-                f"the embedded chain in {self._state_dir} has format {meta.get('format')!r}; "
-                f"this version reads {STORE_FORMAT!r}"
-            )
-        if meta.get("chain_id") != str(EMBEDDED_CHAIN_ID):
-            raise ChainError(
-                f"the embedded chain in {self._state_dir} records chain id "
-                f"{meta.get('chain_id')}, expected {EMBEDDED_CHAIN_ID}"
-            )
+        check_store_meta({str(k): str(v) for k, v in rows}, self._state_dir)
 
     # -- identity and lifecycle -------------------------------------------------------
 
