@@ -127,7 +127,7 @@ def test_failure_while_hashing_puts_every_file_back(tmp_path: Path, signing_key:
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     folder = _inputs(tmp_path / "in")
     original = _files(folder)
-    real = capturing._hash_in_place
+    real = capturing._read_and_hash
     calls = itertools.count(1)
 
     def third_fails(*args: object, **kw: object) -> object:
@@ -135,7 +135,7 @@ def test_failure_while_hashing_puts_every_file_back(tmp_path: Path, signing_key:
             raise Boom("disk read error")
         return real(*args, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(capturing, "_hash_in_place", third_fails)
+    monkeypatch.setattr(capturing, "_read_and_hash", third_fails)
     with pytest.raises(Boom):
         capture([folder], out=tmp_path / "b", case="C", key=signing_key, move=True)
     assert _files(folder) == original
@@ -159,15 +159,15 @@ def test_interrupt_while_moving_in_puts_every_file_back(
     """Ctrl-C between two renames: the files moved so far go back."""
     folder = _inputs(tmp_path / "in")
     original = _files(folder)
-    real_rename = os.rename
+    real_rename = capturing.rename_noreplace
     calls = itertools.count(1)
 
-    def interrupted(src: object, dst: object) -> None:
+    def interrupted(src: str, dst: str) -> None:
         if next(calls) == 5:
             raise KeyboardInterrupt
-        real_rename(src, dst)  # type: ignore[arg-type]
+        real_rename(src, dst)
 
-    monkeypatch.setattr(capturing.os, "rename", interrupted)
+    monkeypatch.setattr(capturing, "rename_noreplace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         capture([folder], out=tmp_path / "b", case="C", key=signing_key, move=True)
     monkeypatch.undo()
@@ -202,6 +202,27 @@ def test_source_taken_again_keeps_partial_and_names_recovery(
     assert _partials(tmp_path) == []
 
 
+def test_taken_bundle_path_is_never_replaced(tmp_path: Path, signing_key: SigningKey,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file already at a moved file's bundle path (two names differing only in case, on
+    a filesystem that ignores case) is not replaced: the capture fails, everything goes
+    back."""
+    folder = _inputs(tmp_path / "in")
+    original = _files(folder)
+    real_rename = capturing.rename_noreplace
+
+    def taken(src: str, dst: str) -> None:
+        if src.endswith("f07.bin") and "partial" in dst:  # moving in, not back
+            Path(dst).write_bytes(b"already here")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(capturing, "rename_noreplace", taken)
+    with pytest.raises(InputError, match=r"f07\.bin: .* is taken by another file"):
+        capture([folder], out=tmp_path / "b", case="C", key=signing_key, move=True)
+    assert _files(folder) == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
 # --- refusals: checked before anything moves ----------------------------------------------------
 
 
@@ -210,9 +231,8 @@ def test_refuses_another_filesystem(tmp_path: Path, signing_key: SigningKey,
     folder = _inputs(tmp_path / "in")
     original = _files(folder)
     out = tmp_path / "b"
-    real = capturing._device
-    monkeypatch.setattr(capturing, "_device",
-                        lambda p: real(p) + (1 if "deep" in str(p) else 0))
+    real = capturing._device  # the output's folder seen on another device than the files
+    monkeypatch.setattr(capturing, "_device", lambda p: real(p) + 1)
     with pytest.raises(InputError, match="not on the filesystem") as err:
         capture([folder], out=out, case="C", key=signing_key, move=True)
     assert "\n" not in str(err.value)

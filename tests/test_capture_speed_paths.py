@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
 import os
 import struct
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from evidence import capturing
 from evidence.bundle import iter_items, read_signed_root
@@ -67,7 +72,9 @@ def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(capturing, "BLOCK_BYTES", 300)
     monkeypatch.setattr(capturing, "BLOCKS_QUEUED", 2)
     monkeypatch.setattr(capturing, "SALT_BATCH", 3)
-    monkeypatch.setattr(capturing, "FILES_IN_FLIGHT", 3)
+    monkeypatch.setattr(capturing, "BATCHES_IN_FLIGHT", 2)
+    monkeypatch.setattr(capturing, "BATCH_FILES", 3)
+    monkeypatch.setattr(capturing, "BATCH_BYTES", 150_000)
 
 
 def test_parallel_copies_keep_path_order_and_digests(tmp_path: Path, signing_key: SigningKey,
@@ -169,8 +176,8 @@ def test_failure_in_a_worker_leaves_nothing(tmp_path: Path, signing_key: Signing
     folder = _inputs(tmp_path)
     real = capturing._open_input
 
-    def failing(path: Path) -> object:
-        if path.name == "f17.bin":
+    def failing(path: str | Path) -> object:
+        if Path(path).name == "f17.bin":
             raise InputError(f"{path}: cannot read (test)")
         return real(path)
 
@@ -191,3 +198,43 @@ def test_bad_csv_row_is_named_on_the_fast_path(tmp_path: Path,
     with pytest.raises(FormatError, match=f"row {physical_lines + 1}\\b"):
         capture([], records=[export], out=tmp_path / "out", case="C", key=signing_key)
     assert not (tmp_path / "out").exists()
+
+
+@given(st.lists(st.integers(min_value=0, max_value=3 * 1024 * 1024), max_size=300))
+def test_batches_cover_every_file_once_in_order(sizes: list[int]) -> None:
+    batches = capturing._batches(sizes)
+    assert [i for batch in batches for i in batch] == list(range(len(sizes)))
+    for batch in batches:
+        assert len(batch) >= 1
+        assert len(batch) <= capturing.BATCH_FILES
+        in_batch = sum(sizes[i] for i in batch)
+        assert in_batch <= capturing.BATCH_BYTES or len(batch) == 1  # a big file alone
+    for before, after in itertools.pairwise(batches):  # each as full as it could be
+        assert (len(before) == capturing.BATCH_FILES
+                or sum(sizes[i] for i in before) + sizes[after[0]] > capturing.BATCH_BYTES)
+
+
+def test_copying_small_files_flushes_while_copying(tmp_path: Path, signing_key: SigningKey,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flusher starts the disk's work during a copy of many small files (and only
+    then); the bundle is the same."""
+    flushes: list[int] = []
+    monkeypatch.setattr(capturing, "FLUSH_BYTES", 1)
+    monkeypatch.setattr(capturing, "FLUSH_SECONDS", 0.001)
+    monkeypatch.setattr(capturing, "start_flush", lambda fd: flushes.append(fd))
+    real = capturing._read_and_hash
+
+    def slow(*args: Any, **kw: Any) -> Any:
+        time.sleep(0.005)  # long enough for the flusher to see bytes copied
+        return real(*args, **kw)
+
+    monkeypatch.setattr(capturing, "_read_and_hash", slow)
+    folder = tmp_path / "small"
+    folder.mkdir()
+    for i in range(20):
+        (folder / f"{i}.txt").write_bytes(os.urandom(1000))
+    capture([folder], out=tmp_path / "out", case="C", key=signing_key)
+    assert flushes and check_integrity(tmp_path / "out").intact
+    flushes.clear()
+    capture([folder], out=tmp_path / "moved", case="C", key=signing_key, move=True)
+    assert flushes == []  # nothing written to flush
