@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .errors import FormatError, NotABundleError
-from .jcs import JSONValue, canonicalize, loads_strict
+from .jcs import JSONValue, canonicalize, loads_canonical, loads_strict
 
 __all__ = [
     "CUSTODY_FILE",
@@ -139,11 +139,14 @@ class Item:
     @classmethod
     def parse(cls, line: bytes, *, index: int, where: str) -> Item:
         """Parse and check one ``items.jsonl`` line (must be canonical JCS)."""
-        value = loads_strict(line, path=where)
-        if not isinstance(value, dict):
-            raise FormatError("item is not a JSON object", path=where)
-        if canonicalize(value) != line:
-            raise FormatError("item line is not in RFC 8785 canonical form", path=where)
+        value = loads_canonical(line)
+        if value is None:  # not decided quickly: the strict parse says what is wrong, if any
+            parsed = loads_strict(line, path=where)
+            if not isinstance(parsed, dict):
+                raise FormatError("item is not a JSON object", path=where)
+            if canonicalize(parsed) != line:
+                raise FormatError("item line is not in RFC 8785 canonical form", path=where)
+            value = parsed
         if value.get("version") != FORMAT_VERSION:
             raise FormatError(f"unsupported item version {value.get('version')!r}", path=where)
         kind = _need(value, "kind", str, where)

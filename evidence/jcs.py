@@ -714,6 +714,61 @@ def _where(text: str, pos: int, *, first_line: int = 1, first_column: int = 1) -
     return f"line {first_line + newlines}, column {column}"
 
 
+class _NotFast(Exception):
+    """Internal: loads_canonical cannot decide this line quickly."""
+
+
+def _refuse(_text: str) -> Any:
+    raise _NotFast
+
+
+def _exact_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_EXACT_INTEGER:
+        raise _NotFast
+    return value
+
+
+def _low_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    names = "".join([name for name, _ in pairs])
+    if names and max(names) >= "\ud800":
+        raise _NotFast
+    return dict(pairs)
+
+
+_CANONICAL_DECODER = json.JSONDecoder(parse_float=_refuse, parse_int=_exact_int,
+                                      parse_constant=_refuse, object_pairs_hook=_low_names)
+#: loads_canonical leaves lines with more brackets than this to the strict parser (the C
+#: scanner of json recurses once per level; see loads_strict).
+_CANONICAL_MAX_BRACKETS = 16
+
+
+def loads_canonical(line: bytes) -> dict[str, Any] | None:
+    """The JSON object ``line`` holds, if ``line`` is exactly its RFC 8785 form and the
+    quick check below can tell; None otherwise, and the caller then parses the line with
+    :func:`loads_strict` and compares it with :func:`canonicalize`, which says what is
+    wrong, if anything.
+
+    Quick: json's C scanner parses and its C encoder writes the value back, and the bytes
+    are compared. That equals the strict check only where the C encoder writes RFC 8785
+    (see :func:`_fast_path_ok`), so the line is declined when it holds a fraction or
+    exponent, NaN or Infinity, an integer beyond ±2**53, a name at or above U+D800, a lone
+    surrogate (the text written back does not encode), or more than
+    :data:`_CANONICAL_MAX_BRACKETS` brackets. Duplicate names, escapes, whitespace and
+    unsorted names all make the bytes differ. Verifying 20,000 items of a bundle, this is
+    several times faster than the strict parse plus the comparison.
+    """
+    if line.count(b"{") + line.count(b"[") > _CANONICAL_MAX_BRACKETS:
+        return None
+    try:
+        value = _CANONICAL_DECODER.decode(line.decode("utf-8"))
+        if type(value) is not dict or _FAST_ENCODER.encode(value).encode("utf-8") != line:
+            return None
+    except (ValueError, _NotFast):  # JSONDecodeError, UnicodeDecodeError/EncodeError
+        return None
+    return value
+
+
 def loads_strict(data: bytes | str, *, path: str | None = None, first_line: int = 1) -> JSONValue:
     """Parse one JSON text under the strict rules of this module (see the module docstring).
 

@@ -601,3 +601,49 @@ def test_object_template_rejects_inconsistent_slots() -> None:
     for fixed, slots, raw in [({}, ["a", "a"], []), ({"a": 1}, ["a"], []), ({}, ["a"], ["b"])]:
         with pytest.raises(ValueError):
             _jcs.ObjectTemplate(fixed, slots, raw_strings=raw)
+
+
+# --- loads_canonical: the quick check of an item line -----------------------------------------
+
+
+def _strictly_canonical(data: bytes) -> bool:
+    try:
+        value = loads_strict(data)
+        return isinstance(value, dict) and canonicalize(value) == data
+    except FormatError:
+        return False
+
+
+@settings(max_examples=400, deadline=None)
+@_given(_st.one_of(
+    json_values.map(lambda v: {"v": v}).map(canonicalize),  # canonical objects
+    _st.dictionaries(_keys, json_values, max_size=6).map(canonicalize),
+    _st.tuples(json_values, _st.randoms(use_true_random=False)).map(  # the same, re-laid
+        lambda vr: _reserialize({"v": vr[0]}, vr[1]).encode("utf-8")),
+    _token_soup.map(lambda t: ("{" + t).encode("utf-8")),
+))
+def test_loads_canonical_never_accepts_what_the_strict_check_refuses(data: bytes) -> None:
+    value = jcs.loads_canonical(data)
+    if value is not None:
+        assert _strictly_canonical(data)
+        assert value == loads_strict(data)
+
+
+@pytest.mark.parametrize("line", [
+    b'{"a":1}', b'{"a":"\xe4\xb8\xad\\u001f\xe2\x80\xa8","b":[true,null,{"c":-9007199254740992}]}',
+    b'{"z":{},"\xc3\xa9":"x"}',
+])
+def test_loads_canonical_takes_plain_canonical_objects(line: bytes) -> None:
+    assert jcs.loads_canonical(line) == loads_strict(line)
+
+
+@pytest.mark.parametrize("line", [
+    b'{"a":1.5}', b'{"a":1e-7}', b'{"a":1e-07}',  # numbers: RFC 8785's, not Python's, form
+    b'{"a":9007199254740993}', b'{"a":NaN}', b'{"a":-0}',
+    b'{"\xf0\x9f\x98\x80":1,"\xef\xbf\xbf":2}',  # astral name: UTF-16 order differs
+    b'{"a":1,"a":1}', b'{"a": 1}', b'{"b":1,"a":2}', b'{"a":"\\u0041"}',
+    b'{"a":"\\ud800"}', b'\xef\xbb\xbf{"a":1}', b'{"a":1}x', b'[1]', b'"a"', b'{"a":"\xff"}',
+    b'{"a":' + b"[" * 20 + b"]" * 20 + b"}",
+])
+def test_loads_canonical_declines(line: bytes) -> None:
+    assert jcs.loads_canonical(line) is None
