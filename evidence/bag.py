@@ -862,6 +862,10 @@ def _check_completeness(scan: _Scan, bag: BagInfo) -> set[str]:
     return holes
 
 
+#: Constructors of the usual digests (hashlib.new looks each name up again, per file).
+_HASHES: Final = {"sha256": hashlib.sha256, "sha512": hashlib.sha512}
+
+
 def _digest_file(root: Path, rel: str, algorithms: Sequence[str], cached: bytes | None,
                  progress: Callable[[int], None] | None) -> dict[str, str] | OSError:
     """Stream one file once through every algorithm: its hex digests, or the OSError.
@@ -872,7 +876,7 @@ def _digest_file(root: Path, rel: str, algorithms: Sequence[str], cached: bytes 
     reads until the end of the file. ``hashlib`` and ``os.read`` release the GIL on
     buffers this size, so two workers hash two files at once.
     """
-    hashers = [hashlib.new(alg) for alg in algorithms]
+    hashers = [_HASHES[alg]() if alg in _HASHES else hashlib.new(alg) for alg in algorithms]
     if cached is not None:
         for h in hashers:
             h.update(cached)
@@ -975,8 +979,15 @@ def _check_digests(scan: _Scan, bag: BagInfo, *, fast: bool,
         progress = locked
     root, raw = scan.root, scan.raw
 
+    # The algorithms each file is hashed with, sorted: most files share one list.
+    algorithms: dict[tuple[str, ...], list[str]] = {}
+    for entries in wanted.values():
+        key = tuple(m.algorithm for m, _ in entries)
+        if key not in algorithms:
+            algorithms[key] = sorted(set(key))
+
     def digest(batch: list[str]) -> list[dict[str, str] | OSError]:
-        return [_digest_file(root, rel, sorted({m.algorithm for m, _ in wanted[rel]}),
+        return [_digest_file(root, rel, algorithms[tuple(m.algorithm for m, _ in wanted[rel])],
                              raw.get(rel), progress) for rel in batch]
 
     workers = min(HASH_WORKERS, os.cpu_count() or 1)

@@ -738,6 +738,11 @@ def _low_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 _CANONICAL_DECODER = json.JSONDecoder(parse_float=_refuse, parse_int=_exact_int,
                                       parse_constant=_refuse, object_pairs_hook=_low_names)
+#: The same without the check of names, for lines without a character at or above U+D800
+#: (no UTF-8 byte 0xED or above: a name escaped as \\uXXXX is written back unescaped, so
+#: the bytes differ anyway).
+_CANONICAL_DECODER_LOW = json.JSONDecoder(parse_float=_refuse, parse_int=_exact_int,
+                                          parse_constant=_refuse)
 #: loads_canonical leaves lines with more brackets than this to the strict parser (the C
 #: scanner of json recurses once per level; see loads_strict).
 _CANONICAL_MAX_BRACKETS = 16
@@ -761,7 +766,8 @@ def loads_canonical(line: bytes) -> dict[str, Any] | None:
     if line.count(b"{") + line.count(b"[") > _CANONICAL_MAX_BRACKETS:
         return None
     try:
-        value = _CANONICAL_DECODER.decode(line.decode("utf-8"))
+        decoder = _CANONICAL_DECODER if line and max(line) >= 0xED else _CANONICAL_DECODER_LOW
+        value = decoder.decode(line.decode("utf-8"))
         if type(value) is not dict or _FAST_ENCODER.encode(value).encode("utf-8") != line:
             return None
     except (ValueError, _NotFast):  # JSONDecodeError, UnicodeDecodeError/EncodeError
