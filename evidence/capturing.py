@@ -695,6 +695,7 @@ def _check_movable(files: Sequence[tuple[str, str]], exports: Sequence[tuple[Pat
     # remove names in it; found once per folder.
     folders: dict[str, tuple[str, str, os.stat_result, bool]] = {}
     seen: dict[str, str] = {}
+    bundles: dict[str, str | None] = {}
     plan: list[tuple[str, str]] = []
     for src, bag_path in files:
         given, name = os.path.split(src)
@@ -721,6 +722,11 @@ def _check_movable(files: Sequence[tuple[str, str]], exports: Sequence[tuple[Pat
                              "--move")
         if real == out_real or real.startswith(out_real + os.sep):
             raise InputError(f"{src}: inside the output {out}; nothing was moved")
+        bundle = _enclosing_bundle(folder, bundles)
+        if bundle is not None:
+            raise InputError(f"{src}: inside the evidence bundle {bundle}; --move never takes "
+                             "a file out of a bundle (capture without --move to copy it); "
+                             "nothing was moved")
         sticky_other = (fst.st_mode & stat.S_ISVTX and euid != 0 and st.st_uid != euid
                         and fst.st_uid != euid)
         if sticky_other or not writable:
@@ -737,6 +743,20 @@ def _check_movable(files: Sequence[tuple[str, str]], exports: Sequence[tuple[Pat
             raise InputError(f"{rec}: given both as a file to move and as --records; "
                              "give it once")
     return plan
+
+
+def _enclosing_bundle(folder: str, known: dict[str, str | None]) -> str | None:
+    """The evidence bundle (a folder holding ``bagit.txt`` and ``evidence/root.json``)
+    that the real folder ``folder`` is in or is, or None; ``known`` caches each folder's
+    answer."""
+    if folder not in known:
+        parent = os.path.dirname(folder)
+        if os.path.isfile(os.path.join(folder, "bagit.txt")) and \
+                os.path.isfile(os.path.join(folder, ROOT_FILE)):
+            known[folder] = folder
+        else:
+            known[folder] = None if parent == folder else _enclosing_bundle(parent, known)
+    return known[folder]
 
 
 def _plan_aside(partial: Path) -> Path:

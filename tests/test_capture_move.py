@@ -385,3 +385,20 @@ def test_recover_cli_and_refusals(workspace: Path, tmp_path: Path, signing_key: 
                                                '"files":[["/x","data/../../etc"]]}')
     with pytest.raises(InputError, match="bad entry"):
         recover_moved(copy_partial)
+
+
+def test_refuses_to_take_files_out_of_a_bundle(tmp_path: Path, signing_key: SigningKey) -> None:
+    """Captured evidence is never lost: --move refuses a file inside an existing bundle (or
+    a disclosure package), given alone or as part of the whole bundle folder."""
+    folder = _inputs(tmp_path / "in")
+    bundle = tmp_path / "b"
+    capture([folder], out=bundle, case="C", key=signing_key)
+    before = _files(bundle)
+    for given in (bundle / "data" / "files" / "shots" / "chat.png", bundle / "data", bundle):
+        with pytest.raises(InputError, match=r"inside the evidence bundle .*nothing was moved"):
+            capture([given], out=tmp_path / "again", case="C", key=signing_key, move=True)
+        assert _files(bundle) == before
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["b", "in"]
+    assert check_integrity(bundle).intact
+    capture([bundle / "data"], out=tmp_path / "copy", case="C", key=signing_key)  # copying is fine
+    assert _files(bundle) == before
