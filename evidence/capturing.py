@@ -62,7 +62,7 @@ from .bundle import (
 )
 from .custody import first_entry, utc_now
 from .errors import BundleExistsError, EvidenceError, FormatError, InputError
-from .fsutil import atomic_write_bytes, fsync_dir, rename_noreplace, start_flush
+from .fsutil import atomic_write_bytes, flush_filesystem, fsync_dir, rename_noreplace
 from .index import INDEX_FILE, write_index
 from .jcs import (
     ObjectTemplate,
@@ -314,9 +314,6 @@ class _FileCopier:
         self.stop.set()
         self.executor.shutdown(wait=True, cancel_futures=True)
 
-    def _submit(self, batch: range) -> Future[list[tuple[_Digest, dict[str, Any] | None]]]:
-        return self.executor.submit(self._run, batch)
-
     def _run(self, batch: range) -> list[tuple[_Digest, dict[str, Any] | None]]:
         work, jobs, counter, stop = self.work, self.jobs, self.counter, self.stop
         return [work(*jobs[i], split=i >= self.split_from, counter=counter, stop=stop)
@@ -327,7 +324,7 @@ class _FileCopier:
         pending = deque()
         batches = iter(self.batches)
         for batch in itertools.islice(batches, BATCHES_IN_FLIGHT):
-            pending.append((batch, self._submit(batch)))
+            pending.append((batch, self.executor.submit(self._run, batch)))
         while pending:
             batch, future = pending.popleft()
             label = os.path.basename(self.jobs[batch[-1]][0])
@@ -338,7 +335,7 @@ class _FileCopier:
                 except FuturesTimeout:
                     self.counter.report(label)
             for more in itertools.islice(batches, 1):  # another in flight for this one
-                pending.append((more, self._submit(more)))
+                pending.append((more, self.executor.submit(self._run, more)))
             self.counter.report(label)
             yield from done
 
@@ -350,7 +347,7 @@ class _Flusher:
     or 30 seconds, so without this the flush before the bundle is renamed into place (see
     :func:`capture`) would write a whole gigabyte of small files while nothing else
     happens. Each time FLUSH_BYTES more have been copied, this thread flushes the bundle's
-    filesystem (:func:`evidence.fsutil.start_flush`), overlapping the disk's work with the
+    filesystem (:func:`evidence.fsutil.flush_filesystem`), overlapping the disk's work with the
     hashing. Only a head start: durability still comes from the final flush.
     """
 
@@ -366,7 +363,7 @@ class _Flusher:
         while not self.stopping.wait(FLUSH_SECONDS):
             if self.counter.done - flushed >= FLUSH_BYTES:
                 flushed = self.counter.done
-                start_flush(self.fd)
+                flush_filesystem(self.fd)
 
     def close(self) -> None:
         self.stopping.set()

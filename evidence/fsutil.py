@@ -100,7 +100,7 @@ def _libc_renameat2() -> Any:
                  ctypes.c_uint)  # glibc 2.28 and later
 
 
-def start_flush(fd: int) -> None:
+def flush_filesystem(fd: int) -> None:
     """Write the dirty data of the filesystem holding the open file ``fd`` to disk
     (syncfs(2) on Linux, else sync(2) of every filesystem); waits for it. Errors are
     ignored: callers use this only to start writes early, and flush for durability

@@ -739,7 +739,7 @@ def _low_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _CANONICAL_DECODER = json.JSONDecoder(parse_float=_refuse, parse_int=_exact_int,
                                       parse_constant=_refuse, object_pairs_hook=_low_names)
 #: The same without the check of names, for lines without a character at or above U+D800
-#: (no UTF-8 byte 0xED or above: a name escaped as \\uXXXX is written back unescaped, so
+#: (no UTF-8 byte 0xED or above: a name escaped as \uXXXX is written back unescaped, so
 #: the bytes differ anyway).
 _CANONICAL_DECODER_LOW = json.JSONDecoder(parse_float=_refuse, parse_int=_exact_int,
                                           parse_constant=_refuse)
@@ -760,8 +760,8 @@ def loads_canonical(line: bytes) -> dict[str, Any] | None:
     exponent, NaN or Infinity, an integer beyond ±2**53, a name at or above U+D800, a lone
     surrogate (the text written back does not encode), or more than
     :data:`_CANONICAL_MAX_BRACKETS` brackets. Duplicate names, escapes, whitespace and
-    unsorted names all make the bytes differ. Verifying 20,000 items of a bundle, this is
-    several times faster than the strict parse plus the comparison.
+    unsorted names all make the bytes differ. Measured on 20,000 file items: 0.69 s,
+    against 1.15 s for the strict parse plus the comparison.
     """
     if line.count(b"{") + line.count(b"[") > _CANONICAL_MAX_BRACKETS:
         return None

@@ -221,7 +221,7 @@ def test_copying_small_files_flushes_while_copying(tmp_path: Path, signing_key: 
     flushes: list[int] = []
     monkeypatch.setattr(capturing, "FLUSH_BYTES", 1)
     monkeypatch.setattr(capturing, "FLUSH_SECONDS", 0.001)
-    monkeypatch.setattr(capturing, "start_flush", lambda fd: flushes.append(fd))
+    monkeypatch.setattr(capturing, "flush_filesystem", lambda fd: flushes.append(fd))
     real = capturing._read_and_hash
 
     def slow(*args: Any, **kw: Any) -> Any:

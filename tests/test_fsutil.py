@@ -53,9 +53,9 @@ def test_rename_noreplace_reports_a_missing_source(tmp_path: Path, variant: str)
     assert not (tmp_path / "b").exists()
 
 
-def test_start_flush_accepts_any_open_folder(tmp_path: Path) -> None:
+def test_flush_filesystem_accepts_any_open_folder(tmp_path: Path) -> None:
     fd = os.open(tmp_path, os.O_RDONLY)
     try:
-        fsutil.start_flush(fd)  # a hint: returns, whatever the platform
+        fsutil.flush_filesystem(fd)  # a hint: returns, whatever the platform
     finally:
         os.close(fd)
