@@ -232,7 +232,7 @@ class Bench:
                 "capture", str(f), "--case", "BENCH", "-o", str(b)), fresh_bundle)
             self.discard(bag)
             copy_floor = best_of(2, lambda f=folder, bag=bag: shell(
-                f"cp -r {f} {bag} && sync"), lambda: (self.discard(bag), sync()))
+                f"cp -r {f} {bag} && sync"), lambda bag=bag: (self.discard(bag), sync()))
             r = ours.seconds / base.seconds
             self.rows.append(Row(f"capture {label} (copy, the default: originals untouched)",
                                  secs(ours), f"bagit.py {secs(base)}", f"{r:.2f}x",
