@@ -27,13 +27,10 @@ and computes their digests itself.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import hashlib
 import os
 import re
 import stat
-import subprocess
-import sys
 import threading
 import unicodedata
 from collections import deque
@@ -43,8 +40,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, TypeVar
 
-from evidence import _hashchild
-from evidence._hashchild import digest_file
 from evidence.errors import FormatError, InputError, NotABundleError
 from evidence.findings import Finding, Severity
 from evidence.fsutil import atomic_write_bytes
@@ -103,7 +98,7 @@ MAX_MANIFEST_LINE_LENGTH: Final = 16384
 MAX_BAG_ENTRIES: Final = 2_000_000
 
 #: Read size when hashing files (streamed, never whole).
-CHUNK_SIZE: Final = _hashchild.CHUNK_SIZE
+CHUNK_SIZE: Final = 1 << 20
 
 #: Threads hashing payload files. hashlib and os.read release the GIL on buffers over
 #: 2 KiB, so two threads hash two files at once; the reference machine has two cores, and
@@ -115,12 +110,6 @@ HASH_WORKERS: Final = 2
 #: tasks stay small enough to keep both workers busy to the end.
 HASH_BATCH_FILES: Final = 32
 HASH_BATCH_BYTES: Final = 8 << 20
-
-#: A bag with at least this many payload files to hash is hashed in HASH_WORKERS child
-#: processes (see :mod:`evidence._hashchild`): with many small files, threads spend more
-#: time waiting for the interpreter lock than hashing. Fewer files are not worth starting
-#: the processes (a few tens of milliseconds).
-PROCESS_MIN_FILES = 256
 
 #: Hashing tasks queued ahead of the one whose result is awaited: enough to keep the
 #: workers busy, few enough that a bag of millions of files queues no more than this.
@@ -881,23 +870,37 @@ def _digest_file(root: Path, rel: str, algorithms: Sequence[str], cached: bytes 
                  progress: Callable[[int], None] | None) -> dict[str, str] | OSError:
     """Stream one file once through every algorithm: its hex digests, or the OSError.
 
-    Runs in worker threads (no shared state; ``progress`` must be thread-safe). See
-    :func:`evidence._hashchild.digest_file`; ``hashlib`` and ``os.read`` release the GIL on
-    buffers over 2 KiB, so two workers hash two files at once.
+    Runs in worker threads (no shared state; ``progress`` must be thread-safe). The first
+    read is sized from ``fstat``, so a small file takes one ``read`` (no 1 MiB buffer per
+    file, no second call to see the end); larger ones continue in :data:`CHUNK_SIZE`
+    reads until the end of the file. ``hashlib`` and ``os.read`` release the GIL on
+    buffers this size, so two workers hash two files at once.
     """
+    hashers = [_HASHES[alg]() if alg in _HASHES else hashlib.new(alg) for alg in algorithms]
     if cached is not None:
-        hashers = [_HASHES[alg]() if alg in _HASHES else hashlib.new(alg)
-                   for alg in algorithms]
         for h in hashers:
             h.update(cached)
         if progress is not None:
             progress(len(cached))
         return {alg: h.hexdigest() for alg, h in zip(algorithms, hashers, strict=True)}
     try:
-        _, digests = digest_file(f"{root}/{rel}", algorithms, _HASHES, progress)
+        fd, size = _open_regular_sized(f"{root}/{rel}")
+        try:
+            want, total = min(size + 1, CHUNK_SIZE), 0
+            while chunk := os.read(fd, want):
+                for h in hashers:
+                    h.update(chunk)
+                total += len(chunk)
+                if progress is not None:
+                    progress(len(chunk))
+                if len(chunk) < want and total == size:
+                    break  # the end: no need to read again to see it
+                want = CHUNK_SIZE
+        finally:
+            os.close(fd)
     except OSError as exc:
         return exc
-    return dict(zip(algorithms, digests, strict=True))
+    return {alg: h.hexdigest() for alg, h in zip(algorithms, hashers, strict=True)}
 
 
 def _hash_file(scan: _Scan, rel: str, algorithms: Iterable[str],
@@ -908,86 +911,6 @@ def _hash_file(scan: _Scan, rel: str, algorithms: Iterable[str],
         scan.add("unreadable", rel, f"cannot read {_show(rel)}: {result}")
         return None
     return result
-
-
-class _HashChildren:
-    """Child processes hashing files (:mod:`evidence._hashchild`), one per calling thread.
-
-    :meth:`ask` sends a batch to the calling thread's child, started on first use, and
-    waits for the answers; the thread holds no interpreter lock meanwhile. It returns None
-    when no child can do it (no Python executable to start, the script missing from an
-    unusual install, a child that died): the caller then hashes the batch itself, and no
-    child is asked again.
-    """
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._started: list[subprocess.Popen[bytes]] = []
-        script = Path(_hashchild.__file__)
-        self._command = ([sys.executable, "-I", "-S", str(script)]
-                         if sys.executable and script.is_file() else None)
-
-    def _child(self) -> subprocess.Popen[bytes] | None:
-        proc: subprocess.Popen[bytes] | None = getattr(self._local, "proc", None)
-        if proc is None and self._command is not None:
-            try:
-                proc = subprocess.Popen(self._command, stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            except OSError:
-                self._command = None
-                return None
-            with self._lock:
-                self._started.append(proc)
-            self._local.proc = proc
-        return proc
-
-    def ask(self, jobs: list[list[object]]) -> list[list[object]] | None:
-        proc = self._child()
-        if proc is None:
-            return None
-        assert proc.stdin is not None and proc.stdout is not None
-        try:
-            _hashchild.write_frame(proc.stdin, jobs)
-            answers = _hashchild.read_frame(proc.stdout)
-        except (OSError, EOFError, ValueError):
-            answers = None
-        if not isinstance(answers, list) or len(answers) != len(jobs):
-            self._command = None  # a child that died or misbehaved: hash in this process
-            return None
-        return answers
-
-    def close(self) -> None:
-        """End every child (end of input) and wait for it; one that hangs is killed."""
-        with self._lock:
-            started, self._started = self._started, []
-        for proc in started:
-            with contextlib.suppress(OSError):
-                assert proc.stdin is not None
-                proc.stdin.close()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
-
-
-def _child_result(root: Path, rel: str, algorithms: Sequence[str], answer: list[object],
-                  progress: Callable[[int], None] | None) -> dict[str, str] | OSError:
-    """A child's answer for one file, as :func:`_digest_file` gives it."""
-    size, *rest = answer
-    if size is None:
-        err, message = rest
-        if err is None:  # not a regular file
-            return OSError(str(message))
-        return OSError(int(str(err)), str(message), f"{root}/{rel}")
-    if progress is not None:
-        progress(int(str(size)))
-    digests = rest[0]
-    assert isinstance(digests, list)
-    return dict(zip(algorithms, (str(d) for d in digests), strict=True))
 
 
 _T = TypeVar("_T")
@@ -1063,38 +986,13 @@ def _check_digests(scan: _Scan, bag: BagInfo, *, fast: bool,
         if key not in algorithms:
             algorithms[key] = sorted(set(key))
 
-    def algorithms_of(rel: str) -> list[str]:
-        return algorithms[tuple(m.algorithm for m, _ in wanted[rel])]
-
     def digest(batch: list[str]) -> list[dict[str, str] | OSError]:
-        if children is not None:
-            hashed = [rel for rel in batch if rel not in raw]
-            answers = children.ask([[os.fsencode(f"{root}/{rel}").decode("latin-1"),
-                                     algorithms_of(rel)] for rel in hashed])
-            if answers is not None:
-                by_rel = dict(zip(hashed, answers, strict=True))
-                return [_child_result(root, rel, algorithms_of(rel), by_rel[rel], progress)
-                        if rel in by_rel else
-                        _digest_file(root, rel, algorithms_of(rel), raw[rel], progress)
-                        for rel in batch]
-        return [_digest_file(root, rel, algorithms_of(rel), raw.get(rel), progress)
-                for rel in batch]
+        return [_digest_file(root, rel, algorithms[tuple(m.algorithm for m, _ in wanted[rel])],
+                             raw.get(rel), progress) for rel in batch]
 
     workers = min(HASH_WORKERS, os.cpu_count() or 1)
-    children = (_HashChildren() if workers > 1 and len(rels) - len(raw) >= PROCESS_MIN_FILES
-                else None)
-    try:
-        results = (r for batch in _ordered_map(digest, _batches(rels, scan.files), workers)
-                   for r in batch)
-        _compare_digests(scan, rels, results, wanted)
-    finally:
-        if children is not None:
-            children.close()
-
-
-def _compare_digests(scan: _Scan, rels: list[str],
-                     results: Iterable[dict[str, str] | OSError],
-                     wanted: dict[str, list[tuple[Manifest, str]]]) -> None:
+    results = (r for batch in _ordered_map(digest, _batches(rels, scan.files), workers)
+               for r in batch)
     for rel, actual in zip(rels, results, strict=True):
         if isinstance(actual, OSError):
             scan.add("unreadable", rel, f"cannot read {_show(rel)}: {actual}")

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import errno
 import hashlib
-import io
 import logging
 import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -18,7 +14,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evidence import _hashchild
 from evidence import bag as bag_module
 from evidence.bag import (
     KNOWN_DISAGREEMENTS,
@@ -709,128 +704,6 @@ def test_parallel_hashing_reports_in_path_order(tmp_path: Path,
     mismatched = [p.path for p in results[2] if p.code == "digest-mismatch"]
     assert mismatched == sorted(mismatched) and len(mismatched) == 8  # sha256 and sha512
     assert {p.path for p in results[2] if p.code == "missing-file"} == {"data/d1/f031"}
-
-
-def _hashing_modes(monkeypatch: pytest.MonkeyPatch) -> Iterable[str]:
-    """Set up, in turn, one thread, two threads, and two child processes hashing."""
-    for mode, workers, process_min in (("one thread", 1, 10**9), ("threads", 2, 10**9),
-                                       ("processes", 2, 0)):
-        monkeypatch.setattr(bag_module, "HASH_WORKERS", workers)
-        monkeypatch.setattr(bag_module, "PROCESS_MIN_FILES", process_min)
-        yield mode
-
-
-def test_child_processes_hash_like_threads(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hashing in child processes gives exactly the one-thread problems, in path order,
-    counts every byte once in progress, and leaves no child behind; names that are not
-    ASCII travel to the children unchanged."""
-    files = {f"d{i % 3}/f{i:03d}": os.urandom(100 + 37 * i) for i in range(150)}
-    files["数据 截图/聊天 1.png"] = os.urandom(5000)
-    files["big"] = os.urandom(bag_module.HASH_BATCH_BYTES + 5)
-    bag = build_bag(tmp_path / "bag", files)
-    for rel in ("d0/f003", "数据 截图/聊天 1.png", "big"):
-        data = bytearray((bag / "data" / rel).read_bytes())
-        data[0] ^= 1
-        (bag / "data" / rel).write_bytes(bytes(data))
-    (bag / "data" / "d1/f031").unlink()
-    started: list[subprocess.Popen[bytes]] = []
-    real_popen = subprocess.Popen
-
-    def popen(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
-        proc = real_popen(*args, **kwargs)  # type: ignore[call-overload]
-        started.append(proc)
-        return proc  # type: ignore[no-any-return]
-
-    monkeypatch.setattr(bag_module.subprocess, "Popen", popen)
-    results, seen = {}, {}
-    for mode in _hashing_modes(monkeypatch):
-        seen[mode] = []
-        results[mode] = validate_bag(bag, progress=seen[mode].append)
-    assert results["processes"] == results["threads"] == results["one thread"]
-    assert sum(seen["processes"]) == sum(seen["one thread"])
-    assert len(started) == 2 and all(proc.returncode == 0 for proc in started)
-    mismatched = {p.path for p in results["processes"] if p.code == "digest-mismatch"}
-    assert mismatched == {"data/d0/f003", "data/数据 截图/聊天 1.png", "data/big"}
-    assert {p.path for p in results["processes"] if p.code == "missing-file"} == \
-        {"data/d1/f031"}
-
-
-def test_child_processes_report_unreadable_files_like_threads(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A file that vanished, became a folder or a FIFO after the walk: the same
-    "unreadable" problem from a child as from a thread (and a FIFO never blocks)."""
-    bag = build_bag(tmp_path / "bag", {f"f{i}": b"x%d" % i for i in range(8)})
-    scan, info = bag_module._inspect(bag)
-    assert info is not None
-    (bag / "data/f1").unlink()
-    (bag / "data/f2").unlink()
-    (bag / "data/f2").mkdir()
-    (bag / "data/f5").unlink()
-    os.mkfifo(bag / "data/f5")
-    problems = {}
-    for mode in _hashing_modes(monkeypatch):
-        scan.problems.clear()
-        bag_module._check_digests(scan, info, fast=False, progress=None)
-        problems[mode] = list(scan.problems)
-    assert problems["processes"] == problems["threads"] == problems["one thread"]
-    unreadable = {p.path: p.message for p in problems["processes"] if p.code == "unreadable"}
-    assert set(unreadable) == {"data/f1", "data/f2", "data/f5"}
-    assert "No such file or directory" in unreadable["data/f1"]
-    assert unreadable["data/f5"].endswith("f5 is not a regular file")
-
-
-def test_a_child_that_dies_leaves_the_hashing_to_the_parent(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Children that exit at once (or cannot be started): every file is still hashed, in
-    this process, and the result is the same."""
-    files = {f"f{i:03d}": os.urandom(64 + i) for i in range(100)}
-    bag = build_bag(tmp_path / "bag", files)
-    (bag / "data/f007").write_bytes(b"changed")
-    monkeypatch.setattr(bag_module, "HASH_WORKERS", 2)
-    monkeypatch.setattr(bag_module, "PROCESS_MIN_FILES", 0)
-    expected = validate_bag(bag)
-    assert {p.path for p in expected if p.code == "digest-mismatch"} == {"data/f007"}
-    real_init = bag_module._HashChildren.__init__
-
-    def exiting(self: bag_module._HashChildren) -> None:
-        real_init(self)
-        self._command = [sys.executable, "-c", "pass"]
-
-    monkeypatch.setattr(bag_module._HashChildren, "__init__", exiting)
-    assert validate_bag(bag) == expected
-
-    def missing(self: bag_module._HashChildren) -> None:
-        real_init(self)
-        self._command = [str(tmp_path / "no-such-python")]
-
-    monkeypatch.setattr(bag_module._HashChildren, "__init__", missing)
-    assert validate_bag(bag) == expected
-
-
-def test_hash_child_frames() -> None:
-    """The child's protocol: a request answered in order, errors as entries, and cut or
-    oversized frames refused."""
-    request, reply = io.BytesIO(), io.BytesIO()
-    with tempfile.NamedTemporaryFile(delete=False) as fh:
-        fh.write(b"abc")
-    try:
-        _hashchild.write_frame(request, [[os.fsencode(fh.name).decode("latin-1"),
-                                          ["sha256", "sha512", "md5"]],
-                                         ["/no/such/file", ["sha256"]]])
-        request.seek(0)
-        _hashchild.serve(request, reply)
-    finally:
-        os.unlink(fh.name)
-    reply.seek(0)
-    first, second = _hashchild.read_frame(reply)
-    assert first == [3, [hashlib.sha256(b"abc").hexdigest(), hashlib.sha512(b"abc").hexdigest(),
-                         hashlib.md5(b"abc").hexdigest()]]
-    assert second[0] is None and second[1] == errno.ENOENT
-    assert _hashchild.read_frame(reply) is None
-    for cut in (b"\x00\x00", b"\x00\x00\x00\x09[]", b"\xff\xff\xff\xff"):
-        with pytest.raises(EOFError):
-            _hashchild.read_frame(io.BytesIO(cut))
 
 
 def test_check_bag_keeps_what_validate_found(good_bag: Path) -> None:
