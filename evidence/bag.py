@@ -458,6 +458,13 @@ def _walk(scan: _Scan, *, skip_payload: bool = False) -> None:
                          "regular files and folders are allowed)")
 
 
+#: No final symlink followed; O_NONBLOCK: a FIFO put in place of a file after the walk is
+#: refused at once (fstat) instead of blocking the open until a writer comes (no effect on
+#: regular files).
+_OPEN_FLAGS: Final = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+                      | getattr(os, "O_NONBLOCK", 0))
+
+
 def _open_regular(path: Path) -> int:
     """Open a file for reading without following a final symlink; refuse non-regular files."""
     return _open_regular_sized(path)[0]
@@ -465,7 +472,7 @@ def _open_regular(path: Path) -> int:
 
 def _open_regular_sized(path: Path | str) -> tuple[int, int]:
     """:func:`_open_regular`, also returning the file's size (one ``fstat``)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, _OPEN_FLAGS)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):

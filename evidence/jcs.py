@@ -766,7 +766,8 @@ def loads_canonical(line: bytes) -> dict[str, Any] | None:
     if line.count(b"{") + line.count(b"[") > _CANONICAL_MAX_BRACKETS:
         return None
     try:
-        decoder = _CANONICAL_DECODER if line and max(line) >= 0xED else _CANONICAL_DECODER_LOW
+        low = line.isascii() or max(line) < 0xED  # isascii: a quick answer for most lines
+        decoder = _CANONICAL_DECODER_LOW if low else _CANONICAL_DECODER
         value = decoder.decode(line.decode("utf-8"))
         if type(value) is not dict or _FAST_ENCODER.encode(value).encode("utf-8") != line:
             return None

@@ -706,6 +706,31 @@ def test_parallel_hashing_reports_in_path_order(tmp_path: Path,
     assert {p.path for p in results[2] if p.code == "missing-file"} == {"data/d1/f031"}
 
 
+def test_files_changed_after_the_walk_are_unreadable_not_waited_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file that vanished, became a folder or a FIFO between the walk and the hashing:
+    "unreadable", the same with one or two hashing threads, and a FIFO never blocks."""
+    bag = build_bag(tmp_path / "bag", {f"f{i}": b"x%d" % i for i in range(8)})
+    scan, info = bag_module._inspect(bag)
+    assert info is not None
+    (bag / "data/f1").unlink()
+    (bag / "data/f2").unlink()
+    (bag / "data/f2").mkdir()
+    (bag / "data/f5").unlink()
+    os.mkfifo(bag / "data/f5")
+    problems = {}
+    for workers in (1, 2):
+        monkeypatch.setattr(bag_module, "HASH_WORKERS", workers)
+        scan.problems.clear()
+        bag_module._check_digests(scan, info, fast=False, progress=None)
+        problems[workers] = list(scan.problems)
+    assert problems[1] == problems[2]
+    unreadable = {p.path: p.message for p in problems[2] if p.code == "unreadable"}
+    assert set(unreadable) == {"data/f1", "data/f2", "data/f5"}
+    assert "No such file or directory" in unreadable["data/f1"]
+    assert unreadable["data/f5"].endswith("f5 is not a regular file")
+
+
 def test_check_bag_keeps_what_validate_found(good_bag: Path) -> None:
     check = bag_module.check_bag(good_bag)
     assert list(check.problems) == validate_bag(good_bag) == []
