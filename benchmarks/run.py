@@ -7,8 +7,10 @@ launcher: see :data:`LAUNCHER`); for a row made of several processes it is the l
 
 Baselines: ``bagit.py`` (bagit-python, the Library of Congress reference tool, default
 options: one process) making a bag with sha256+sha512 in place of a copy of the same folder
-and validating our bundle (any evidence bundle is a BagIt bag); coreutils ``sha512sum`` as the
-hashing floor; ``python -c pass`` for start-up. ``sync`` runs (untimed) before each timed
+and validating our bundle (any evidence bundle is a BagIt bag), compared with ``capture
+--move``, which also bags in place; ``cp -r`` and ``sync`` of the same files as the floor of
+the default copying capture (a durable copy); coreutils ``sha512sum`` as the hashing floor;
+``python -c pass`` for start-up. ``sync`` runs (untimed) before each timed
 capture, so that no run pays for flushing another's writes; our capture flushes its own
 bundle to disk before renaming it into place, bagit.py never flushes.
 
