@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -39,6 +40,20 @@ def test_changed_screenshot_is_named(example_bundle: Path) -> None:
     changed = [i for i in result.items if i.status != "ok"]
     assert [i.name for i in changed] == ["chat-2.png"]
     assert any("chat-2.png" in f.message for f in result.findings if f.severity is Severity.ERROR)
+
+
+def test_a_special_file_in_the_payload_is_named_once(example_bundle: Path) -> None:
+    """A FIFO (or a link) in place of one screenshot: the bag is refused and that item is
+    the one not ok; the other items are still checked against the manifests, not all
+    reported as "not listed"."""
+    target = example_bundle / "data/files/screenshots/chat-2.png"
+    target.unlink()
+    os.mkfifo(target)
+    result = verify(example_bundle)
+    assert result.verdict is Verdict.FAILED
+    assert [i.name for i in result.items if i.status != "ok"] == ["chat-2.png"]
+    codes = {f.code for f in result.findings if f.severity is Severity.ERROR}
+    assert "bag-invalid" in codes and "bag-special-file" in codes
 
 
 def test_changed_record_field_is_named(example_bundle: Path) -> None:
