@@ -240,9 +240,10 @@ class Bench:
                                  secs(ours), f"bagit.py {secs(base)}", f"{r:.2f}x",
                                  "- (bagit.py copies nothing)", None, mib(ours)))
             r = ours.seconds / copy_floor.seconds
-            f = copy_floor.seconds / base.seconds
+            floor_vs_bagit = copy_floor.seconds / base.seconds
             self.rows.append(Row(f"capture {label} (copy): durable-copy floor", secs(ours),
-                                 f"cp -r + sync {secs(copy_floor)} ({f:.2f}x bagit.py)",
+                                 f"cp -r + sync {secs(copy_floor)} "
+                                 f"({floor_vs_bagit:.2f}x bagit.py)",
                                  f"{r:.2f}x", "report the ratio", None, mib(ours)))
             if folder is large:
                 floor = best_of(2, lambda: shell(

@@ -133,9 +133,9 @@ BATCHES_IN_FLIGHT = 8
 PROGRESS_SECONDS = 0.2
 #: A copying capture has the disk write what it copied every FLUSH_BYTES, checked every
 #: FLUSH_SECONDS, on a thread of its own (see :class:`_Flusher`; measured here: 20,000 x
-#: 50 KiB files in 7.0 s instead of 8.0 s, 8 x 256 MiB in 7.9-8.8 s instead of 9.6 s with
-#: a writeback started by each worker after each chunk, which made hashing wait for the
-#: disk's queue).
+#: 50 KiB files in 7.0 s instead of 8.0 s; 8 x 256 MiB in 7.1-8.0 s instead of 7.9-8.7 s
+#: with a writeback started by each worker after each chunk, which made hashing wait for
+#: the disk's queue).
 FLUSH_BYTES = 64 * 1024 * 1024
 FLUSH_SECONDS = 0.25
 _POOL: ThreadPoolExecutor | None = None

@@ -152,9 +152,10 @@ def check_integrity(path: Path, *,
         _check_manifest_form(path, bag, report)
     except FormatError as exc:
         report.add("bag-invalid", Severity.ERROR, str(exc), "bagit.txt")
-        # A bag whose tag files parsed but whose walk found a link or a special file: each
-        # item is still checked against the manifests (so one FIFO in the payload is
-        # reported once, not as every other item "not listed").
+        # A bag refused as a whole (a link or special file found by the walk, say) whose
+        # declaration still parsed: each item is still checked against the manifests that
+        # parsed, which the BagIt check hashed against, so one FIFO in the payload is
+        # reported once, not as every other item "not listed".
         manifests = {} if check.bag is None else check.bag.manifests
     try:
         leaves = _finish_items(path, signed, scan, manifests, changed_paths, check.files,
