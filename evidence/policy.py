@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib import resources
@@ -51,6 +51,7 @@ from evidence.jurisdictions import (
     load_default_parties,
     load_parties,
 )
+from evidence.trust.names import operator_key
 
 __all__ = [
     "BUILTIN_POLICIES",
@@ -58,14 +59,17 @@ __all__ = [
     "POLICY_VERSION",
     "AnchorFacts",
     "ConfirmationFacts",
+    "Identify",
     "Policy",
     "PolicyOutcome",
     "WitnessAssessment",
     "WitnessFacts",
+    "WitnessIdentity",
     "describe",
     "evaluate",
     "load_policy",
     "load_policy_parties",
+    "registry_identity",
 ]
 
 #: The only policy file format version this code reads.
@@ -115,7 +119,14 @@ _INT_KEYS: dict[str, tuple[int, int]] = {
     "min_blocks_on_top": (0, MAX_BLOCKS_ON_TOP),
 }
 _STR_KEYS = ("name", "description")
-_OPTIONAL_KEYS = ("description_zh", "parties_file")
+#: Keys added after version 1 was first published: optional, with the default that keeps the
+#: stricter rule (a policy file written before them means the same or stricter).
+_OPTIONAL_BOOL_KEYS: dict[str, bool] = {
+    # A witness registered after the anchor was made could have been registered for it:
+    # by default it does not count (ARCHITECTURE.md, "Trust").
+    "count_witnesses_registered_after_anchor": False,
+}
+_OPTIONAL_KEYS = ("description_zh", "parties_file", *_OPTIONAL_BOOL_KEYS)
 _KNOWN_KEYS = frozenset(("version", *_STR_KEYS, *_BOOL_KEYS, *_INT_KEYS, *_OPTIONAL_KEYS))
 
 
@@ -143,6 +154,12 @@ class Policy:
     parties_file: Path | None
     source: str
     sha256: str
+    count_witnesses_registered_after_anchor: bool = False
+
+    @property
+    def builtin(self) -> bool:
+        """True for a policy shipped with the tool (its name is reserved for it)."""
+        return self.source.startswith("built-in ")
 
     def to_json(self) -> dict[str, Any]:
         """The policy's rules as a JSON object (for JSON reports)."""
@@ -159,8 +176,11 @@ class Policy:
             "confirmation_window_seconds": self.confirmation_window_seconds,
             "max_clock_skew_seconds": self.max_clock_skew_seconds,
             "min_blocks_on_top": self.min_blocks_on_top,
+            "count_witnesses_registered_after_anchor":
+                self.count_witnesses_registered_after_anchor,
             "parties_file": None if self.parties_file is None else str(self.parties_file),
             "source": self.source,
+            "builtin": self.builtin,
             "sha256": self.sha256,
         }
 
@@ -255,6 +275,14 @@ def _parse_policy(raw: bytes, *, shown: str, base: Path | None) -> Policy:
             where="description_zh",
         )
 
+    optional_bools: dict[str, bool] = {}
+    for key, default in _OPTIONAL_BOOL_KEYS.items():
+        value = doc.get(key, default)
+        if not isinstance(value, bool):
+            raise FormatError(f"must be true or false, found {_toml_type(value)}", path=shown,
+                              where=key)
+        optional_bools[key] = value
+
     parties_file: Path | None = None
     if "parties_file" in doc:
         value = doc["parties_file"]
@@ -282,6 +310,8 @@ def _parse_policy(raw: bytes, *, shown: str, base: Path | None) -> Policy:
         parties_file=parties_file,
         source=shown,
         sha256=hashlib.sha256(raw).hexdigest(),
+        count_witnesses_registered_after_anchor=optional_bools[
+            "count_witnesses_registered_after_anchor"],
     )
 
 
@@ -302,17 +332,19 @@ def _toml_type(value: object) -> str:
 
 
 def _looks_like_name(text: str) -> bool:
-    return _NAME_RE.fullmatch(text) is not None and not text.endswith(".toml")
+    return _NAME_RE.fullmatch(text.lower()) is not None and not text.lower().endswith(".toml")
 
 
 def load_policy(name_or_path: str | Path) -> Policy:
     """Load a built-in policy by name (``"hague-3"``) or a policy TOML file by path.
 
     A :class:`~pathlib.Path`, or a string with a folder separator or a ``.toml`` suffix, is a
-    path; any other string is a built-in name. Raises :class:`InputError` for an unknown name
-    or an unreadable file and :class:`FormatError` (naming file and key) for a bad file.
+    path; any other string is a built-in name (case-insensitive). Raises :class:`InputError`
+    for an unknown name or an unreadable file and :class:`FormatError` (naming file and key)
+    for a bad file, including a file policy that takes a built-in policy's name.
     """
     if isinstance(name_or_path, str) and _looks_like_name(name_or_path):
+        name_or_path = name_or_path.lower()  # built-in names are case-insensitive
         if name_or_path not in BUILTIN_POLICIES:
             raise InputError(
                 f"unknown policy {name_or_path!r}: built-in policies are "
@@ -330,7 +362,15 @@ def load_policy(name_or_path: str | Path) -> Policy:
             raw = fh.read(MAX_POLICY_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read policy file {path}: {exc.strerror or exc}") from exc
-    return _parse_policy(raw, shown=str(path), base=path.parent)
+    policy = _parse_policy(raw, shown=str(path), base=path.parent)
+    if policy.name in BUILTIN_POLICIES:
+        # A file named like a built-in policy would be shown as "policy hague-3 is met"
+        # whatever rules it holds: the built-in names belong to the built-in files.
+        raise FormatError(
+            f"the name {policy.name!r} is reserved for the built-in policy; give your policy "
+            "its own name (it is shown with its path and SHA-256 beside every verdict)",
+            path=str(path), where="name")
+    return policy
 
 
 def load_policy_parties(policy: Policy) -> PartyList:
@@ -352,6 +392,8 @@ class WitnessFacts:
     jurisdiction: str
     registered_at: int
     revoked_at: int | None
+    #: When the registrar's revocation was mined (unix seconds), when it is known.
+    revocation_issued_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -367,17 +409,67 @@ class ConfirmationFacts:
     confirmed_at: int
     observed_at: int
     by_signature: bool
+    #: Why the chain reader could not back this confirmation (e.g. its ``Confirmed`` event
+    #: was not found); such a confirmation never counts.
+    unproven: str | None = None
 
 
 @dataclass(frozen=True)
 class AnchorFacts:
-    """The anchored root, who submitted it, when, and how deep its block is."""
+    """The anchored root, who submitted it, when, and how deep its block is.
+
+    ``captured_at`` is the capture time the capturer signed (unix seconds), when known: it
+    cannot be later than the anchor (beyond the allowed clock skew).
+    """
 
     root: bytes
     submitter: str
     anchored_at: int
     block_number: int
     blocks_on_top: int
+    captured_at: int | None = None
+
+
+@dataclass(frozen=True)
+class WitnessIdentity:
+    """Who runs a witness and where, as the verification counts it.
+
+    Under a trust profile this comes from the profile (``source="profile"``: the operator's
+    stable ``operator_id``, its name and the jurisdiction its publisher checked); without
+    one, from the registry's own labels (``source="registry"``: the normalised operator
+    name is the key). ``exclusion`` (reason code, words) keeps the witness from counting,
+    e.g. a witness no pinned operator runs; ``notes`` are facts worth showing (an on-chain
+    label that differs from the profile).
+    """
+
+    operator_key: str
+    operator: str
+    jurisdiction: str
+    source: str
+    operator_id: str | None = None
+    exclusion: tuple[str, str] | None = None
+    notes: tuple[str, ...] = ()
+
+
+#: Decides a witness's identity at its confirmation time: (witness, confirmed_at) -> identity.
+Identify = Callable[[WitnessFacts, int], WitnessIdentity]
+
+
+def registry_identity(witness: WitnessFacts, _confirmed_at: int = 0) -> WitnessIdentity:
+    """A witness as the registry labels it (no trust profile): the operator name, compared
+    after NFKC and case folding, and the registered jurisdiction. A name with invisible
+    characters or look-alike script mixes is refused (:mod:`evidence.trust.names`)."""
+    if not witness.operator.strip():  # no name: the no-operator rule speaks for it
+        return WitnessIdentity(operator_key="", operator=witness.operator,
+                               jurisdiction=witness.jurisdiction, source="registry")
+    key, reason = operator_key(witness.operator)
+    if key is None:
+        return WitnessIdentity(
+            operator_key="", operator=witness.operator, jurisdiction=witness.jurisdiction,
+            source="registry",
+            exclusion=("bad-operator-name", f"operator name {witness.operator!r} {reason}"))
+    return WitnessIdentity(operator_key=key, operator=witness.operator,
+                           jurisdiction=witness.jurisdiction, source="registry")
 
 
 # --------------------------------------------------------------------------- evaluation output
@@ -389,9 +481,15 @@ class WitnessAssessment:
 
     ``reason`` starts with the stable ``reason_code`` followed by plain words, e.g.
     ``"not-hague-party: JP (Japan) is not listed as a Contracting State in ..."``. Codes:
-    counted, bad-jurisdiction, submitter, no-operator, not-registered-yet, revoked,
-    before-anchor, outside-window, clock-skew, not-hague-party, not-in-force-yet,
-    same-operator, same-jurisdiction.
+    counted, bad-jurisdiction, bad-operator-name, not-in-profile, outside-profile-period,
+    unproven, submitter, no-operator, not-registered-yet, registered-after-anchor, revoked,
+    disputed-revocation, before-anchor, outside-window, clock-skew, not-hague-party,
+    not-in-force-yet, same-operator, same-jurisdiction.
+
+    ``operator`` and ``jurisdiction`` are the ones counted: the trust profile's when the
+    identity comes from one (``operator_source == "profile"``, with ``operator_id``), else
+    the registry's; ``registry_operator`` and ``registry_jurisdiction`` are always the
+    registry's own labels.
     """
 
     address: str
@@ -406,21 +504,35 @@ class WitnessAssessment:
     counted: bool
     reason_code: str
     reason: str
+    operator_id: str | None = None
+    operator_source: str = "registry"
+    registry_operator: str = ""
+    registry_jurisdiction: str = ""
+    revoked_at: int | None = None
+    revocation_issued_at: int | None = None
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "address": self.address,
             "operator": self.operator,
+            "operator_id": self.operator_id,
+            "operator_source": self.operator_source,
             "jurisdiction": self.jurisdiction,
             "jurisdiction_name": self.jurisdiction_name,
+            "registry_operator": self.registry_operator,
+            "registry_jurisdiction": self.registry_jurisdiction,
             "hague_party": self.hague_party,
             "in_force_date": None if self.in_force_date is None else self.in_force_date.isoformat(),
             "party_source": self.party_source,
             "confirmed_at": self.confirmed_at,
             "observed_at": self.observed_at,
+            "revoked_at": self.revoked_at,
+            "revocation_issued_at": self.revocation_issued_at,
             "counted": self.counted,
             "reason_code": self.reason_code,
             "reason": self.reason,
+            "notes": list(self.notes),
         }
 
 
@@ -437,9 +549,12 @@ class PolicyOutcome:
 # Rule codes of the findings, in the order they are emitted.
 _RULE_PARTY_LIST = "policy-party-list"
 _RULE_BLOCKS = "policy-blocks-on-top"
+_RULE_CAPTURE_TIME = "policy-capture-time"
 _RULE_CODES = "policy-jurisdiction-codes"
+_RULE_IDENTITY = "policy-witness-identity"
 _RULE_SUBMITTER = "policy-submitter"
 _RULE_ACTIVE = "policy-active"
+_RULE_DISPUTED = "policy-disputed-revocation"
 _RULE_WINDOW = "policy-window"
 _RULE_SKEW = "policy-skew"
 _RULE_HAGUE = "policy-hague-party"
@@ -451,10 +566,16 @@ _RULE_OUTCOME = "policy-outcome"
 #: Which rule finding reports each exclusion reason.
 _REASON_RULE = {
     "bad-jurisdiction": _RULE_CODES,
+    "bad-operator-name": _RULE_IDENTITY,
+    "not-in-profile": _RULE_IDENTITY,
+    "outside-profile-period": _RULE_IDENTITY,
+    "unproven": _RULE_IDENTITY,
     "submitter": _RULE_SUBMITTER,
     "no-operator": _RULE_OPERATORS,
     "not-registered-yet": _RULE_ACTIVE,
+    "registered-after-anchor": _RULE_ACTIVE,
     "revoked": _RULE_ACTIVE,
+    "disputed-revocation": _RULE_DISPUTED,
     "before-anchor": _RULE_WINDOW,
     "outside-window": _RULE_WINDOW,
     "clock-skew": _RULE_SKEW,
@@ -483,14 +604,10 @@ def _duration(seconds: int, lang: str = "en") -> str:
     return f"{seconds} s"
 
 
-def _norm_operator(operator: str) -> str:
-    """Operators compare case-insensitively with runs of whitespace collapsed."""
-    return " ".join(operator.split()).casefold()
-
-
 @dataclass(frozen=True)
 class _Screened:
     conf: ConfirmationFacts
+    who: WitnessIdentity
     name: str
     hague_party: bool
     in_force_date: date | None
@@ -499,26 +616,41 @@ class _Screened:
     party_reason: str
     exclusion: tuple[str, str] | None  # (reason code, plain words)
 
+    @property
+    def address(self) -> str:
+        return self.conf.witness.address
+
+    @property
+    def jurisdiction(self) -> str:
+        return self.who.jurisdiction
+
+    def excluded(self, reason_code: str, words: str) -> _Screened:
+        return _Screened(self.conf, self.who, self.name, self.hague_party, self.in_force_date,
+                         self.date_unverified, self.party_source, self.party_reason,
+                         (reason_code, words))
+
 
 def _screen(
     policy: Policy,
     anchor: AnchorFacts,
     conf: ConfirmationFacts,
+    who: WitnessIdentity,
     *,
     parties: PartyList,
     submitter_operators: frozenset[str],
 ) -> _Screened:
     """Apply the per-confirmation rules; the first one that fails gives the reason."""
     w = conf.witness
-    code = w.jurisdiction
+    code = who.jurisdiction
     if not is_iso2(code):
         return _Screened(
-            conf, code, False, None, False, parties.source, "",
+            conf, who, code, False, None, False, parties.source, "",
             ("bad-jurisdiction", f"{code!r} is not an ISO 3166-1 alpha-2 code"),
         )
     status = parties.party_status(code, datetime.fromtimestamp(conf.confirmed_at, UTC))
     base = _Screened(
         conf,
+        who,
         country_name(code),
         status.is_party,
         status.entry_into_force,
@@ -527,44 +659,59 @@ def _screen(
         status.reason,
         None,
     )
-
-    def out(reason_code: str, words: str) -> _Screened:
-        return _Screened(
-            base.conf, base.name, base.hague_party, base.in_force_date, base.date_unverified,
-            base.party_source, base.party_reason, (reason_code, words),
-        )
-
-    operator = _norm_operator(w.operator)
+    if who.exclusion is not None:
+        return base.excluded(*who.exclusion)
+    if conf.unproven is not None:
+        return base.excluded("unproven", conf.unproven)
+    operator = who.operator_key
     if policy.exclude_submitter:
         if w.address.lower() == anchor.submitter.lower():
-            return out("submitter", f"{w.address} is the address that submitted the anchor")
+            return base.excluded("submitter",
+                                 f"{w.address} is the address that submitted the anchor")
         if operator and operator in submitter_operators:
-            return out(
+            return base.excluded(
                 "submitter",
-                f"operator {w.operator!r} also runs the submitting address {anchor.submitter}",
+                f"operator {who.operator!r} also runs the submitting address {anchor.submitter}",
             )
     if policy.count_distinct_operators and not operator:
-        return out("no-operator", "the witness has no operator name, so distinctness is unknown")
+        return base.excluded("no-operator",
+                             "the witness has no operator name, so distinctness is unknown")
     if w.registered_at > conf.confirmed_at:
-        return out(
+        return base.excluded(
             "not-registered-yet",
             f"registered at {_utc(w.registered_at)}, after confirming at "
             f"{_utc(conf.confirmed_at)}",
         )
+    if w.registered_at > anchor.anchored_at and not policy.count_witnesses_registered_after_anchor:
+        return base.excluded(
+            "registered-after-anchor",
+            f"registered at {_utc(w.registered_at)}, after the anchor at "
+            f"{_utc(anchor.anchored_at)}: a witness registered once the anchor existed could "
+            "have been registered for it",
+        )
     if w.revoked_at is not None and w.revoked_at <= conf.confirmed_at:
-        return out(
-            "revoked",
-            f"revoked at {_utc(w.revoked_at)}, before confirming at {_utc(conf.confirmed_at)}",
+        # The contract refuses a confirmation from a witness whose revocation has taken
+        # effect, so a recorded confirmation at or after the effective time means the
+        # revocation was issued after it and dated back: the registrar withdrew a
+        # confirmation already made. That is shown with both times, never silently.
+        issued = (f"issued at {_utc(w.revocation_issued_at)}" if w.revocation_issued_at
+                  is not None else "issued after this confirmation (the contract refuses "
+                  "confirmations from a revoked witness)")
+        return base.excluded(
+            "disputed-revocation",
+            f"confirmed at {_utc(conf.confirmed_at)}; the registrar's revocation, {issued}, "
+            f"was dated back to take effect from {_utc(w.revoked_at)}: a disputed revocation "
+            "(the registrar says the witness was no longer trustworthy when it confirmed)",
         )
     if conf.confirmed_at < anchor.anchored_at:
-        return out(
+        return base.excluded(
             "before-anchor",
             f"confirmed at {_utc(conf.confirmed_at)}, before the anchor at "
             f"{_utc(anchor.anchored_at)} (impossible: the chain data is inconsistent)",
         )
     deadline = anchor.anchored_at + policy.confirmation_window_seconds
     if conf.confirmed_at > deadline:
-        return out(
+        return base.excluded(
             "outside-window",
             f"confirmed at {_utc(conf.confirmed_at)}, after the "
             f"{_duration(policy.confirmation_window_seconds)} window closed at {_utc(deadline)}",
@@ -573,25 +720,25 @@ def _screen(
     if conf.by_signature:
         low, high = anchor.anchored_at - skew, conf.confirmed_at + skew
         if not low <= conf.observed_at <= high:
-            return out(
+            return base.excluded(
                 "clock-skew",
                 f"observed at {_utc(conf.observed_at)}, outside [{_utc(low)}, {_utc(high)}] "
                 f"(anchor time - {skew} s, confirmation time + {skew} s)",
             )
     elif conf.observed_at != conf.confirmed_at:
-        return out(
+        return base.excluded(
             "clock-skew",
             f"direct confirmation observed at {_utc(conf.observed_at)} but mined at "
             f"{_utc(conf.confirmed_at)}; they must be equal",
         )
     if policy.require_hague_party and not status.is_party:
-        return out("not-hague-party", status.reason)
+        return base.excluded("not-hague-party", status.reason)
     if (
         policy.require_hague_party
         and policy.require_in_force_at_confirmation
         and status.in_force_at_time is False
     ):
-        return out("not-in-force-yet", status.reason)
+        return base.excluded("not-in-force-yet", status.reason)
     return base
 
 
@@ -615,7 +762,7 @@ def _match(edges: dict[str, list[str]]) -> dict[str, str]:
 
 
 def _subjects(items: Sequence[_Screened]) -> str:
-    return ", ".join(f"{s.conf.witness.address} ({s.conf.witness.jurisdiction})" for s in items)
+    return ", ".join(f"{s.address} ({s.jurisdiction})" for s in items)
 
 
 def _rule_finding(
@@ -648,28 +795,45 @@ def evaluate(
     confirmations: Sequence[ConfirmationFacts],
     *,
     parties: PartyList,
+    identify: Identify = registry_identity,
+    submitter_operator: str | None = None,
+    min_blocks_on_top: int | None = None,
+    blocks_source: str | None = None,
+    untrusted: str | None = None,
+    demonstration: str | None = None,
 ) -> PolicyOutcome:
     """Apply ``policy`` to an anchor and its confirmations (see the module docstring).
 
+    ``identify`` says who runs each witness and where (a trust profile's answer, or by
+    default the registry's labels); ``submitter_operator`` is the key of the operator the
+    profile says runs the submitting address, if any. ``min_blocks_on_top`` overrides the
+    policy's (a trust profile's finality for the chain, named by ``blocks_source``).
+    ``untrusted`` says why the confirmations cannot support a presumption whatever they are
+    (no trust profile, a chain or registry it does not pin): the policy is then not met, and
+    the outcome says why. ``demonstration`` names the demonstration profile the evaluation
+    runs under: a met policy is then worded as a demonstration without evidential value.
+
     Witness assessments are ordered by confirmation time, then address; findings follow a
-    fixed rule order. ``satisfied`` is true exactly when the anchor is deep enough and at least
-    ``min_jurisdictions`` distinct jurisdictions are counted; the wording of the result is a
-    rebuttable presumption under this policy, never more.
+    fixed rule order. ``satisfied`` is true exactly when the anchor is deep enough, the
+    signed capture time is not later than the anchor, and at least ``min_jurisdictions``
+    distinct jurisdictions are counted; the wording of the result is a rebuttable
+    presumption under this policy, never more.
     """
     ordered = sorted(
         confirmations,
         key=lambda c: (c.confirmed_at, c.witness.address.lower(), c.witness.jurisdiction,
                        c.observed_at),
     )
+    identities = [identify(c.witness, c.confirmed_at) for c in ordered]
     submitter = anchor.submitter.lower()
     submitter_operators = frozenset(
-        _norm_operator(c.witness.operator)
-        for c in ordered
-        if c.witness.address.lower() == submitter and _norm_operator(c.witness.operator)
+        [who.operator_key for c, who in zip(ordered, identities, strict=True)
+         if c.witness.address.lower() == submitter and who.operator_key]
+        + ([submitter_operator] if submitter_operator else [])
     )
     screened = [
-        _screen(policy, anchor, c, parties=parties, submitter_operators=submitter_operators)
-        for c in ordered
+        _screen(policy, anchor, c, who, parties=parties, submitter_operators=submitter_operators)
+        for c, who in zip(ordered, identities, strict=True)
     ]
     qualifying = [s for s in screened if s.exclusion is None]
 
@@ -678,20 +842,18 @@ def evaluate(
     if policy.count_distinct_operators:
         edges: dict[str, list[str]] = {}
         for s in qualifying:
-            jurs = edges.setdefault(_norm_operator(s.conf.witness.operator), [])
-            if s.conf.witness.jurisdiction not in jurs:
-                jurs.append(s.conf.witness.jurisdiction)
+            jurs = edges.setdefault(s.who.operator_key, [])
+            if s.jurisdiction not in jurs:
+                jurs.append(s.jurisdiction)
         matched = _match(edges)
         for s in qualifying:
-            op = _norm_operator(s.conf.witness.operator)
-            jur = s.conf.witness.jurisdiction
-            if matched.get(op) == jur and jur not in carrier:
-                carrier[jur] = s
+            if matched.get(s.who.operator_key) == s.jurisdiction and s.jurisdiction not in carrier:
+                carrier[s.jurisdiction] = s
     else:
         for s in qualifying:
-            carrier.setdefault(s.conf.witness.jurisdiction, s)
+            carrier.setdefault(s.jurisdiction, s)
     counted_ids = {id(s) for s in carrier.values()}
-    counted_ops = {_norm_operator(s.conf.witness.operator): s for s in carrier.values()}
+    counted_ops = {s.who.operator_key: s for s in carrier.values()}
 
     assessments: list[WitnessAssessment] = []
     final: list[_Screened] = []
@@ -700,31 +862,27 @@ def evaluate(
         if s.exclusion is not None:
             reason_code, words = s.exclusion
         elif id(s) in counted_ids:
-            reason_code, words = "counted", s.party_reason or f"jurisdiction {w.jurisdiction}"
-        elif policy.count_distinct_operators and _norm_operator(w.operator) in counted_ops:
-            other = counted_ops[_norm_operator(w.operator)]
+            reason_code, words = "counted", s.party_reason or f"jurisdiction {s.jurisdiction}"
+        elif policy.count_distinct_operators and s.who.operator_key in counted_ops:
+            other = counted_ops[s.who.operator_key]
             reason_code = "same-operator"
             words = (
-                f"operator {w.operator!r} already counted (via {other.conf.witness.address} "
-                f"in {other.conf.witness.jurisdiction})"
+                f"operator {s.who.operator!r} already counted (via {other.address} "
+                f"in {other.jurisdiction})"
             )
         else:
-            other = carrier[w.jurisdiction]
+            other = carrier[s.jurisdiction]
             reason_code = "same-jurisdiction"
             words = (
-                f"{w.jurisdiction} already counted (via {other.conf.witness.address}, "
-                f"operator {other.conf.witness.operator!r})"
+                f"{s.jurisdiction} already counted (via {other.address}, "
+                f"operator {other.who.operator!r})"
             )
-        final_s = s if reason_code == "counted" else _Screened(
-            s.conf, s.name, s.hague_party, s.in_force_date, s.date_unverified, s.party_source,
-            s.party_reason, (reason_code, words),
-        )
-        final.append(final_s)
+        final.append(s if reason_code == "counted" else s.excluded(reason_code, words))
         assessments.append(
             WitnessAssessment(
                 address=w.address,
-                operator=w.operator,
-                jurisdiction=w.jurisdiction,
+                operator=s.who.operator,
+                jurisdiction=s.jurisdiction,
                 jurisdiction_name=s.name,
                 hague_party=s.hague_party,
                 in_force_date=s.in_force_date,
@@ -734,20 +892,34 @@ def evaluate(
                 counted=reason_code == "counted",
                 reason_code=reason_code,
                 reason=f"{reason_code}: {words}",
+                operator_id=s.who.operator_id,
+                operator_source=s.who.source,
+                registry_operator=w.operator,
+                registry_jurisdiction=w.jurisdiction,
+                revoked_at=w.revoked_at,
+                revocation_issued_at=w.revocation_issued_at,
+                notes=s.who.notes,
             )
         )
 
     counted = tuple(sorted(carrier))
-    deep_enough = anchor.blocks_on_top >= policy.min_blocks_on_top
+    need_blocks = policy.min_blocks_on_top if min_blocks_on_top is None else min_blocks_on_top
+    deep_enough = anchor.blocks_on_top >= need_blocks
     enough = len(counted) >= policy.min_jurisdictions
-    satisfied = deep_enough and enough
-    findings = _findings(policy, anchor, final, carrier, counted, parties, satisfied)
+    in_time = (anchor.captured_at is None
+               or anchor.captured_at <= anchor.anchored_at + policy.max_clock_skew_seconds)
+    would = deep_enough and enough and in_time
+    satisfied = would and untrusted is None
+    findings = _findings(policy, anchor, final, carrier, counted, parties, satisfied,
+                         need_blocks=need_blocks, blocks_source=blocks_source,
+                         untrusted=untrusted, would=would, demonstration=demonstration)
     return PolicyOutcome(
         satisfied=satisfied,
         counted_jurisdictions=counted,
         witnesses=tuple(assessments),
         findings=findings,
     )
+
 
 
 def _findings(
@@ -758,6 +930,12 @@ def _findings(
     counted: tuple[str, ...],
     parties: PartyList,
     satisfied: bool,
+    *,
+    need_blocks: int,
+    blocks_source: str | None,
+    untrusted: str | None,
+    would: bool,
+    demonstration: str | None,
 ) -> tuple[Finding, ...]:
     out: list[Finding] = []
     n = len(screened)
@@ -766,26 +944,56 @@ def _findings(
         list_note += " " + parties.caveats[0]
     out.append(Finding(_RULE_PARTY_LIST, Severity.INFO, list_note, "parties_file"))
 
-    need_blocks = policy.min_blocks_on_top
+    required = f"{need_blocks} required"
+    if blocks_source:
+        required += f" ({blocks_source})"
     if anchor.blocks_on_top >= need_blocks:
         out.append(Finding(
             _RULE_BLOCKS, Severity.OK,
             f"Held: the anchor (block {anchor.block_number}) has {anchor.blocks_on_top} blocks "
-            f"on top, {need_blocks} required.",
+            f"on top, {required}.",
             "min_blocks_on_top",
         ))
     else:
         out.append(Finding(
             _RULE_BLOCKS, Severity.WARNING,
             f"Not held: the anchor (block {anchor.block_number}) has only "
-            f"{anchor.blocks_on_top} blocks on top, {need_blocks} required; verify again later.",
+            f"{anchor.blocks_on_top} blocks on top, {required}; verify again later.",
             "min_blocks_on_top",
         ))
+
+    skew = policy.max_clock_skew_seconds
+    if anchor.captured_at is not None:
+        if anchor.captured_at <= anchor.anchored_at + skew:
+            out.append(Finding(
+                _RULE_CAPTURE_TIME, Severity.OK,
+                f"Held: the signed capture time {_utc(anchor.captured_at)} is not later than "
+                f"the anchor's block time {_utc(anchor.anchored_at)} (plus {skew} s of clock "
+                "skew).",
+                "max_clock_skew_seconds",
+            ))
+        else:
+            out.append(Finding(
+                _RULE_CAPTURE_TIME, Severity.WARNING,
+                f"Not held: the capturer signed a capture time {_utc(anchor.captured_at)} later "
+                f"than the anchor's block time {_utc(anchor.anchored_at)} plus {skew} s: a "
+                "capture cannot follow the anchor of its own root, so the capturer's clock or "
+                "the chain's time is wrong.",
+                "max_clock_skew_seconds",
+            ))
 
     out.append(_rule_finding(
         _RULE_CODES, "jurisdiction", screened,
         f"All {n} confirmations name a well-formed ISO 3166-1 alpha-2 jurisdiction.",
         "malformed jurisdiction code",
+    ))
+    by_whom = ("the trust profile" if any(s.who.source == "profile" for s in screened)
+               else "the registry's own labels")
+    out.append(_rule_finding(
+        _RULE_IDENTITY, "witness identity", screened,
+        f"Every confirming witness is identified (by {by_whom}) and backed by the chain.",
+        "witness not run by an operator the trust profile names, its name unusable, or its "
+        "confirmation not backed by the chain",
     ))
     out.append(_rule_finding(
         _RULE_SUBMITTER, "exclude_submitter", screened,
@@ -799,6 +1007,19 @@ def _findings(
         "Every confirming witness was registered and not revoked when it confirmed.",
         "witness not active (not yet registered, or revoked) when it confirmed",
     ))
+    disputed = [s for s in screened if s.exclusion and s.exclusion[0] == "disputed-revocation"]
+    if disputed:
+        # A warning when the policy is not met (the revocation may be what withdrew the
+        # presumption), else worth knowing only.
+        out.append(Finding(
+            _RULE_DISPUTED, Severity.INFO if satisfied else Severity.WARNING,
+            f"{len(disputed)} confirmation(s) withdrawn by a revocation dated back before them: "
+            + "; ".join(f"{s.address} ({s.jurisdiction}): {s.exclusion[1]}"
+                        for s in disputed if s.exclusion)
+            + ". A presumption that rested on them no longer holds; the registrar's reasons "
+              "are outside the chain.",
+            "witness active period",
+        ))
     window = _duration(policy.confirmation_window_seconds)
     out.append(_rule_finding(
         _RULE_WINDOW, "confirmation_window_seconds", screened,
@@ -868,7 +1089,24 @@ def _findings(
             "min_jurisdictions",
         ))
 
-    if satisfied:
+    if untrusted is not None:
+        out.append(Finding(
+            _RULE_OUTCOME, Severity.WARNING,
+            f"Policy {policy.name} is not met under a trust the verifier chose: {untrusted}. "
+            f"(Counted by the registry's own labels, the confirmations "
+            f"{'would meet' if would else 'would not meet'} it; labels the capturer's side can "
+            "write are not evidence.)",
+            policy.name,
+        ))
+    elif satisfied and demonstration is not None:
+        out.append(Finding(
+            _RULE_OUTCOME, Severity.OK,
+            f"Policy {policy.name} is met under the demonstration profile {demonstration}: a "
+            "DEMONSTRATION on a development chain, without evidential value; nothing here "
+            "supports a presumption before a court.",
+            policy.name,
+        ))
+    elif satisfied:
         out.append(Finding(
             _RULE_OUTCOME, Severity.OK,
             f"Policy {policy.name} is met: with intact evidence this gives a presumption of "
@@ -936,7 +1174,15 @@ def _describe_en(p: Policy) -> list[str]:
     if p.exclude_submitter:
         lines.append("A witness with the submitter's address, or run by the same operator, "
                      "does not count.")
-    lines.append("A witness counts only if it was registered and not revoked when it confirmed.")
+    lines.append("A witness counts only if it was registered and not revoked when it confirmed; "
+                 "a revocation dated back before a confirmation is shown as disputed, with the "
+                 "time it was issued and the time it takes effect.")
+    if not p.count_witnesses_registered_after_anchor:
+        lines.append("A witness registered after the anchor's block time does not count.")
+    lines.append(
+        "The capture time the capturer signed must not be later than the anchor's block time "
+        f"plus {p.max_clock_skew_seconds} s."
+    )
     lines.append(
         f"Confirmations count only within {_duration(p.confirmation_window_seconds)} after the "
         "anchor's block time."
@@ -987,7 +1233,11 @@ def _describe_zh(p: Policy) -> list[str]:
         lines.append("同一运营者的多个见证节点只计算一次，无论其位于哪些法域。")
     if p.exclude_submitter:
         lines.append("地址与提交者相同、或与提交者属同一运营者的见证节点不予计入。")
-    lines.append("见证节点须在确认时已登记且未被撤销，方可计入。")
+    lines.append("见证节点须在确认时已登记且未被撤销，方可计入；撤销生效时间倒签至确认之前的，"
+                 "作为有争议的撤销列明，并写明撤销的发出时间与生效时间。")
+    if not p.count_witnesses_registered_after_anchor:
+        lines.append("在锚定区块时间之后登记的见证节点不予计入。")
+    lines.append(f"取证人签名的取证时间不得晚于锚定区块时间加 {p.max_clock_skew_seconds} 秒。")
     lines.append(
         f"只计入锚定区块时间之后 {_duration(p.confirmation_window_seconds, 'zh')}内的确认。"
     )

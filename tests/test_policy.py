@@ -46,6 +46,7 @@ class W:
     signed: bool = False
     registered: int = -DAY  # seconds after the anchor
     revoked: int | None = None  # seconds after the anchor
+    revocation_issued: int | None = None  # seconds after the anchor
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Case:
     policy: str = "hague-3"
     anchored_at: int = T0
     blocks_on_top: int = 0
+    captured: int | None = None  # seconds after the anchor
 
 
 def _facts(case: Case) -> tuple[AnchorFacts, list[ConfirmationFacts]]:
@@ -67,6 +69,7 @@ def _facts(case: Case) -> tuple[AnchorFacts, list[ConfirmationFacts]]:
         anchored_at=case.anchored_at,
         block_number=7,
         blocks_on_top=case.blocks_on_top,
+        captured_at=None if case.captured is None else case.anchored_at + case.captured,
     )
     confs = []
     for w in case.witnesses:
@@ -80,6 +83,8 @@ def _facts(case: Case) -> tuple[AnchorFacts, list[ConfirmationFacts]]:
                     jurisdiction=w.jur,
                     registered_at=case.anchored_at + w.registered,
                     revoked_at=None if w.revoked is None else case.anchored_at + w.revoked,
+                    revocation_issued_at=None if w.revocation_issued is None
+                    else case.anchored_at + w.revocation_issued,
                 ),
                 confirmed_at=at,
                 observed_at=observed,
@@ -133,13 +138,47 @@ CASES = {
         True, ("CN", "DE", "FR"),
         {"0xA1": "same-operator", "0xA2": "counted", "0xA3": "counted", "0xA4": "counted"},
     ),
-    "revoked_before_confirming_not_counted": Case(
+    # The contract refuses confirmations from a revoked witness, so a revocation effective
+    # at or before a recorded confirmation was issued after it, dated back: disputed.
+    "revoked_before_confirming_not_counted_disputed": Case(
         (CN, DE, W("0x52", "SG Office", "SG", at=100, revoked=50)), False, ("CN", "DE"),
-        {"0x52": "revoked"}, {"0x52": "revoked at 2026-01-01T00:00:50Z, before confirming"},
+        {"0x52": "disputed-revocation"},
+        {"0x52": "dated back to take effect from 2026-01-01T00:00:50Z"},
     ),
     "revoked_at_the_confirming_second_not_counted": Case(
         (CN, DE, W("0x52", "SG Office", "SG", at=100, revoked=100)), False, ("CN", "DE"),
-        {"0x52": "revoked"},
+        {"0x52": "disputed-revocation"},
+    ),
+    "disputed_revocation_names_when_it_was_issued": Case(
+        (CN, DE, W("0x52", "SG Office", "SG", at=100, revoked=50, revocation_issued=5000)),
+        False, ("CN", "DE"), {"0x52": "disputed-revocation"},
+        {"0x52": "issued at 2026-01-01T01:23:20Z"},
+    ),
+    "registered_after_anchor_not_counted": Case(
+        (CN, DE, W("0x52", "SG Office", "SG", at=100, registered=50)), False, ("CN", "DE"),
+        {"0x52": "registered-after-anchor"},
+    ),
+    "registered_after_anchor_counted_when_the_policy_allows": Case(
+        (CN, DE, W("0x52", "SG Office", "SG", at=100, registered=50)), True,
+        ("CN", "DE", "SG"), {"0x52": "counted"}, policy="good_late_witnesses.toml",
+    ),
+    "zero_width_space_in_operator_name_not_counted": Case(
+        (CN, W("0xD2", "Beijing\u200b Notary", "DE"), SG), False, ("CN", "SG"),
+        {"0xD2": "bad-operator-name"}, {"0xD2": "ZERO WIDTH SPACE"},
+    ),
+    "cyrillic_lookalike_in_operator_name_not_counted": Case(
+        (CN, W("0xD2", "Beijing N\u043etary", "DE"), SG), False, ("CN", "SG"),
+        {"0xD2": "bad-operator-name"}, {"0xD2": "mixes look-alike scripts"},
+    ),
+    "fullwidth_operator_name_is_the_same_operator_after_nfkc": Case(
+        (CN, W("0xD2", "\uff22eijing Notary", "DE"), SG), False, ("CN", "SG"),
+        {"0xD2": "same-operator"},
+    ),
+    "capture_signed_after_the_anchor_is_not_presumed": Case(
+        (CN, DE, SG), False, ("CN", "DE", "SG"), captured=301,
+    ),
+    "capture_within_the_skew_after_the_anchor_is_fine": Case(
+        (CN, DE, SG), True, ("CN", "DE", "SG"), captured=300,
     ),
     "revoked_after_confirming_counted": Case(
         (CN, DE, W("0x52", "SG Office", "SG", at=100, revoked=200)), True, ("CN", "DE", "SG"),
@@ -269,6 +308,7 @@ def test_findings_order_codes_and_messages() -> None:
         "policy-party-list",
         "policy-blocks-on-top",
         "policy-jurisdiction-codes",
+        "policy-witness-identity",
         "policy-submitter",
         "policy-active",
         "policy-window",
@@ -342,6 +382,53 @@ def test_builtin_default_policy_values() -> None:
     assert p.to_json()["name"] == "hague-3"
 
 
+def test_builtin_policy_names_are_case_insensitive() -> None:
+    assert load_policy("Hague-3").source == "built-in hague-3"
+    assert load_policy("HAGUE-3").builtin
+
+
+def test_file_policies_are_not_builtin_and_say_so() -> None:
+    p = load_policy(ASSETS / "good_min_jurisdictions_2.toml")
+    assert not p.builtin
+    assert p.to_json()["builtin"] is False
+    assert p.count_witnesses_registered_after_anchor is False  # the optional key's default
+
+
+def test_untrusted_confirmations_never_meet_the_policy() -> None:
+    policy = load_policy("hague-3")
+    anchor, confs = _facts(CASES["three_hague_states"])
+    outcome = evaluate(policy, anchor, confs, parties=load_policy_parties(policy),
+                       untrusted="no trust profile was given")
+    assert outcome.satisfied is False
+    assert outcome.counted_jurisdictions == ("CN", "DE", "SG")  # shown, not relied on
+    final = [f for f in outcome.findings if f.code == "policy-outcome"]
+    assert final[0].severity is Severity.WARNING
+    assert "no trust profile was given" in final[0].message
+    assert "would meet" in final[0].message
+
+
+def test_demonstration_outcome_says_so_in_the_same_sentence() -> None:
+    policy = load_policy("hague-3")
+    anchor, confs = _facts(CASES["three_hague_states"])
+    outcome = evaluate(policy, anchor, confs, parties=load_policy_parties(policy),
+                       demonstration="workspace-demonstration")
+    final = next(f for f in outcome.findings if f.code == "policy-outcome")
+    assert outcome.satisfied
+    assert "DEMONSTRATION" in final.message and "without evidential value" in final.message
+    assert "presumption of authenticity" not in final.message
+
+
+def test_profile_finality_overrides_the_policy_minimum() -> None:
+    policy = load_policy("hague-3")  # min_blocks_on_top = 0
+    anchor, confs = _facts(CASES["three_hague_states"])
+    outcome = evaluate(policy, anchor, confs, parties=load_policy_parties(policy),
+                       min_blocks_on_top=12, blocks_source="the trust profile's finality")
+    assert not outcome.satisfied
+    blocks = next(f for f in outcome.findings if f.code == "policy-blocks-on-top")
+    assert blocks.severity is Severity.WARNING
+    assert "12 required (the trust profile's finality)" in blocks.message
+
+
 def test_custom_policy_from_path_string_and_parties_resolved_next_to_it() -> None:
     p = load_policy(str(ASSETS / "good_user_parties.toml"))
     assert p.parties_file == ASSETS / "parties_test_with_jp.csv"
@@ -374,6 +461,11 @@ def test_custom_policy_from_path_string_and_parties_resolved_next_to_it() -> Non
         pytest.param("bad_trailing_garbage.toml", None, "invalid TOML", id="trailing_garbage"),
         pytest.param("bad_invalid_toml.toml", None, "invalid TOML", id="invalid_toml"),
         pytest.param("bad_not_utf8.toml", None, "not UTF-8", id="not_utf8"),
+        pytest.param("bad_reserved_name_hague_3.toml", "name", "reserved for the built-in",
+                     id="reserved_builtin_name"),
+        pytest.param("bad_late_witnesses_not_bool.toml",
+                     "count_witnesses_registered_after_anchor",
+                     "must be true or false, found an integer", id="optional_key_type"),
     ],
 )
 def test_bad_policy_files_name_file_and_key(asset: str, key: str | None, words: str) -> None:
