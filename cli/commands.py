@@ -290,3 +290,7 @@ _register_witness(cli)
 from .report_cmd import register as _register_report  # noqa: E402
 
 _register_report(cli)
+
+from .trust_cmd import register as _register_trust  # noqa: E402
+
+_register_trust(cli)

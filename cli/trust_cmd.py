@@ -1,0 +1,164 @@
+"""``evidence trust``: trust profiles (docs/trust.md): publisher keys, signing, checking.
+
+Usage::
+
+    evidence trust keygen -o PUBLISHER.key
+    evidence trust sign PROFILE --key PUBLISHER.key [--replace]
+    evidence trust check PROFILE [--publisher-key FINGERPRINT|KEYFILE ...] [--require-signature]
+    evidence trust show PROFILE [--publisher-key ...] [--json]
+
+The publisher key's passphrase comes from ``EVIDENCE_PASSPHRASE`` (else a hidden prompt).
+Bad input gives one line and exit 2. Attach with :func:`register`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .main import emit_json, passphrase
+
+if TYPE_CHECKING:
+    from evidence.trust import TrustProfile
+
+__all__ = ["register", "trust"]
+
+_PUBLISHER_KEY = click.option(
+    "--publisher-key", "publisher_keys", multiple=True, metavar="FINGERPRINT|KEYFILE",
+    help="Pin the publisher's key (sha256:... fingerprint, or its key file): the profile "
+         "must carry a valid signature by it. Repeat to accept several.")
+_REQUIRE = click.option("--require-signature", is_flag=True,
+                        help="Refuse an unsigned profile even when no key is pinned.")
+
+
+@click.group()
+def trust() -> None:
+    """Trust profiles: whom the verifier trusts (chains, registries, witness operators).
+
+    A court, a bar association or a consortium publishes and signs a profile; the verifier
+    brings it (never the bundle). See docs/trust.md.
+    """
+
+
+@trust.command()
+@click.option("-o", "--out", required=True, type=click.Path(path_type=Path),
+              help="Key file to create (never overwritten).")
+def keygen(out: Path) -> int:
+    """Create a publisher's Ed25519 signing key; print its fingerprint."""
+    from evidence.keys import create_signing_key
+
+    key = create_signing_key(out, passphrase(confirm=True))
+    click.echo(key.fingerprint)
+    return 0
+
+
+@trust.command()
+@click.argument("profile", type=click.Path(path_type=Path))
+@click.option("--key", "key_file", required=True, type=click.Path(path_type=Path),
+              help="The publisher's key file (passphrase: EVIDENCE_PASSPHRASE).")
+@click.option("--replace", is_flag=True, help="Replace an existing PROFILE.sig.")
+def sign(profile: Path, key_file: Path, replace: bool) -> int:
+    """Check PROFILE, then sign it: writes PROFILE.sig."""
+    from evidence.errors import InputError
+    from evidence.keys import load_signing_key
+    from evidence.trust import load_trust_profile, sign_trust_profile, signature_path
+
+    existing = signature_path(profile)
+    if existing.exists() and not replace:
+        raise InputError(f"{existing} exists already; pass --replace to sign again")
+    if not existing.exists():  # check before asking for the passphrase
+        load_trust_profile(profile)
+    key = load_signing_key(key_file, passphrase())
+    out = sign_trust_profile(profile, key, replace=replace)
+    checked = load_trust_profile(profile, publisher_keys=[key.fingerprint])
+    click.echo(f"signed {profile} ({checked.name}, sha256 {checked.sha256}) by "
+               f"{key.fingerprint}: {out}")
+    return 0
+
+
+def _signed_by(profile: TrustProfile) -> str:
+    sig = profile.signature
+    if sig is None:
+        return "not signed"
+    return f"signed by {sig.fingerprint}" + (" (pinned)" if sig.pinned else " (key not pinned)")
+
+
+def _stamp(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@trust.command()
+@click.argument("profile", type=click.Path(path_type=Path))
+@_PUBLISHER_KEY
+@_REQUIRE
+def check(profile: Path, publisher_keys: tuple[str, ...], require_signature: bool) -> int:
+    """Check PROFILE (format, expiry, signature); one line, exit 0 when it can be used."""
+    from evidence.trust import load_trust_profile
+
+    p = load_trust_profile(profile, publisher_keys=publisher_keys,
+                           require_signature=require_signature)
+    demo = "demonstration profile, no evidential value; " if p.demonstration else ""
+    click.echo(f"ok: {p.name} ({demo}sha256 {p.sha256}, {_signed_by(p)}, expires "
+               f"{_stamp(p.expires)})")
+    return 0
+
+
+@trust.command()
+@click.argument("profile", type=click.Path(path_type=Path))
+@_PUBLISHER_KEY
+@_REQUIRE
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def show(profile: Path, publisher_keys: tuple[str, ...], require_signature: bool,
+         as_json: bool) -> int:
+    """Show PROFILE for people: chains, registries, operators and their witnesses."""
+    from evidence.jurisdictions import country_name
+    from evidence.trust import load_trust_profile
+
+    p = load_trust_profile(profile, publisher_keys=publisher_keys,
+                           require_signature=require_signature)
+    if as_json:
+        emit_json(p.to_json())
+        return 0
+    echo = click.echo
+    echo(f"Trust profile {p.name} (version {p.version}) from {p.source}")
+    if p.demonstration:
+        echo("  DEMONSTRATION profile: no evidential value")
+    echo(f"  publisher:  {p.publisher or '(not named)'}")
+    echo(f"  sha256:     {p.sha256}")
+    echo(f"  signature:  {_signed_by(p)}"
+         + (f", signed at {p.signature.signed_at} (the signer's claim)"
+            if p.signature and p.signature.signed_at else ""))
+    echo(f"  expires:    {_stamp(p.expires)}")
+    if p.description:
+        echo(f"  description: {' '.join(p.description.split())}")
+    echo(f"Chains ({len(p.chains)}):")
+    for c in p.chains:
+        dev = ", DEVELOPMENT chain" if c.development else ""
+        blocks = "policy's" if c.min_blocks_on_top is None else str(c.min_blocks_on_top)
+        echo(f"  {c.chain_id}  {c.name}{dev}")
+        echo(f"      genesis 0x{c.genesis_hash.hex()}; blocks on top: {blocks}; "
+             f"nodes that must agree: {c.min_nodes}")
+        for url in c.nodes:
+            echo(f"      node {url}")
+    echo(f"Registries ({len(p.registries)}):")
+    for g in p.registries:
+        labels = "; trusts the registry's own operator labels" if g.operators_from_registry \
+            else ""
+        echo(f"  chain {g.chain_id}: contract {g.contract}, registrar {g.registrar}{labels}")
+    echo(f"Operators ({len(p.operators)}):")
+    for o in p.operators:
+        echo(f"  {o.id}  {o.name}  {o.jurisdiction} ({country_name(o.jurisdiction)})")
+        echo(f"      source: {o.source}")
+        for w in o.witnesses:
+            until = "open-ended" if w.valid_until is None else f"until {_stamp(w.valid_until)}"
+            echo(f"      witness {w.address}  from {_stamp(w.valid_from)}  {until}")
+    return 0
+
+
+def register(cli_group: click.Group) -> None:
+    """Attach the ``trust`` group to the main command group (``evidence trust draft``
+    is added to the same group later)."""
+    cli_group.add_command(trust)
