@@ -19,6 +19,9 @@ __all__ = [
     "FormatError",
     "InputError",
     "KeyFileError",
+    "NodeCapabilityError",
+    "NodeProofError",
+    "NodesDisagreeError",
     "NotABundleError",
     "TransactionError",
     "VerificationError",
@@ -104,3 +107,40 @@ class TransactionError(ChainError):
 
 class ContractMismatchError(ChainError):
     """The code at a contract address is not the EvidenceAnchor artifact's runtime code."""
+
+
+class NodeProofError(ChainError):
+    """A node's answer does not check out: a block whose hash is not the one computed from
+    its header, a Merkle-Patricia proof that does not lead to the agreed state root, a log
+    that is not in its block's receipts, or an answer that is not well-formed.
+
+    ``node`` names the node (its URL without credentials). Nothing it said is used.
+    """
+
+    def __init__(self, message: str, *, node: str | None = None):
+        self.node = node
+        super().__init__(message if node is None else f"{node}: {message}")
+
+
+class NodeCapabilityError(ChainError):
+    """A node cannot serve what verification needs: a method it does not have
+    (``eth_getProof``, ``eth_getBlockReceipts``...), historic state or logs it has pruned, a
+    range it refuses or a rate limit. Another node may serve it; the caller reports the
+    question as open (inconclusive), never as answered.
+    """
+
+    def __init__(self, message: str, *, node: str | None = None):
+        self.node = node
+        super().__init__(message if node is None else f"{node}: {message}")
+
+
+class NodesDisagreeError(ChainError):
+    """The nodes the verifier named do not give the same block (or the same events):
+    at least one of them is lying, faulty or on another fork. ``nodes`` lists the nodes of
+    each differing answer, ``block`` the block number asked for (when a block).
+    """
+
+    def __init__(self, message: str, *, nodes: tuple[str, ...] = (), block: int | None = None):
+        self.nodes = nodes
+        self.block = block
+        super().__init__(message)
