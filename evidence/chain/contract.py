@@ -1,8 +1,10 @@
 """A typed wrapper around the deployed EvidenceAnchor contract.
 
-Before anything is read from or sent to an address, the runtime code there is compared
-with the shipped artifact (immutables masked, see :mod:`evidence.chain.artifact`); any
-other code is refused with :class:`~evidence.errors.ContractMismatchError`.
+Before anything is read from or sent to an address, the runtime code there is checked by
+:func:`~evidence.chain.anchorstate.check_anchor_code`, the check every reader uses: the
+shipped artifact's code with the immutables masked, and each EIP-712 immutable (the cached
+domain separator included) the one the constructor writes for this chain and this address.
+Any other code is refused with :class:`~evidence.errors.ContractMismatchError`.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from evidence.errors import ChainError, ContractMismatchError
+from evidence.errors import ChainError
 
-from .artifact import check_runtime_code, load_artifact
+from .anchorstate import check_anchor_code
+from .artifact import load_artifact
 from .backend import ChainClient
-from .light import ConfirmationRecord, WitnessRecord
+from .types import AnchorRecord, ConfirmationRecord, WitnessRecord
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -25,15 +28,6 @@ __all__ = ["AnchorContract", "AnchorRecord", "AnchoredEvent", "ConfirmationRecor
 
 
 @dataclass(frozen=True)
-class AnchorRecord:
-    """``anchorOf(root)``: who anchored it, block time and block number."""
-
-    submitter: str
-    timestamp: int
-    block_number: int
-
-
-@dataclass(frozen=True)
 class AnchoredEvent:
     """One ``Anchored(root, submitter, leafCount, timestamp)`` event: the root, the block it
     is in, and the block time the contract recorded (``anchorOf(root).timestamp``)."""
@@ -41,8 +35,6 @@ class AnchoredEvent:
     root: bytes
     block_number: int
     timestamp: int
-
-
 
 
 def _cc(value: bytes) -> str:
@@ -70,21 +62,11 @@ class AnchorContract:
             code = chain.get_code(self.address)
             if not code:
                 raise ChainError(f"no contract at {self.address} on {chain.description}")
-            check_runtime_code(code, artifact)
+            # The one code check of every path: the artifact's code with every EIP-712
+            # immutable (the cached domain separator included) this chain's and address's.
+            check_anchor_code(code, address=self.address, chain_id=chain.chain_id)
         self._c = chain.w3.eth.contract(address=self.address, abi=cast(Any, artifact.abi))
         self._lean = _LeanAbi(artifact.abi)
-        if check_code:
-            self._check_domain()
-
-    def _check_domain(self) -> None:
-        """The immutables masked in the code check must hold this chain and this address
-        (ERC-5267 ``eip712Domain()``), or signatures would be bound to another deployment."""
-        domain = cast(Any, self.chain.call(self._c.functions.eip712Domain()))
-        chain_id, verifying = int(domain[3]), str(domain[4])
-        if chain_id != self.chain.chain_id or verifying != self.address:
-            raise ContractMismatchError(
-                f"contract at {self.address} reports EIP-712 domain chain id {chain_id} and "
-                f"address {verifying}: not a genuine deployment on this chain")
 
     # -- reads --------------------------------------------------------------------------
 
