@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.parse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -35,6 +34,8 @@ from evidence.chain.backend import (
     _checksum,
     _revert_error,
 )
+from evidence.chain.jsonrpc import MAX_RETRY_DELAY_S, RETRYABLE_HTTP_STATUS, redact_url
+from evidence.chain.types import DEVELOPMENT_CHAIN_IDS
 from evidence.errors import ChainError, ChainUnreachableError, ConfigurationError
 
 if TYPE_CHECKING:
@@ -50,31 +51,6 @@ __all__ = [
     "RpcChain",
     "redact_url",
 ]
-
-#: Chain ids that only development nodes use: 1337 (ganache, geth --dev, Besu dev) and
-#: 31337 (anvil and hardhat defaults). Anchors on them have no evidential value.
-DEVELOPMENT_CHAIN_IDS = frozenset({1337, 31337})
-
-#: HTTP statuses worth retrying: rate limited (429) and server-side trouble (5xx gateways
-#: and overloaded nodes). Other 4xx answers are the caller's fault and are not retried.
-RETRYABLE_HTTP_STATUS = frozenset({429, 500, 502, 503, 504})
-
-#: Ceiling for one backoff delay in seconds, so that a long retry series stays responsive.
-MAX_RETRY_DELAY_S = 8.0
-
-
-def redact_url(url: str) -> str:
-    """``url`` without credentials or query string (provider URLs often embed API keys)."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = host if parts.port is None else f"{host}:{parts.port}"
-    path = parts.path
-    segments = path.split("/")
-    # An API key in the path (e.g. /v3/<32 hex>) is hidden too: long opaque segments.
-    segments = ["***" if len(segment) >= 24 else segment for segment in segments]
-    return urllib.parse.urlunsplit((parts.scheme, netloc, "/".join(segments), "", ""))
 
 
 class _RetryingHTTPProvider(HTTPProvider):
