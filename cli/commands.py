@@ -171,20 +171,34 @@ def inspect(bundle: Path, as_json: bool) -> int:
 @click.option("--offline", is_flag=True, help="Do not ask the chain (never presumed authentic).")
 @click.option("--policy", default="hague-3", show_default=True, metavar="NAME|FILE",
               help="The presumption policy: a built-in name or a TOML file.")
-@click.option("--chain", "chain_url", metavar="URL",
-              help="Ask this JSON-RPC node (default: the workspace's chain).")
+@click.option("--chain", "chain_urls", metavar="URL", multiple=True,
+              help="A JSON-RPC node to ask; give it once per node: all must agree (default: "
+                   "the nodes your trust profile lists, or the chain of the workspace named "
+                   "with --workspace).")
+@click.option("--trust", "trust", metavar="FILE", type=click.Path(path_type=Path),
+              help="Your trust profile: the chains, registries and witness operators you "
+                   "trust (else EVIDENCE_TRUST, else ~/.config/evidence/trust.toml). Without "
+                   "one the evidence is never presumed authentic. Never taken from the bundle.")
+@click.option("--trust-key", "trust_keys", metavar="FINGERPRINT|FILE", multiple=True,
+              help="A publisher key the trust profile must be signed with (repeatable).")
+@click.option("-w", "--workspace", "workspace", type=click.Path(path_type=Path, file_okay=False),
+              help="Read the chain of this workspace (an embedded chain, or its node); also "
+                   "accepted before the command. Never found by walking up the folders.")
 @click.option("-v", "--verbose", is_flag=True, help="List every check, not only problems.")
 @pass_ctx
 def verify(ctx: Context, bundle: Path, as_json: bool, offline: bool, policy: str,
-           chain_url: str | None, verbose: bool) -> int:
+           chain_urls: tuple[str, ...], trust: Path | None, trust_keys: tuple[str, ...],
+           workspace: Path | None, verbose: bool) -> int:
     """Verify a bundle or disclosure package and give a verdict.
 
-    Exit 0 presumed authentic, 1 not presumed or failed, 3 inconclusive, 2 bad input.
+    Exit 0 presumed authentic (a demonstration says so in its verdict and in --json), 1 not
+    presumed or failed, 3 inconclusive, 2 bad input.
     """
     from evidence.verification import verify as do_verify
 
-    result = do_verify(bundle, offline=offline, policy=policy, chain_url=chain_url,
-                       workspace=ctx.workspace_path)
+    result = do_verify(bundle, offline=offline, policy=policy, chain_url=chain_urls or None,
+                       workspace=workspace or ctx.workspace_path, trust=trust,
+                       publisher_keys=trust_keys)
     if as_json:
         emit_json(result.to_json())
     else:

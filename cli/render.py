@@ -6,15 +6,9 @@ from typing import Any
 
 import click
 
-from evidence.findings import Severity, Verdict
+from evidence.findings import Severity
 from evidence.result import VerificationResult
 
-_VERDICT_TEXT = {
-    Verdict.PRESUMED_AUTHENTIC: "PRESUMED AUTHENTIC (rebuttable, under the policy shown)",
-    Verdict.NOT_PRESUMED: "NOT PRESUMED AUTHENTIC",
-    Verdict.FAILED: "FAILED",
-    Verdict.INCONCLUSIVE: "INCONCLUSIVE (could not complete the checks)",
-}
 _MARK = {Severity.OK: "ok  ", Severity.INFO: "info", Severity.WARNING: "warn",
          Severity.ERROR: "FAIL", Severity.UNKNOWN: "????"}
 #: Beyond this many items, text output summarises instead of listing every item.
@@ -47,21 +41,29 @@ def render_verification(result: VerificationResult, *, verbose: bool = False) ->
         where = "checked on chain" if anchor.checked_on_chain else "from the receipt, not checked"
         click.echo(f"anchor: chain {anchor.chain_id}, block {anchor.block_number} at "
                    f"{_utc(anchor.block_time)}, tx {anchor.transaction} ({where})")
-    if result.development_chain:
-        click.echo("  WARNING: development chain - no evidential value (one party controls it)")
+        click.echo(f"  contract {anchor.contract}, registrar {anchor.registrar or 'not read'}, "
+                   f"submitted by {anchor.submitter}")
+    chain = result.chain
+    if chain:
+        pinned = (f"pinned as {chain.get('pinned_name')}" if chain.get("pinned")
+                  else "not pinned by the trust profile")
+        click.echo(f"  chain read through {', '.join(chain.get('nodes') or [])} ({pinned})")
+    click.echo(f"trust: {result.trust_label()}")
     if result.witnesses:
-        name = (result.policy or {}).get("name", "?")
-        click.echo(f"witnesses (policy {name}):")
+        click.echo(f"witnesses ({result.policy_label()}):")
         for w in result.witnesses:
             state = "counted" if w.get("counted") else f"not counted ({w.get('reason_code')})"
-            click.echo(f"  {w.get('jurisdiction')}  {str(w.get('operator'))[:44]:<44} {state}")
+            who = str(w.get("operator"))
+            if w.get("operator_id"):
+                who += f" [{w.get('operator_id')}]"
+            click.echo(f"  {w.get('jurisdiction')}  {who[:52]:<52} {state}")
     shown = result.findings if verbose else [
         f for f in result.findings
         if f.severity in (Severity.ERROR, Severity.WARNING, Severity.UNKNOWN)
         or f.code in ("policy-outcome",)]
     for finding in shown:
         click.echo(f"  [{_MARK[finding.severity]}] {finding.message}")
-    click.echo(f"verdict: {_VERDICT_TEXT[result.verdict]}")
+    click.echo(f"verdict: {result.statement()}")
 
 
 def render_inspect(info: dict[str, Any]) -> None:

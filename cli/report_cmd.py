@@ -15,10 +15,8 @@ it does not, 2 for bad input. Attach with :func:`register`.
 
 from __future__ import annotations
 
-import inspect
 import os
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -52,20 +50,6 @@ def report() -> None:
     """
 
 
-def _verify_kwargs(offline: bool, policy: str | None) -> dict[str, Any]:
-    """Keyword arguments for ``evidence.verification.verify``, passing only those it takes."""
-    from evidence.errors import InputError
-    from evidence.verification import verify
-
-    accepted = inspect.signature(verify).parameters
-    kwargs: dict[str, Any] = {"offline": offline}
-    if policy is not None:
-        if "policy" not in accepted:
-            raise InputError("--policy is not supported by this version's verification")
-        kwargs["policy"] = policy
-    return {k: v for k, v in kwargs.items() if k in accepted}
-
-
 @report.command("make")
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("-o", "--out", required=True, type=click.Path(path_type=Path),
@@ -79,10 +63,18 @@ def _verify_kwargs(offline: bool, policy: str | None) -> dict[str, Any]:
               help="Sign the PDF with this PKCS#12 certificate (passphrase from "
               f"{CERT_PASSPHRASE_ENV}, else the workspace passphrase).")
 @click.option("--offline", is_flag=True, help="Do not ask the chain (never presumed authentic).")
+@click.option("--chain", "chain_urls", metavar="URL", multiple=True,
+              help="A JSON-RPC node to ask, as in `evidence verify` (repeatable).")
+@click.option("--trust", type=click.Path(path_type=Path), metavar="FILE",
+              help="Your trust profile, as in `evidence verify` (else EVIDENCE_TRUST, else "
+                   "~/.config/evidence/trust.toml).")
+@click.option("--trust-key", "trust_keys", metavar="FINGERPRINT|FILE", multiple=True,
+              help="A publisher key the trust profile must be signed with (repeatable).")
 @click.option("--report-id", help="Report identifier (default: RPT-date-random).")
 @click.pass_obj
 def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
-         policy: str | None, cert: Path | None, offline: bool, report_id: str | None) -> int:
+         policy: str | None, cert: Path | None, offline: bool, chain_urls: tuple[str, ...],
+         trust: Path | None, trust_keys: tuple[str, ...], report_id: str | None) -> int:
     """Verify BUNDLE and write its report to --out."""
     from evidence.errors import InputError
     from evidence.report import ReportSigner, build_report, report_format, write_report
@@ -99,13 +91,17 @@ def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
         signer = ReportSigner.from_workspace(
             obj.workspace(), secret, cert=cert,
             cert_passphrase=os.environ.get(CERT_PASSPHRASE_ENV) if cert is not None else None)
-    result = verify(bundle, **_verify_kwargs(offline, policy))
+    from evidence.policy import DEFAULT_POLICY
+
+    result = verify(bundle, offline=offline, policy=policy or DEFAULT_POLICY,
+                    chain_url=chain_urls or None, workspace=obj.workspace_path, trust=trust,
+                    publisher_keys=trust_keys)
     built = build_report(result, bundle=bundle, lang=lang, report_id=report_id)
     path = write_report(built, out, fmt=kind, signer=signer)
     click.echo(f"report written: {path} ({kind}, {lang})")
     if kind == "json":
         click.echo(f"signature: {path}.sig")
-    click.echo(f"verdict: {result.verdict.value}")
+    click.echo(f"verdict: {result.statement()}")
     click.echo(f"report digest: {built.digest}")
     return 0
 

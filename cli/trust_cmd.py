@@ -6,6 +6,7 @@ Usage::
     evidence trust sign PROFILE --key PUBLISHER.key [--replace]
     evidence trust check PROFILE [--publisher-key FINGERPRINT|KEYFILE ...] [--require-signature]
     evidence trust show PROFILE [--publisher-key ...] [--json]
+    evidence trust draft --chain URL [--chain URL ...] --contract ADDRESS -o DRAFT.toml
 
 The publisher key's passphrase comes from ``EVIDENCE_PASSPHRASE`` (else a hidden prompt).
 Bad input gives one line and exit 2. Attach with :func:`register`.
@@ -155,6 +156,41 @@ def show(profile: Path, publisher_keys: tuple[str, ...], require_signature: bool
         for w in o.witnesses:
             until = "open-ended" if w.valid_until is None else f"until {_stamp(w.valid_until)}"
             echo(f"      witness {w.address}  from {_stamp(w.valid_from)}  {until}")
+    return 0
+
+
+@trust.command()
+@click.option("--chain", "chain_urls", metavar="URL", multiple=True,
+              help="A JSON-RPC node of the registry's chain (repeat for several; all must "
+                   "agree). Default: the chain of the workspace named with --workspace.")
+@click.option("--contract", metavar="ADDRESS",
+              help="The registry (EvidenceAnchor) to read (default: the workspace's).")
+@click.option("-o", "--out", required=True, type=click.Path(path_type=Path),
+              help="The draft profile to write (never overwritten).")
+@click.pass_context
+def draft(ctx: click.Context, chain_urls: tuple[str, ...], contract: str | None,
+          out: Path) -> int:
+    """Draft a profile from an on-chain registry, for a person to review.
+
+    The draft names the chain (genesis hash), the registry and its registrar, and every
+    registered witness with the registry's own labels. It refuses to load (draft = true,
+    REVIEW-n ids) until you have checked each operator and set its id and source.
+    """
+    from evidence.errors import InputError
+    from evidence.fsutil import atomic_write_bytes
+    from evidence.trust.draft import draft_from_chain
+
+    root = ctx.find_root().obj
+    workspace = getattr(root, "workspace_path", None)
+    if out.exists():
+        raise InputError(f"{out}: exists already; a draft is never written over a file")
+    text = draft_from_chain(urls=chain_urls, workspace=workspace, contract=contract)
+    try:
+        atomic_write_bytes(out, text.encode("utf-8"), overwrite=False)
+    except FileExistsError as exc:
+        raise InputError(f"{out}: exists already; a draft is never written over a file") from exc
+    click.echo(f"draft written: {out}; review every operator (id, name, jurisdiction, source), "
+               "then delete `draft = true`; check it with: evidence trust check " + str(out))
     return 0
 
 

@@ -120,6 +120,13 @@ def setup_chain(ws: Workspace, passphrase: str, *, url: str | None = None,
                 ) -> Workspace:
     """Give a workspace its chain: account, contract (deployed unless given), witnesses.
 
+    Roles (ARCHITECTURE.md, "Trust"): without ``contract`` the workspace deploys
+    EvidenceAnchor and its account becomes the registrar (it needs gas); with ``contract``
+    it joins that registry as a capturer or a witness operator: nothing is sent and no
+    funds are needed (only anchoring and direct confirmations cost gas). On a development
+    chain the workspace also gets a demonstration trust profile (``trust-demo.toml``,
+    docs/trust.md): verdicts under it say "demonstration" and have no evidential value.
+
     Idempotent: a workspace whose chain is set up already is returned unchanged, except
     that ``demo_witnesses`` adds the demo witnesses if they are missing.
     """
@@ -138,24 +145,45 @@ def setup_chain(ws: Workspace, passphrase: str, *, url: str | None = None,
             confirmations=confirmations if confirmations is not None else ws.chain.confirmations)
         ws = ws.with_chain(settings)
         with open_chain(chain_config(ws, create=True)) as chain:
-            account = _account(ws, passphrase)
-            if chain.is_development and ws.chain.kind == "embedded":
-                chain.fund(account.address, DEMO_FUNDING_WEI)
-            elif chain.balance(account.address) == 0:
-                raise ChainError(
-                    f"the workspace account {account.address} has no funds for gas on "
-                    f"{chain.description}; send it some, then run `evidence init` again")
             if contract is None:
+                account = _account(ws, passphrase)
+                if chain.is_development and ws.chain.kind == "embedded":
+                    chain.fund(account.address, DEMO_FUNDING_WEI)
+                elif chain.balance(account.address) == 0:
+                    raise ChainError(
+                        f"the workspace account {account.address} has no funds for gas on "
+                        f"{chain.description}; send it some, then run `evidence init` again "
+                        "(joining an existing registry with --contract ADDRESS needs none)")
                 address = deploy_anchor_contract(chain, account)
-                say(f"EvidenceAnchor deployed at {address} on {chain.description}")
+                say(f"EvidenceAnchor deployed at {address} on {chain.description}; the "
+                    f"workspace account {account.address} is its registrar")
             else:
-                address = AnchorContract(chain, contract).address
-                say(f"using EvidenceAnchor at {address} (code matches the artifact)")
+                joined = AnchorContract(chain, contract)
+                address = joined.address
+                say(f"joined the registry EvidenceAnchor at {address} (code matches the "
+                    f"artifact; registrar {joined.registrar()}); nothing was sent")
             ws = ws.with_chain(replace(ws.chain, chain_id=chain.chain_id, contract=address))
+            if chain.is_development:
+                _write_demo_profile(ws, chain, address)
             ws.save()
     if demo_witnesses:
         ws = _add_demo_witnesses(ws, passphrase, say)
     return ws
+
+
+def _write_demo_profile(ws: Workspace, chain: ChainClient, contract_address: str,
+                        demo_operators: Sequence[tuple[str, str, str, str]] = ()) -> Path:
+    """Write (or rewrite) the workspace's demonstration trust profile for its development
+    chain: the chain's genesis, the contract and its registrar, and the demo witnesses."""
+    from .chain.contract import AnchorContract
+    from .trust.profile import write_demo_profile
+    from .trust.sources import DEMO_PROFILE_NAME
+
+    registrar = AnchorContract(chain, contract_address).registrar()
+    genesis = bytes(chain.block(0)["hash"])
+    return write_demo_profile(ws.path(DEMO_PROFILE_NAME), chain_id=chain.chain_id,
+                              genesis_hash=genesis, contract=contract_address,
+                              registrar=registrar, operators=demo_operators, replace=True)
 
 
 def _add_demo_witnesses(ws: Workspace, passphrase: str, say: Callable[[str], None]) -> Workspace:
@@ -164,6 +192,7 @@ def _add_demo_witnesses(ws: Workspace, passphrase: str, say: Callable[[str], Non
     if ws.chain.kind != "embedded":
         raise InputError("--demo-witnesses is for the embedded development chain only")
     keys = list(ws.chain.witness_keys)
+    operators: list[tuple[str, str, str, str]] = []
     with open_workspace_chain(ws) as chain:
         contract = open_workspace_contract(ws, chain)
         account = _account(ws, passphrase)
@@ -180,6 +209,10 @@ def _add_demo_witnesses(ws: Workspace, passphrase: str, say: Callable[[str], Non
                 say(f"simulated witness {cc} registered: {address} ({operator})")
             if rel not in keys:
                 keys.append(rel)
+            operators.append((f"DEMO-{cc}", operator, cc, address))
+        profile = _write_demo_profile(ws, chain, contract.address, operators)
+        say(f"demonstration trust profile: {profile} (no evidential value; a court brings its "
+            "own profile, docs/trust.md)")
     ws = ws.with_chain(replace(ws.chain, witness_keys=tuple(keys)))
     ws.save()
     return ws

@@ -44,6 +44,7 @@ def run_demo(out: Path, *, passphrase: str = DEMO_PASSPHRASE,
     from .anchoring import anchor_bundles, setup_chain
     from .capturing import capture
     from .disclosure import disclose
+    from .trust.sources import DEMO_PROFILE_NAME
     from .verification import verify
     from .workspace import init_workspace
 
@@ -76,17 +77,23 @@ def run_demo(out: Path, *, passphrase: str = DEMO_PASSPHRASE,
     log(f"   proved: the root existed no later than block {receipt.block_number} "
         f"(tx {receipt.transaction})")
 
-    log("4. verify under policy hague-3 (>= 3 Hague Evidence Convention jurisdictions)")
-    result = verify(bundle, workspace=ws_path)
+    demo_profile = ws_path / DEMO_PROFILE_NAME
+    log("4. verify under policy hague-3 (>= 3 Hague Evidence Convention jurisdictions) and "
+        f"the workspace's demonstration trust profile {demo_profile}")
+    result = verify(bundle, workspace=ws_path, trust=demo_profile)
     counted = [w for w in result.witnesses if w.get("counted")]
-    log(f"   verdict: {result.verdict.value} ({len(counted)} counted witnesses: "
+    log(f"   verdict: {result.statement()}")
+    log(f"   ({len(counted)} counted witnesses: "
         f"{', '.join(str(w['jurisdiction']) for w in counted)}; JP not counted: not a party)")
-    log("   the chain is a development chain: a real case needs `evidence init --chain URL`")
+    log("   a real case needs a chain parties you do not control (`evidence init --chain URL`) "
+        "and a court that verifies with its own trust profile (`evidence verify --trust FILE`)")
 
     log(f"5. disclose one record (R-1) alone into {disclosure}, with its inclusion proof")
     disclose(bundle, "R-1", out=disclosure, key=key)
-    alone = verify(disclosure, workspace=ws_path)
-    log(f"   disclosure verifies alone: {alone.verdict.value}; it holds nothing of the other "
+    alone = verify(disclosure, workspace=ws_path, trust=demo_profile)
+    shown = f"{alone.verdict.value} (a demonstration)" if alone.demonstration else (
+        alone.verdict.value)
+    log(f"   disclosure verifies alone: {shown}; it holds nothing of the other "
         f"{cap.item_count - 1} items")
 
     reports = _reports(result, bundle, out, ws, passphrase, log)

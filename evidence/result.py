@@ -57,6 +57,8 @@ class AnchorInfo:
     development_chain: bool
     chain_description: str
     checked_on_chain: bool
+    #: The contract's registrar (its owner) at the anchor's block, read from the chain.
+    registrar: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +68,7 @@ class AnchorInfo:
             "batch_index": self.batch_index, "batch_size": self.batch_size,
             "submitter": self.submitter, "development_chain": self.development_chain,
             "chain": self.chain_description, "checked_on_chain": self.checked_on_chain,
+            "registrar": self.registrar,
         }
 
 
@@ -89,11 +92,56 @@ class VerificationResult:
     policy: dict[str, Any] | None = None
     witnesses: tuple[dict[str, Any], ...] = ()
     development_chain: bool | None = None
+    #: The verifier's trust profile (its summary: name, source, SHA-256, publisher), or None.
+    trust: dict[str, Any] | None = None
+    #: True when the verification ran under a demonstration trust profile (a development
+    #: chain, the workspace's own profile): whatever the verdict, no evidential value.
+    demonstration: bool = False
+    #: The chain as read: id, genesis hash, nodes and their software, whether it is pinned.
+    chain: dict[str, Any] | None = None
 
     @property
     def exit_code(self) -> int:
         return {Verdict.PRESUMED_AUTHENTIC: 0, Verdict.NOT_PRESUMED: 1, Verdict.FAILED: 1,
                 Verdict.INCONCLUSIVE: 3}[self.verdict]
+
+    def policy_label(self) -> str:
+        """The policy as shown beside a verdict: a built-in by name; a file policy by name,
+        path and SHA-256 (so a file cannot pass for a built-in policy)."""
+        p = self.policy or {}
+        if not p:
+            return "no policy applied"
+        if p.get("builtin"):
+            return f"policy {p.get('name')} (built-in)"
+        return f"policy {p.get('name')} from the file {p.get('source')} (SHA-256 {p.get('sha256')})"
+
+    def trust_label(self) -> str:
+        """The trust profile as shown beside a verdict: name, source, SHA-256, publisher."""
+        t = self.trust
+        if not t:
+            return "no trust profile"
+        signer = t.get("signed_by")
+        who = (f"signed by {signer}{' (pinned)' if t.get('publisher_key_pinned') else ''}"
+               if signer else "unsigned")
+        publisher = f", publisher {t.get('publisher')}" if t.get("publisher") else ""
+        kind = "demonstration trust profile" if t.get("demonstration") else "trust profile"
+        return (f"{kind} {t.get('name')} from {t.get('source')}, SHA-256 "
+                f"{t.get('sha256')}{publisher}, {who}")
+
+    def statement(self) -> str:
+        """The verdict as one statement: what it is, under which policy and which trust, and
+        whether it is a demonstration (never a warning beside a verdict that contradicts it)."""
+        policy, trust = self.policy_label(), self.trust_label()
+        if self.verdict is Verdict.PRESUMED_AUTHENTIC and self.demonstration:
+            return (f"DEMONSTRATION ONLY, NO EVIDENTIAL VALUE: the checks pass under {policy} "
+                    f"and the {trust}, on a development chain one party controls")
+        if self.verdict is Verdict.PRESUMED_AUTHENTIC:
+            return (f"PRESUMED AUTHENTIC (a rebuttable presumption) under {policy} and {trust}")
+        if self.verdict is Verdict.NOT_PRESUMED:
+            return f"NOT PRESUMED AUTHENTIC under {policy} and {trust}"
+        if self.verdict is Verdict.FAILED:
+            return "FAILED: the evidence is changed, invalid, or not anchored as it claims"
+        return "INCONCLUSIVE: the checks could not be completed (see the findings)"
 
     def problems(self) -> list[Finding]:
         return [f for f in self.findings if f.severity in (Severity.ERROR, Severity.UNKNOWN,
@@ -109,6 +157,9 @@ class VerificationResult:
             "verified_at": self.verified_at,
             "offline": self.offline,
             "development_chain": self.development_chain,
+            "demonstration": self.demonstration,
+            "trust": self.trust,
+            "chain": self.chain,
             "root": self.root,
             "leaf_count": self.leaf_count,
             "signer": self.signer,

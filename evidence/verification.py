@@ -10,9 +10,10 @@ else ``presumed-authentic`` when the policy holds on the chain, else ``not-presu
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .bundle import RECEIPTS_DIR, open_regular
 from .chaincheck import ChainSource, check_receipts
@@ -24,6 +25,9 @@ from .policy import DEFAULT_POLICY, Policy, load_policy
 from .receipts import Receipt, read_receipts
 from .result import VerificationResult, decide_verdict
 
+if TYPE_CHECKING:
+    from .trust.model import TrustProfile
+
 __all__ = ["verify"]
 
 
@@ -32,20 +36,34 @@ def verify(
     *,
     policy: str | Path | Policy = DEFAULT_POLICY,
     offline: bool = False,
-    chain_url: str | None = None,
+    chain_url: str | Sequence[str] | None = None,
     workspace: Path | None = None,
+    trust: TrustProfile | str | Path | None = None,
+    publisher_keys: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
 ) -> VerificationResult:
     """Verify the bundle or disclosure package at ``path``.
 
-    The chain is asked at ``chain_url`` if given, else through the workspace (``workspace``,
-    ``EVIDENCE_WORKSPACE`` or the folders above the current one) when its chain id is the
-    receipt's. Never raises for evidence that fails a check (that is a ``failed`` verdict
-    with findings); raises NotABundleError when ``path`` is not a bundle at all, and
-    InputError/FormatError for an unusable policy.
+    Trust comes from the verifier only (docs/trust.md): ``trust`` (a profile or its path),
+    else ``EVIDENCE_TRUST``, else the verifier's own ``~/.config/evidence/trust.toml``,
+    else, when ``workspace`` is named, that workspace's demonstration profile. Never from
+    the bundle. ``publisher_keys`` pin the keys a profile must be signed with. Without a
+    profile the verdict is at most ``not-presumed``.
+
+    The chain is asked at ``chain_url`` (one URL or several, which must agree), else at the
+    nodes the trust profile lists for the receipt's chain, else through ``workspace`` (named
+    explicitly: a workspace is never found by walking up from the bundle or the current
+    folder). Never raises for evidence that fails a check (that is a ``failed`` verdict with
+    findings); raises NotABundleError when ``path`` is not a bundle at all, and
+    InputError/FormatError for an unusable policy or trust profile.
     """
+    from .trust.sources import resolve_trust
+
     path = Path(path)
     rules = policy if isinstance(policy, Policy) else load_policy(policy)
+    profile = resolve_trust(trust, workspace=workspace, publisher_keys=publisher_keys)
+    urls = (() if chain_url is None else (chain_url,) if isinstance(chain_url, str)
+            else tuple(chain_url))
     report = check_integrity(path, progress=progress)
     findings = list(report.findings)
     signed = report.signed_root
@@ -67,8 +85,9 @@ def verify(
                                     "(run `evidence anchor`)", "evidence/receipts"))
     elif signed is not None:
         chain = check_receipts(receipts, bundle_root=signed.root, policy=rules,
-                               source=ChainSource(url=chain_url, workspace=workspace),
-                               offline=offline)
+                               source=ChainSource(urls=urls, workspace=workspace),
+                               offline=offline, trust=profile,
+                               captured_at=_captured_at(signed.statement))
         findings.extend(chain.findings)
         findings.extend(_receipt_against_chain(receipts, chain.anchor, chain.development_chain))
     if offline:
@@ -93,7 +112,21 @@ def verify(
         policy=None if chain is None else chain.policy,
         witnesses=() if chain is None else tuple(chain.witnesses),
         development_chain=None if chain is None else chain.development_chain,
+        trust=None if profile is None else profile.summary(),
+        demonstration=profile is not None and profile.demonstration,
+        chain=None if chain is None else chain.chain,
     )
+
+
+def _captured_at(statement: dict[str, Any]) -> int | None:
+    """The signed capture time (``captured_at``, UTC) as unix seconds, when readable."""
+    text = statement.get("captured_at")
+    if not isinstance(text, str):
+        return None
+    try:
+        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return None
 
 
 def _receipt_digest(r: Receipt) -> str:

@@ -12,6 +12,16 @@ import pytest
 
 from evidence.keys import SigningKey
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Trust comes from the verifier's environment (EVIDENCE_TRUST, ~/.config/evidence):
+    the tests must not pick up the machine's. Every test process and the commands it runs
+    see an empty configuration folder of their own and no EVIDENCE_TRUST."""
+    import tempfile
+
+    os.environ.pop("EVIDENCE_TRUST", None)
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="evidence-test-config-")
+
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 VECTORS = REPO.parent / "shared" / "vectors"

@@ -67,7 +67,14 @@ class Witness:
 
 
 class Lab:
-    """One workspace on one chain, with helpers to build each row's evidence."""
+    """One workspace on one chain, with helpers to build each row's evidence.
+
+    Verification runs under a trust profile, as issue 19 requires for any presumption: on
+    the embedded chain the workspace's demonstration profile (so a presumption there is
+    always a demonstration), on anvil a court's profile (:attr:`trust_path`) that pins the
+    node's genesis hash, the contract and its registrar, and every witness the lab
+    registers, one operator per operator name (the first jurisdiction it is registered in).
+    """
 
     def __init__(self, root: Path, kind: str, url: str | None = None) -> None:
         self.root = root
@@ -75,6 +82,36 @@ class Lab:
         self.url = url
         self._serial = 0
         self._key: SigningKey | None = None
+        self._operators: dict[str, tuple[str, list[str]]] = {}  # name -> (jurisdiction, addrs)
+
+    @property
+    def trust_path(self) -> Path | None:
+        """The court's trust profile (anvil), or None: the workspace's demonstration one."""
+        return self.root / "court-trust.toml" if self.kind == "rpc" else None
+
+    def write_trust(self) -> None:
+        """(Re)write the court's profile with every witness registered so far."""
+        if self.trust_path is None:
+            return
+        from .court import Operator, court_profile, genesis_hash
+
+        ws = self.ws
+        assert self.url is not None and ws.chain.chain_id and ws.chain.contract
+        ops = [Operator(f"TEST:{i}", name, jur, tuple(addrs))
+               for i, (name, (jur, addrs)) in enumerate(self._operators.items())]
+        court_profile(self.trust_path, chain_id=ws.chain.chain_id,
+                      genesis=genesis_hash(self.url), contract=ws.chain.contract,
+                      registrar=str(self.registrar.address), operators=ops)
+
+    def _pin(self, address: str, jurisdiction: str, operator: str) -> None:
+        self._operators.setdefault(operator, (jurisdiction, []))[1].append(address)
+        self.write_trust()
+
+    def verify(self, path: Path) -> Any:
+        """``evidence.verify`` as the rows' own controls run it (under the lab's trust)."""
+        from evidence.verification import verify
+
+        return verify(path, workspace=self.ws_path, trust=self.trust_path)
 
     # -- the workspace ---------------------------------------------------------------
 
@@ -128,6 +165,7 @@ class Lab:
             chain.fund(account.address, WITNESS_FUNDING_WEI)
             contract = open_workspace_contract(self.ws, chain)
             contract.add_witness(account.address, jurisdiction, operator, self.registrar)
+        self._pin(str(account.address), jurisdiction, operator)
         return Witness(account, jurisdiction, operator)
 
     def register_submitter(self, jurisdiction: str) -> Witness:
@@ -139,6 +177,7 @@ class Lab:
         with self.chain() as chain:
             contract = open_workspace_contract(self.ws, chain)
             contract.add_witness(registrar.address, jurisdiction, operator, registrar)
+        self._pin(str(registrar.address), jurisdiction, operator)
         return Witness(registrar, jurisdiction, operator)
 
     def revoke(self, witness: Witness, *, effective_at: int) -> None:
@@ -269,12 +308,15 @@ class Outcome:
 
 
 def verify_both(path: Path, *, workspace: Path | None, cwd: Path, policy: str | None = None,
-                offline: bool = False, chain_url: str | None = None) -> Outcome:
+                offline: bool = False, chain_url: str | None = None,
+                trust: Path | None = None) -> Outcome:
     """``evidence verify --json`` as a user runs it and, meanwhile, ``evidence.verify``."""
     from evidence.verification import verify
 
     args = [] if workspace is None else ["--workspace", str(workspace)]
     args += ["verify", str(path), "--json"]
+    if trust is not None:
+        args += ["--trust", str(trust)]
     if offline:
         args.append("--offline")
     if policy is not None:
@@ -289,7 +331,7 @@ def verify_both(path: Path, *, workspace: Path | None, cwd: Path, policy: str | 
                           stderr=subprocess.PIPE, text=True) as proc:
         try:
             kwargs: dict[str, Any] = {"offline": offline, "chain_url": chain_url,
-                                      "workspace": workspace}
+                                      "workspace": workspace, "trust": trust}
             if policy is not None:
                 kwargs["policy"] = policy
             result = verify(path, **kwargs)
@@ -346,7 +388,11 @@ def embedded_lab(tmp_path_factory: pytest.TempPathFactory) -> Lab:
 
 @pytest.fixture(scope="module")
 def anvil_node() -> Iterator[AnvilNode]:
-    node = AnvilNode(free_port())
+    """An anvil node with a chain id that is not a development one (7140), so that the
+    lab's court profile may pin it as the consortium chain a court trusts."""
+    from .court import COURT_CHAIN_ID
+
+    node = AnvilNode(free_port(), "--chain-id", str(COURT_CHAIN_ID))
     node.start()
     try:
         yield node

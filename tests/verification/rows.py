@@ -204,18 +204,25 @@ def revoked_before_confirming(lab: Lab) -> Case:
     """Revoked retroactively: the registrar sets the end of activity back to the witness's
     registration (a key compromise found later), after it had confirmed. The contract keeps
     the confirmation; the policy must judge it by the revoked period."""
-    from evidence.verification import verify
-
     cn, sg, fr = lab.witness("CN"), lab.witness("SG"), lab.witness("FR")
     bundle = lab.bundle("revoked")
     lab.confirm(lab.anchor(bundle), cn, sg, fr)
-    before = verify(bundle, workspace=lab.ws_path)
+    before = lab.verify(bundle)
     assert before.verdict.value == PRESUMED, "control: the three confirmations count first"
     lab.revoke(fr, effective_at=lab.registered_at(fr))
 
     def check(doc: Doc) -> None:
         assert_policy_not_held(doc, ["CN", "SG"])
-        assert_not_counted(doc, fr.address, "revoked", "policy-active")
+        # Issued after the confirmation (the contract refuses a revoked witness's), dated
+        # back: a disputed revocation, shown with both times and named as what withdrew
+        # the presumption.
+        w = witness(doc, fr.address)
+        assert (w["counted"], w["reason_code"]) == (False, "disputed-revocation")
+        assert w["revoked_at"] == lab.registered_at(fr)
+        assert w["revocation_issued_at"] is not None
+        assert w["revocation_issued_at"] >= w["confirmed_at"]
+        rule = the_finding(doc, "policy-disputed-revocation")
+        assert rule["severity"] == "warning" and fr.address in rule["message"]
 
     return Case(bundle, NOT_PRESUMED, 1, NOT_PRESUMED, check=check)
 
@@ -403,10 +410,8 @@ def offline_never_presumed(lab: Lab) -> Case:
 
 
 def custom_policy_two(lab: Lab) -> Case:
-    from evidence.verification import verify
-
     bundle, _ = lab.confirmed_bundle("custom-policy", "CN", "SG")
-    assert verify(bundle, workspace=lab.ws_path).verdict.value == NOT_PRESUMED  # control
+    assert lab.verify(bundle).verdict.value == NOT_PRESUMED  # control
     folder = lab.fresh("policy")
     folder.mkdir()
     policy = folder / "two-states.toml"
@@ -468,7 +473,7 @@ def run_row(row: Row, lab: Lab, validator: Any, cwd: Path) -> Outcome:
     case = row.build(lab)
     out = verify_both(case.path, workspace=lab.ws_path if case.use_workspace else None,
                       cwd=cwd, policy=case.policy, offline=case.offline,
-                      chain_url=case.chain_url)
+                      chain_url=case.chain_url, trust=lab.trust_path)
     assert "Traceback" not in out.cli_stderr and "internal error" not in out.cli_stderr
     for door, doc, code in (("library", out.library, out.library_exit),
                             ("cli", out.cli, out.cli_exit)):
@@ -477,13 +482,25 @@ def run_row(row: Row, lab: Lab, validator: Any, cwd: Path) -> Outcome:
         assert not problems, f"{door} JSON does not match the schema: {problems}"
         assert (doc["verdict"], code) == (case.verdict, case.exit_code), (
             door, [(f["code"], f["message"]) for f in doc["findings"] if f["severity"] != "ok"])
-        assert doc["development_chain"] is True
+        # The embedded chain is a development chain: a presumption there is a demonstration.
+        # The anvil node is pinned by the lab's court profile as a production chain.
+        embedded = lab.kind == "embedded"
+        assert doc["development_chain"] is embedded
+        # The trust: the court's profile (anvil) or the demonstration profile of the
+        # workspace the verifier named (embedded); a verifier naming neither has none.
+        demo = embedded and case.use_workspace
+        assert doc["demonstration"] is demo
+        if lab.trust_path is None and not case.use_workspace:
+            assert doc["trust"] is None
+        else:
+            assert doc["trust"] is not None and doc["trust"]["demonstration"] is demo
         case.check(doc)
     # The CLI renders the very object the library returns (only the clock differs).
     assert _without_clock(out.cli) == _without_clock(out.library)
     if not case.offline:
         alone = verify(case.path, offline=True,
-                       workspace=lab.ws_path if case.use_workspace else None)
+                       workspace=lab.ws_path if case.use_workspace else None,
+                       trust=lab.trust_path)
         assert not list(validator.iter_errors(alone.to_json()))
         assert alone.verdict.value == case.offline_verdict != PRESUMED
     return out

@@ -111,7 +111,7 @@ def test_a_constructed_result_validates(schema_validator: Any) -> None:
     ("ok item with a message", lambda d: d["items"][0].update(message="changed")),
     ("extra anchor key", lambda d: d["anchor"].update(note="x")),
     ("counted witness with an exclusion reason",
-     lambda d: d["witnesses"][0].update(reason_code="revoked")),
+     lambda d: d["witnesses"][0].update(reason_code="disputed-revocation")),
     ("uncounted witness with reason counted",
      lambda d: d["witnesses"].append({**_witness(counted=True), "counted": False})),
     ("satisfied without the counted jurisdictions",
