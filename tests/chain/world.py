@@ -41,17 +41,22 @@ Fund = Callable[[str, int], None]
 
 @dataclass
 class Played:
-    """What :func:`play` did: the contract and, per step, (block number, block time)."""
+    """What :func:`play` did: the contract and, per step, (block number, block time) and the
+    0x-hex hash of its transaction."""
 
     address: str
     registrar: str
     witnesses: tuple[str, ...]
     steps: dict[str, tuple[int, int]] = field(default_factory=dict)
+    transactions: dict[str, str] = field(default_factory=dict)
+    #: The observation time of the confirmation by signature.
+    observed: int = 0
 
 
 def _step(played: Played, name: str, chain: ChainClient, receipt: Any) -> None:
     number = int(receipt["blockNumber"])
     played.steps[name] = (number, int(chain.block(number)["timestamp"]))
+    played.transactions[name] = "0x" + bytes(receipt["transactionHash"]).hex()
 
 
 def play(chain: ChainClient, fund: Fund) -> Played:
@@ -71,6 +76,7 @@ def play(chain: ChainClient, fund: Fund) -> Played:
     _step(played, "confirm-0-DE", chain, contract.confirm(ROOTS[0], witnesses[0]))
     _step(played, "confirm-0-FR", chain, contract.confirm(ROOTS[0], witnesses[1]))
     observed = int(chain.block("latest")["timestamp"])
+    played.observed = observed
     signature = sign_confirmation(bytes(witnesses[2].key), chain.chain_id, address, ROOTS[0],
                                   witnesses[2].address, observed)
     _step(played, "confirm-0-CN", chain, contract.confirm_by_signature(
