@@ -106,8 +106,8 @@ def test_not_an_object() -> None:
 # Block 0's extraData is hashed as it is.
 
 VANITY = bytes(range(32))
-VALIDATORS = [bytes.fromhex(f"{i:040x}") for i in (1, 2, 3, 4)]
-SEALS = [bytes([i]) * 65 for i in (7, 8, 9)]
+VALIDATORS: list[rlp.RLPItem] = [bytes.fromhex(f"{i:040x}") for i in (1, 2, 3, 4)]
+SEALS: list[rlp.RLPItem] = [bytes([i]) * 65 for i in (7, 8, 9)]
 
 
 def _bft_block(extra: bytes, number: int = 5) -> dict[str, Any]:
@@ -119,9 +119,9 @@ def _bft_block(extra: bytes, number: int = 5) -> dict[str, Any]:
 
 
 def _hash_with_extra(block: dict[str, Any], extra: bytes) -> str:
-    fields = header.header_fields(block)
+    fields: list[rlp.RLPItem] = list(header.header_fields(block))
     fields[12] = extra
-    return "0x" + keccak256(rlp.encode(list(fields))).hex()
+    return "0x" + keccak256(rlp.encode(fields)).hex()
 
 
 def test_qbft_onchain_hash() -> None:
@@ -134,9 +134,12 @@ def test_qbft_onchain_hash() -> None:
     other_seals["hash"] = block["hash"]
     header.parse_block(other_seals)
     # ... everything else is.
-    for changed in ([VANITY[::-1], VALIDATORS, [], b"\x03", SEALS],
-                    [VANITY, VALIDATORS[:3], [], b"\x03", SEALS],
-                    [VANITY, VALIDATORS, [VALIDATORS[0], b"\x81"], b"\x03", SEALS]):
+    forgeries: list[rlp.RLPItem] = [
+        [VANITY[::-1], VALIDATORS, [], b"\x03", SEALS],
+        [VANITY, VALIDATORS[:3], [], b"\x03", SEALS],
+        [VANITY, VALIDATORS, [VALIDATORS[0], b"\x81"], b"\x03", SEALS],
+    ]
+    for changed in forgeries:
         forged = _bft_block(rlp.encode(changed))
         forged["hash"] = block["hash"]
         with pytest.raises(ChainError, match="hashes to"):
@@ -144,7 +147,7 @@ def test_qbft_onchain_hash() -> None:
 
 
 def test_ibft2_onchain_hash() -> None:
-    vote = [bytes.fromhex(f"{9:040x}"), b"\xff"]
+    vote: list[rlp.RLPItem] = [bytes.fromhex(f"{9:040x}"), b"\xff"]
     extra = rlp.encode([VANITY, VALIDATORS, vote, b"\x00\x00\x00\x02", SEALS])
     block = _bft_block(extra)
     block["hash"] = _hash_with_extra(block, rlp.encode([VANITY, VALIDATORS, vote]))

@@ -97,11 +97,11 @@ def _mixed_block(node: AnvilNode, chain: Any, played: Played, dev: str) -> tuple
                                          "gasPrice": gas_price,
                                          "accessList": [{"address": STRANGER,
                                                          "storageKeys": ["0x" + "00" * 32]}]})
-        tx = contract._c.functions.anchor(MIXED_ROOT, 1).build_transaction({
+        tx = contract._c.functions.anchor(MIXED_ROOT, 1).build_transaction(cast(Any, {
             "from": registrar.address, "chainId": CHAIN_ID, "gas": 200_000,
             "nonce": chain.w3.eth.get_transaction_count(registrar.address),
-            "maxFeePerGas": base_fee * 3 + 10**9, "maxPriorityFeePerGas": 10**9})
-        signed = registrar.sign_transaction(tx)
+            "maxFeePerGas": base_fee * 3 + 10**9, "maxPriorityFeePerGas": 10**9}))
+        signed = registrar.sign_transaction(cast(Any, tx))
         tx_hash = str(node.rpc("eth_sendRawTransaction", "0x" + signed.raw_transaction.hex()))
         node.rpc("evm_mine")
     finally:

@@ -142,12 +142,12 @@ def test_events_where_only_the_rpc_reader_checks_them(both: Both) -> None:
         assert light.is_embedded and light.client_versions == ("embedded",)
         assert light.nodes == (str(both.light_dir),)
     with ProvenChain.connect([both.node.url], expected_chain_id=CHAIN_ID) as proven:
-        view = proven.anchor_view(played.address)
-        events = view.confirmation_events(ROOTS[0], anchor_block)
+        proven_view = proven.anchor_view(played.address)
+        events = proven_view.confirmation_events(ROOTS[0], anchor_block)
         assert events is not None
         assert [(e.witness, e.observed_at, e.by_signature, e.block_time)
                 for e in events] == [(c.witness, c.observed_at, c.by_signature, c.confirmed_at)
-                                     for c in view.confirmations_of(ROOTS[0])]
+                                     for c in proven_view.confirmations_of(ROOTS[0])]
         assert [e.transaction for e in events] == [
             played.transactions[s] for s in ("confirm-0-DE", "confirm-0-FR", "confirm-0-CN")]
         assert not proven.is_embedded
