@@ -178,6 +178,44 @@ def test_witness_records_and_revocation(built: Built, web3_side: AnchorContract,
     assert view.witness_of(built.stranger) is None
 
 
+def test_reader_identity_history_and_revocation_time(built: Built, web3_side: AnchorContract,
+                                                    reader: LightChain) -> None:
+    """What the ChainReader interface adds: identity, the registrar in an earlier state,
+    when a revocation was issued (binary search over states), no events to check."""
+    chain = web3_side.chain
+    assert reader.is_embedded and reader.client_versions == ("embedded",)
+    assert reader.nodes == (str(built.state_dir),)
+    assert reader.genesis_hash() == bytes(chain.block(0)["hash"])
+    view = reader.anchor_view(built.address)
+    deployed = next(n for n in range(reader.latest_block_number() + 1)
+                    if reader.account(built.address, block=n) is not None)
+    assert view.registrar(block=deployed) == built.registrar
+    assert reader.storage_at(built.address, 0, block=deployed - 1) == 0  # not yet deployed
+    assert view.confirmation_events(built.roots[0], 0) is None
+    revoked = built.witnesses[3]
+    issued = view.revocation_issued(revoked, after_time=0)
+    assert issued is not None
+    before = reader.account(built.address, block=issued.block_number - 1)
+    assert before is not None and view.revoked_at(revoked) != 0
+    from evidence.chain.anchorstate import AnchorState
+
+    class _At:
+        def __init__(self, block: int) -> None:
+            self.block = block
+
+        def words(self, slots: list[int]) -> list[int]:
+            return [reader.storage_at(built.address, s, block=self.block) for s in slots]
+
+    assert AnchorState(_At(issued.block_number), built.address).revoked_at(revoked) != 0
+    assert AnchorState(_At(issued.block_number - 1), built.address).revoked_at(revoked) == 0
+    assert issued.block_time == reader.header(issued.block_number).timestamp
+    head = reader.header(reader.latest_block_number())
+    assert head.timestamp > issued.block_time  # the fixture's last advance_time
+    assert view.revocation_issued(revoked, after_time=head.timestamp) is None  # before
+    assert view.revocation_issued(revoked, after_time=head.timestamp + 1) is None  # no block
+    assert view.revocation_issued(built.witnesses[0], after_time=0) is None  # not revoked
+
+
 def test_anchor_transactions(built: Built, web3_side: AnchorContract,
                              reader: LightChain) -> None:
     view = reader.anchor_view(built.address)

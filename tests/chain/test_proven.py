@@ -77,6 +77,8 @@ def world() -> Iterator[World]:
 
         played = play(chain, fund)
         block, tx = _mixed_block(node, chain, played, dev)
+        node.rpc("evm_increaseTime", 100)  # a last block well after every step
+        node.rpc("evm_mine")
         yield World(node, played, AnchorContract(chain, played.address), block, tx)
     finally:
         chain.close()
@@ -215,7 +217,9 @@ def test_events_revocation_and_historic_registrar(world: World) -> None:
         assert (issued.block_number, issued.block_time) == played.steps["revoke-US"]
         assert view.revocation_issued(played.witnesses[0], after_time=0) is None
         last = chain.header(chain.latest_block_number()).timestamp
-        assert view.revocation_issued(revoked, after_time=last + 1) is None
+        assert last > issued.block_time
+        assert view.revocation_issued(revoked, after_time=last) is None  # revoked before
+        assert view.revocation_issued(revoked, after_time=last + 1) is None  # no such block
         assert view.registrar(block=played.steps["add-DE"][0]) == played.registrar
 
 
@@ -484,6 +488,18 @@ def test_no_logs_where_the_state_has_an_anchor(world: World) -> None:
         with pytest.raises(NodeCapabilityError, match="may not serve logs"):
             view.confirmation_events(ROOTS[0], record.block_number)
         assert view.anchor_transaction(UNANCHORED, record.block_number) is None
+
+
+def test_a_hidden_revocation(world: World) -> None:
+    def no_logs(m: str, params: list[Any], response: dict[str, Any]) -> dict[str, Any]:
+        if m == "eth_getLogs":
+            response["result"] = []
+        return response
+
+    with lying(world, no_logs) as proxy, proven(proxy.url) as chain:
+        view = chain.anchor_view(world.played.address)
+        with pytest.raises(NodeCapabilityError, match="served no WitnessRevoked event"):
+            view.revocation_issued(world.played.witnesses[3], after_time=0)
 
 
 def test_logs_that_error(world: World) -> None:
