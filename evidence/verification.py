@@ -229,9 +229,13 @@ def _receipt_against_chain(receipts: list[Receipt], anchor: Any,
                             f"the receipt says submitter {r.submitter}, the chain says "
                             f"{anchor.submitter}", subject)]
         if development_chain is not None and r.development_chain != development_chain:
-            return [Finding("receipt-differs", Severity.ERROR,
-                            f"the receipt says development_chain={r.development_chain}, the "
-                            f"chain is {'a' if development_chain else 'not a'} development chain",
+            # The receipt records what the anchoring tool judged then (by chain id); whether
+            # a chain is a development chain is the verifier's judgement now (its trust
+            # profile, the node's software), never the receipt's: shown, not an error.
+            return [Finding("receipt-development-flag", Severity.INFO,
+                            f"the receipt says development_chain={r.development_chain}; this "
+                            f"verification judges the chain {'a' if development_chain else 'not a'}"
+                            " development chain, and that judgement is the one used",
                             subject)]
         break
     return []
