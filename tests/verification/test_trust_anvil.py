@@ -82,7 +82,8 @@ def court_verify(bundle: Path, *args: str, cwd: Path | None = None) -> tuple[Doc
     return json.loads(proc.stdout), proc.returncode, proc.stderr
 
 
-def court_text(bundle: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def court_text(bundle: Path, *args: str,
+               cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return run_cli("verify", str(bundle), *args, cwd=cwd or bundle.parent)
 
 
