@@ -161,8 +161,8 @@ class Lab:
         create_keystore(path, PASSPHRASE, scrypt_n=TEST_SCRYPT_N)
         account = load_account(path, PASSPHRASE)
         operator = operator or f"Test witness operator {self._serial} ({jurisdiction})"
+        self._fund(str(account.address))
         with self.chain() as chain:
-            chain.fund(account.address, WITNESS_FUNDING_WEI)
             contract = open_workspace_contract(self.ws, chain)
             contract.add_witness(account.address, jurisdiction, operator, self.registrar)
         self._pin(str(account.address), jurisdiction, operator)
@@ -231,9 +231,33 @@ class Lab:
         self.confirm(receipt, *witnesses)
         return bundle, receipt
 
+    def _fund(self, address: str) -> None:
+        """Gas for a witness. The anvil node is not a development chain to the tool (its
+        chain id is a court's), so its cheat codes are called directly, between two empty
+        blocks (see tests/verification/court.py, ``fund``)."""
+        if self.kind != "rpc":
+            with self.chain() as chain:
+                chain.fund(address, WITNESS_FUNDING_WEI)
+            return
+        from .court import rpc
+
+        assert self.url is not None
+        rpc(self.url, "evm_mine")
+        rpc(self.url, "anvil_setBalance", address, hex(WITNESS_FUNDING_WEI))
+        rpc(self.url, "evm_mine")
+
     def advance_time(self, seconds: int) -> int:
-        with self.chain() as chain:
-            return chain.advance_time(seconds)
+        if self.kind != "rpc":
+            with self.chain() as chain:
+                return chain.advance_time(seconds)
+        from .court import rpc
+
+        assert self.url is not None
+        rpc(self.url, "evm_increaseTime", max(1, seconds))
+        rpc(self.url, "evm_mine")
+        block = rpc(self.url, "eth_getBlockByNumber", "latest", False)
+        assert isinstance(block, dict)
+        return int(str(block["timestamp"]), 16)
 
     def deploy_second_contract(self) -> str:
         from evidence.chain.contract import deploy_anchor_contract
