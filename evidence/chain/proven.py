@@ -480,8 +480,9 @@ class ProvenChain:
                       ) -> list[int]:
         """Storage words of ``address`` at ``block`` (default R), each proven by every node.
 
-        A node that cannot give state at an earlier block (not an archive node) raises
-        NodeCapabilityError."""
+        A node that cannot give proven state at an earlier block (it does not keep it: not
+        an archive node; or its proof of it does not lead to that block's state root)
+        raises NodeCapabilityError; at R, a proof that fails is a NodeProofError."""
         at = self._reference if block is None else block
         header = self.header(at)
         raw = address_bytes(address)
@@ -498,8 +499,20 @@ class ProvenChain:
             for chunk, answer in zip(chunks, answers, strict=True):
                 if not answer.ok:
                     raise node.client.refusal("eth_getProof", answer, hint=hint)
-                account = self._check_account(node, answer.result, raw, header.state_root, at)
-                words.extend(self._check_storage(node, answer.result, account, chunk, at))
+                try:
+                    account = self._check_account(node, answer.result, raw, header.state_root,
+                                                  at)
+                    words.extend(self._check_storage(node, answer.result, account, chunk, at))
+                except NodeProofError as exc:
+                    if at == self._reference:
+                        raise
+                    # Earlier state the node does not keep as it was: nothing it says of it
+                    # is used, as when it refuses (which a liar can always do instead).
+                    detail = str(exc).removeprefix(f"{node.shown}: ")
+                    raise NodeCapabilityError(
+                        f"cannot prove the state at block {at}: {detail}{hint}; a node that "
+                        "rewrites its history (anvil after cheat codes) does this too",
+                        node=node.shown) from exc
             return words
 
         per_node = self._each(ask)

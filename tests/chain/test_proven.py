@@ -357,6 +357,29 @@ def test_a_node_without_historic_state(world: World) -> None:
             view.registrar(block=4)
 
 
+def test_anvil_cheat_codes_and_state_proofs(anvil_factory: type[AnvilNode]) -> None:
+    """anvil serves the state a cheat code changed as the state of the block before it: at
+    the head that is an answer that does not check out (NodeProofError); once a block is
+    mined after it, that earlier block's state is one the node does not keep as it was
+    (NodeCapabilityError, as from a node without historic state)."""
+    node = anvil_factory(free_port())
+    node.start()
+    dev = cast(list[str], node.rpc("eth_accounts"))[0]
+    for _ in range(2):
+        node.rpc("eth_sendTransaction", {"from": dev, "to": STRANGER, "value": "0x1"})
+    node.rpc("anvil_setBalance", STRANGER, "0x5")  # after block 2
+    with proven(node.url, chain_id=31337) as chain:
+        assert chain.latest_block_number() == 2
+        with pytest.raises(NodeProofError, match=r"claims balance|does not lead"):
+            chain.storage_words(STRANGER, [0])
+    node.rpc("evm_mine")  # the cheat now belongs to block 3: the head is consistent again
+    with proven(node.url, chain_id=31337) as chain:
+        assert chain.storage_words(STRANGER, [0]) == [0]
+        assert chain.storage_words(STRANGER, [0], block=1) == [0]
+        with pytest.raises(NodeCapabilityError, match="cannot prove the state at block 2"):
+            chain.storage_words(STRANGER, [0], block=2)
+
+
 # -- lies about headers ------------------------------------------------------------------------
 
 
