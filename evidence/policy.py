@@ -482,7 +482,7 @@ class WitnessAssessment:
     ``reason`` starts with the stable ``reason_code`` followed by plain words, e.g.
     ``"not-hague-party: JP (Japan) is not listed as a Contracting State in ..."``. Codes:
     counted, bad-jurisdiction, bad-operator-name, not-in-profile, outside-profile-period,
-    unproven, submitter, no-operator, not-registered-yet, registered-after-anchor, revoked,
+    unproven, submitter, no-operator, not-registered-yet, registered-after-anchor,
     disputed-revocation, before-anchor, outside-window, clock-skew, not-hague-party,
     not-in-force-yet, same-operator, same-jurisdiction.
 
@@ -574,7 +574,6 @@ _REASON_RULE = {
     "no-operator": _RULE_OPERATORS,
     "not-registered-yet": _RULE_ACTIVE,
     "registered-after-anchor": _RULE_ACTIVE,
-    "revoked": _RULE_ACTIVE,
     "disputed-revocation": _RULE_DISPUTED,
     "before-anchor": _RULE_WINDOW,
     "outside-window": _RULE_WINDOW,

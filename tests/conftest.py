@@ -12,6 +12,7 @@ import pytest
 
 from evidence.keys import SigningKey
 
+
 def pytest_configure(config: pytest.Config) -> None:
     """Trust comes from the verifier's environment (EVIDENCE_TRUST, ~/.config/evidence):
     the tests must not pick up the machine's. Every test process and the commands it runs

@@ -2,7 +2,8 @@
 
 init with ``--chain``, three witnesses (CN, SG, DE) with their own keys, three
 ``evidence witness serve`` daemons, capture + anchor, all three confirmations, and
-``verify`` presumed-authentic on a development chain (anvil, chain id 31337). Then anvil
+``verify`` presumed-authentic, as a demonstration, on a development chain (anvil, chain id
+31337) under the workspace's demonstration profile. Then anvil
 is stopped (the two running daemons log the outage and retry) and started again on the
 same port with its state file, one daemon is killed (SIGKILL) and started again, and a
 second anchor gets its three confirmations too: nothing lost. The daemons finally stop
@@ -126,11 +127,13 @@ def wait_for_log(daemon: Daemon, text: str) -> None:
 
 
 def verify_presumed(ws: Path, tmp_path: Path, name: str) -> None:
-    proc = run_cli("verify", str(tmp_path / name), "--json", cwd=ws)
+    """Verified through the workspace, named (never found by walking up), under its
+    demonstration profile: anvil with chain id 31337 is a development chain."""
+    proc = run_cli("verify", str(tmp_path / name), "--json", "-w", str(ws), cwd=ws)
     assert proc.returncode == 0, (proc.stdout[-2000:], proc.stderr)
     doc = json.loads(proc.stdout)
     assert doc["verdict"] == "presumed-authentic"
-    assert doc["development_chain"] is True
+    assert doc["development_chain"] is True and doc["demonstration"] is True
 
 
 def test_three_witness_daemons_survive_node_and_daemon_restarts(
