@@ -53,10 +53,10 @@ def render_verification(result: VerificationResult, *, verbose: bool = False) ->
         click.echo(f"witnesses ({result.policy_label()}):")
         for w in result.witnesses:
             state = "counted" if w.get("counted") else f"not counted ({w.get('reason_code')})"
-            who = str(w.get("operator"))
+            who = str(w.get("operator"))[:40]
             if w.get("operator_id"):
                 who += f" [{w.get('operator_id')}]"
-            click.echo(f"  {w.get('jurisdiction')}  {who[:52]:<52} {state}")
+            click.echo(f"  {w.get('jurisdiction')}  {who:<52} {state}")
     shown = result.findings if verbose else [
         f for f in result.findings
         if f.severity in (Severity.ERROR, Severity.WARNING, Severity.UNKNOWN)

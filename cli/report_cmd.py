@@ -71,10 +71,14 @@ def report() -> None:
 @click.option("--trust-key", "trust_keys", metavar="FINGERPRINT|FILE", multiple=True,
               help="A publisher key the trust profile must be signed with (repeatable).")
 @click.option("--report-id", help="Report identifier (default: RPT-date-random).")
+@click.option("-w", "--workspace", "workspace", type=click.Path(path_type=Path, file_okay=False),
+              help="The workspace: its chain is read and its key signs (also accepted "
+                   "before the command).")
 @click.pass_obj
 def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
          policy: str | None, cert: Path | None, offline: bool, chain_urls: tuple[str, ...],
-         trust: Path | None, trust_keys: tuple[str, ...], report_id: str | None) -> int:
+         trust: Path | None, trust_keys: tuple[str, ...], report_id: str | None,
+         workspace: Path | None) -> int:
     """Verify BUNDLE and write its report to --out."""
     from evidence.errors import InputError
     from evidence.report import ReportSigner, build_report, report_format, write_report
@@ -85,6 +89,8 @@ def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
         raise InputError(f"{out}: exists already; a report is never overwritten")
     if cert is not None and kind != "pdf":
         raise InputError("--cert signs PDF reports only")
+    if workspace is not None:
+        obj.workspace_path = workspace
     signer = None
     if kind in ("json", "pdf"):
         secret = passphrase()

@@ -128,10 +128,18 @@ class VerificationResult:
         return (f"{kind} {t.get('name')} from {t.get('source')}, SHA-256 "
                 f"{t.get('sha256')}{publisher}, {who}")
 
+    def _trust_name(self) -> str:
+        t = self.trust
+        if not t:
+            return "no trust profile"
+        kind = "demonstration trust profile" if t.get("demonstration") else "trust profile"
+        return f"{kind} {t.get('name')} ({t.get('source')})"
+
     def statement(self) -> str:
         """The verdict as one statement: what it is, under which policy and which trust, and
-        whether it is a demonstration (never a warning beside a verdict that contradicts it)."""
-        policy, trust = self.policy_label(), self.trust_label()
+        whether it is a demonstration (never a warning beside a verdict that contradicts it).
+        :meth:`trust_label` gives the profile in full (digest, publisher, signer)."""
+        policy, trust = self.policy_label(), self._trust_name()
         if self.verdict is Verdict.PRESUMED_AUTHENTIC and self.demonstration:
             return (f"DEMONSTRATION ONLY, NO EVIDENTIAL VALUE: the checks pass under {policy} "
                     f"and the {trust}, on a development chain one party controls")

@@ -73,7 +73,7 @@ def draft_from_chain(*, urls: Sequence[str] = (), workspace: Path | None = None,
         return draft_profile_toml(
             chain_id=reader.chain_id, genesis_hash=reader.genesis_hash(),
             contract=view.address, registrar=view.registrar(), witnesses=view.witnesses(),
-            chain_name=f"Chain {reader.chain_id} (drafted from {reader.description})",
+            chain_name=f"Chain {reader.chain_id}, drafted from {', '.join(reader.nodes)}",
             now=now or datetime.now(UTC))
 
 
