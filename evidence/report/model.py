@@ -54,6 +54,7 @@ __all__ = [
     "MAX_THUMBNAILS",
     "REPORT_SCHEMA_VERSION",
     "AnchorSection",
+    "ChainSection",
     "CustodyRow",
     "FindingRow",
     "PolicySection",
@@ -63,13 +64,14 @@ __all__ = [
     "RuleResult",
     "Texts",
     "Thumbnail",
+    "TrustSection",
     "VerdictSection",
     "WitnessRow",
     "build_report",
 ]
 
 #: Version of the report JSON format (``evidence/schemas/report.schema.json``).
-REPORT_SCHEMA_VERSION = "1.0"
+REPORT_SCHEMA_VERSION = "1.1"
 
 #: Items listed in full (digests, fields, re-check commands). A bundle of thousands of items
 #: would give a PDF of hundreds of pages nobody reads; the rest are summarised with a count
@@ -229,7 +231,9 @@ class ProvenanceSection:
 
 @dataclass(frozen=True)
 class AnchorSection:
-    """The anchor as verified, with its block time in UTC and the development warning."""
+    """The anchor as verified (with the contract's registrar at the anchor's block, from
+    :class:`~evidence.result.AnchorInfo`), its block time in UTC and the development
+    warning."""
 
     info: AnchorInfo
     block_time_utc: str
@@ -241,8 +245,65 @@ class AnchorSection:
 
 
 @dataclass(frozen=True)
+class TrustSection:
+    """The verifier's trust profile as the verification used it (its summary,
+    :meth:`evidence.trust.model.TrustProfile.summary`): what every report names."""
+
+    name: str
+    version: int
+    source: str
+    sha256: str
+    publisher: str | None
+    signed_by: str | None
+    publisher_key_pinned: bool
+    expires: str | None
+    demonstration: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "source": self.source,
+                "sha256": self.sha256, "publisher": self.publisher,
+                "signed_by": self.signed_by, "publisher_key_pinned": self.publisher_key_pinned,
+                "expires": self.expires, "demonstration": self.demonstration}
+
+
+@dataclass(frozen=True)
+class ChainSection:
+    """The chain as the verification read it: id, genesis hash computed from block 0, the
+    nodes asked and the software they report, whether the trust profile pins it, and what
+    marks it a development chain by its own signs."""
+
+    chain_id: int
+    description: str
+    genesis_hash: str
+    nodes: tuple[str, ...]
+    client_versions: tuple[str, ...]
+    pinned: bool
+    pinned_name: str | None
+    development_signs: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"chain_id": self.chain_id, "description": self.description,
+                "genesis_hash": self.genesis_hash, "nodes": list(self.nodes),
+                "client_versions": list(self.client_versions), "pinned": self.pinned,
+                "pinned_name": self.pinned_name,
+                "development_signs": list(self.development_signs)}
+
+    def node_rows(self) -> list[tuple[str, str]]:
+        """Each node asked with the software it reports ("—" when it reported none)."""
+        versions = list(self.client_versions)
+        return [(node, versions[n] if n < len(versions) and versions[n] else "—")
+                for n, node in enumerate(self.nodes)]
+
+
+@dataclass(frozen=True)
 class WitnessRow:
-    """One witness confirmation and how the policy judged it."""
+    """One witness confirmation and how the policy judged it.
+
+    ``operator`` and ``jurisdiction`` are the ones counted: the trust profile's when
+    ``operator_source`` is ``"profile"`` (with its stable ``operator_id``), else the
+    registry's; ``registry_operator`` and ``registry_jurisdiction`` are the registry's own
+    labels, shown beside them when they differ.
+    """
 
     address: str
     operator: str
@@ -258,16 +319,39 @@ class WitnessRow:
     reason_code: str
     reason: str
     reason_text: Texts
+    operator_id: str | None
+    operator_source: str
+    registry_operator: str
+    registry_jurisdiction: str
+    revoked_at_utc: str | None
+    revocation_issued_at_utc: str | None
+    notes: tuple[str, ...]
 
     def to_json(self) -> dict[str, Any]:
         return {"address": self.address, "operator": self.operator,
+                "operator_id": self.operator_id, "operator_source": self.operator_source,
+                "registry_operator": self.registry_operator,
                 "jurisdiction": self.jurisdiction, "jurisdiction_name": self.jurisdiction_name,
+                "registry_jurisdiction": self.registry_jurisdiction,
                 "hague_party": self.hague_party, "in_force_date": self.in_force_date,
                 "party_source": self.party_source, "confirmed_at": self.confirmed_at,
                 "confirmed_at_utc": self.confirmed_at_utc,
-                "observed_at_utc": self.observed_at_utc, "counted": self.counted,
-                "reason_code": self.reason_code, "reason": self.reason,
-                "reason_text": self.reason_text}
+                "observed_at_utc": self.observed_at_utc,
+                "revoked_at_utc": self.revoked_at_utc,
+                "revocation_issued_at_utc": self.revocation_issued_at_utc,
+                "counted": self.counted, "reason_code": self.reason_code,
+                "reason": self.reason, "reason_text": self.reason_text,
+                "notes": list(self.notes)}
+
+    @property
+    def registry_label_differs(self) -> bool:
+        """The registry labels the operator otherwise than the name counted."""
+        return bool(self.registry_operator) and self.registry_operator != self.operator
+
+    @property
+    def registry_jurisdiction_differs(self) -> bool:
+        """The registry labels the jurisdiction otherwise than the one counted."""
+        return bool(self.registry_jurisdiction) and self.registry_jurisdiction != self.jurisdiction
 
 
 @dataclass(frozen=True)
@@ -331,6 +415,9 @@ class Report:
     verified_at: str
     offline: bool
     development_chain: bool | None
+    demonstration: bool
+    trust: TrustSection | None
+    chain: ChainSection | None
     verdict: VerdictSection
     policy: PolicySection | None
     items_total: int
@@ -369,7 +456,10 @@ class Report:
                 "root": self.root, "leaf_count": self.leaf_count, "signer": self.signer,
             },
             "verification": {"verified_at": self.verified_at, "offline": self.offline,
-                             "development_chain": self.development_chain},
+                             "development_chain": self.development_chain,
+                             "demonstration": self.demonstration},
+            "trust": None if self.trust is None else self.trust.to_json(),
+            "chain": None if self.chain is None else self.chain.to_json(),
             "verdict": self.verdict.to_json(),
             "policy": None if self.policy is None else self.policy.to_json(),
             "items": {
@@ -449,6 +539,9 @@ def build_report(
         verified_at=result.verified_at,
         offline=result.offline,
         development_chain=result.development_chain,
+        demonstration=result.demonstration,
+        trust=_trust(result.trust),
+        chain=_chain(result.chain),
         verdict=_verdict(result, langs),
         policy=policy,
         items_total=len(all_items),
@@ -476,6 +569,44 @@ def build_report(
 
 def _str_or_none(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _trust(t: Mapping[str, Any] | None) -> TrustSection | None:
+    if not t:
+        return None
+    version = t.get("version")
+    return TrustSection(
+        name=str(t.get("name", "")),
+        version=version if isinstance(version, int) else 1,
+        source=str(t.get("source", "")),
+        sha256=str(t.get("sha256", "")),
+        publisher=_str_or_none(t.get("publisher")),
+        signed_by=_str_or_none(t.get("signed_by")),
+        publisher_key_pinned=bool(t.get("publisher_key_pinned", False)),
+        expires=_str_or_none(t.get("expires")),
+        demonstration=bool(t.get("demonstration", False)),
+    )
+
+
+def _chain(c: Mapping[str, Any] | None) -> ChainSection | None:
+    if not c:
+        return None
+    chain_id = c.get("chain_id")
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = c.get(key)
+        return tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
+
+    return ChainSection(
+        chain_id=chain_id if isinstance(chain_id, int) else 0,
+        description=str(c.get("description", "")),
+        genesis_hash=str(c.get("genesis_hash", "")),
+        nodes=strings("nodes"),
+        client_versions=strings("client_versions"),
+        pinned=bool(c.get("pinned", False)),
+        pinned_name=_str_or_none(c.get("pinned_name")),
+        development_signs=strings("development_signs"),
+    )
 
 
 def _provenance(p: Mapping[str, Any]) -> ProvenanceSection:
@@ -638,9 +769,13 @@ def _witness(w: Mapping[str, Any], langs: tuple[str, ...]) -> WitnessRow:
     observed = w.get("observed_at")
     jur = str(w.get("jurisdiction", ""))
     in_force = w.get("in_force_date")
+    revoked = w.get("revoked_at")
+    issued = w.get("revocation_issued_at")
+    notes = w.get("notes")
+    operator = str(w.get("operator", ""))
     return WitnessRow(
         address=str(w.get("address", "")),
-        operator=str(w.get("operator", "")),
+        operator=operator,
         jurisdiction=jur,
         jurisdiction_name=_jurisdiction_names(jur, langs),
         hague_party=bool(w.get("hague_party", False)),
@@ -653,6 +788,13 @@ def _witness(w: Mapping[str, Any], langs: tuple[str, ...]) -> WitnessRow:
         reason_code=code,
         reason=str(w.get("reason", "")),
         reason_text=pick(REASONS.get(code, (code, code)), langs),
+        operator_id=_str_or_none(w.get("operator_id")),
+        operator_source=str(w.get("operator_source") or "registry"),
+        registry_operator=str(w.get("registry_operator", operator)),
+        registry_jurisdiction=str(w.get("registry_jurisdiction", jur)),
+        revoked_at_utc=_utc(revoked) if isinstance(revoked, int) else None,
+        revocation_issued_at_utc=_utc(issued) if isinstance(issued, int) else None,
+        notes=tuple(str(n) for n in notes) if isinstance(notes, list | tuple) else (),
     )
 
 
