@@ -25,7 +25,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
-VECTORS = REPO.parent / "shared" / "vectors"
+VECTORS = REPO / "tests" / "vectors"
 PASSPHRASE = "correct horse battery staple"
 
 

@@ -33,7 +33,9 @@ from evidence.bag import (
 from evidence.errors import FormatError, InputError, NotABundleError
 from evidence.findings import Severity
 
-SUITE = Path(__file__).resolve().parents[1] / ".." / "shared" / "vectors" / "bagit"
+from .conftest import VECTORS
+
+SUITE = VECTORS / "bagit"
 
 #: Bags where bagit-python 1.9's verdict differs from ours, and why. Asserted exactly.
 BAGIT_PYTHON_DISAGREEMENTS = {
@@ -71,7 +73,18 @@ SUITE_COUNTS = {
 
 
 def suite_bags() -> list[Path]:
-    return sorted(p for p in SUITE.glob("v*/*/*") if p.is_dir())
+    """Every bag of the suite, or the suite's folder itself when it has none: a missing
+    vector fails, never turns into an empty (skipped) parameter set."""
+    return sorted(p for p in SUITE.glob("v*/*/*") if p.is_dir()) or [SUITE]
+
+
+def suite_bag(name: str) -> Path:
+    """The suite's bag ``name``; the test fails when it is missing (a missing vector must
+    not let a test about an invalid bag pass)."""
+    path = SUITE / name
+    if not path.is_dir():
+        pytest.fail(f"public vector missing: {path} (vendored in tests/vectors/bagit)")
+    return path
 
 
 def rel_name(bag: Path) -> str:
@@ -105,6 +118,8 @@ def test_suite_is_complete() -> None:
 
 @pytest.mark.parametrize("bag", suite_bags(), ids=rel_name)
 def test_conformance_suite(bag: Path) -> None:
+    if bag == SUITE:
+        pytest.fail(f"public vectors missing: no bags in {SUITE}")
     name = rel_name(bag)
     problems = validate_bag(bag)
     assert all(p.code in PROBLEM_CODES for p in problems)
@@ -158,7 +173,7 @@ def test_known_disagreements_are_exactly_these() -> None:
     ],
 )
 def test_suite_failure_reasons(name: str, code: str) -> None:
-    assert code in errors(validate_bag(SUITE / name))
+    assert code in errors(validate_bag(suite_bag(name)))
 
 
 @pytest.mark.parametrize(
@@ -174,7 +189,7 @@ def test_suite_failure_reasons(name: str, code: str) -> None:
     ],
 )
 def test_suite_warnings(name: str, code: str) -> None:
-    assert code in warnings(validate_bag(SUITE / name))
+    assert code in warnings(validate_bag(suite_bag(name)))
 
 
 def _bagit_python_accepts(bag: Path) -> bool:
@@ -199,7 +214,7 @@ def test_cross_check_with_bagit_python() -> None:
 
 
 def test_read_bag_v1() -> None:
-    info = read_bag(SUITE / "v1.0/valid/basicBag")
+    info = read_bag(suite_bag("v1.0/valid/basicBag"))
     assert info.version == (1, 0)
     assert info.encoding == "UTF-8"
     assert info.info == ()
@@ -210,45 +225,45 @@ def test_read_bag_v1() -> None:
 
 
 def test_read_bag_info_order_repeats_and_folding() -> None:
-    info = read_bag(SUITE / "v0.97/valid/duplicate-metadata-entries")
+    info = read_bag(suite_bag("v0.97/valid/duplicate-metadata-entries"))
     assert info.get_info("bagging-date") == ["2016-02-26", "2016-03-10"]
     assert info.get_info("Case-Insensitivity-Test") == ["1", "2", "3"]
     assert info.info[3] == ("contact-name", "Chris Adams")
-    folded = read_bag(SUITE / "v0.97/valid/bag-in-a-bag")
+    folded = read_bag(suite_bag("v0.97/valid/bag-in-a-bag"))
     assert folded.get_info("External-Description") == [
         "Uncompressed greyscale TIFF images from the\nYoshimuri papers collection."
     ]
-    separators = read_bag(SUITE / "v0.97/valid/uncommon-metadata-separators")
+    separators = read_bag(suite_bag("v0.97/valid/uncommon-metadata-separators"))
     assert separators.get_info("Test-Tag") == ["1", "2", "3", "4", "5"]
-    old = read_bag(SUITE / "v0.93/valid/basic-bag")  # package-info.txt before 0.96
+    old = read_bag(suite_bag("v0.93/valid/basic-bag"))  # package-info.txt before 0.96
     assert old.get_info("Packing-Date") == ["2009-10-14"]
 
 
 def test_read_bag_encodings_and_fetch() -> None:
-    utf16 = read_bag(SUITE / "v0.97/valid/UTF-16-encoded-tag-files")
+    utf16 = read_bag(suite_bag("v0.97/valid/UTF-16-encoded-tag-files"))
     assert utf16.encoding == "UTF-16"
     assert utf16.get_info("Contact-Name") == ["Chris Adams"]
     assert set(utf16.manifests["md5"]) == {"data/bare-filename", "data/text-file.txt"}
-    latin1 = read_bag(SUITE / "v0.97/valid/ISO-8859-1-encoded-tag-files")
+    latin1 = read_bag(suite_bag("v0.97/valid/ISO-8859-1-encoded-tag-files"))
     assert latin1.encoding == "ISO-8859-1"
-    holey = read_bag(SUITE / "v0.97/valid/holey-bag")
+    holey = read_bag(suite_bag("v0.97/valid/holey-bag"))
     assert holey.has_fetch and len(holey.fetch) == 5
     assert holey.fetch[3].path == "data/test 1.txt" and holey.fetch[3].length is None
-    encoded = read_bag(SUITE / "v0.97/valid/bag-with-encoded-names")
+    encoded = read_bag(suite_bag("v0.97/valid/bag-with-encoded-names"))
     assert "data/%7Etest1.txt" in encoded.manifests["md5"]  # 0.97 does not decode %7E
 
 
 def test_read_bag_errors(tmp_path: Path) -> None:
     with pytest.raises(NotABundleError):
-        read_bag(SUITE / "v0.97/invalid/missing-bagit.txt")
+        read_bag(suite_bag("v0.97/invalid/missing-bagit.txt"))
     with pytest.raises(NotABundleError):
         read_bag(tmp_path / "nothing-here")
     with pytest.raises(FormatError, match="byte-order mark"):
-        read_bag(SUITE / "v0.97/invalid/bom-in-bagit.txt")
+        read_bag(suite_bag("v0.97/invalid/bom-in-bagit.txt"))
     with pytest.raises(FormatError, match="no space before the colon"):
-        read_bag(SUITE / "v1.0/invalid/bagit-with-invalid-whitespace")
+        read_bag(suite_bag("v1.0/invalid/bagit-with-invalid-whitespace"))
     with pytest.raises(FormatError, match="line 3: /tmp/foo: absolute path"):
-        read_bag(SUITE / "v0.97/linux-only/out-of-scope-file-paths-using-absolute-path")
+        read_bag(suite_bag("v0.97/linux-only/out-of-scope-file-paths-using-absolute-path"))
 
 
 def test_percent_decoding() -> None:

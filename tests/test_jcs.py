@@ -7,7 +7,6 @@ import json
 import math
 import random
 import struct
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -25,7 +24,9 @@ from evidence.jcs import (
     loads_strict,
 )
 
-VECTORS = Path(__file__).resolve().parents[1] / ".." / "shared" / "vectors" / "rfc8785"
+from .conftest import VECTORS as ALL_VECTORS
+
+VECTORS = ALL_VECTORS / "rfc8785"
 VECTOR_NAMES = ["arrays", "french", "structures", "unicode", "values", "weird"]
 
 
