@@ -7,6 +7,11 @@ per language).
 
 Why: the HTML and the PDF must show the same content in the same order; laying it out once
 keeps them from drifting apart. Renderers only decide looks.
+
+A verification under a demonstration trust profile is said once, in the verdict box itself
+(its title is the demonstration statement, in amber, never green); the red development-chain
+box above the summary is only for a development chain verified without a demonstration
+profile, whose verdict is not presumed anyway.
 """
 
 from __future__ import annotations
@@ -107,13 +112,14 @@ def document(report: Report) -> list[Block]:
     d = _Doc(report)
     r = report
     d.blocks.append(Heading(1, d.t("title"), "top"))
-    if r.anchor is not None and r.anchor.warning is not None:
+    if r.anchor is not None and r.anchor.warning is not None and not r.demonstration:
         d.paras(r.anchor.warning, "warning")
     _summary(d)
     _verdict(d)
     _items(d)
     _provenance(d)
     _anchor(d)
+    _trust(d)
     _witnesses(d)
     _findings(d)
     _custody(d)
@@ -160,7 +166,10 @@ _VERDICT_STYLE = {"presumed-authentic": "good", "not-presumed": "caution", "fail
 def _verdict(d: _Doc) -> None:
     r = d.r
     d.h("sec_verdict", "verdict")
-    d.blocks.append(Para(_j(r.verdict.title), _VERDICT_STYLE.get(r.verdict.code, "caution")))
+    style = _VERDICT_STYLE.get(r.verdict.code, "caution")
+    if r.demonstration and style == "good":
+        style = "caution"  # a demonstration is never shown as a (green) presumption
+    d.blocks.append(Para(_j(r.verdict.title), style))
     d.paras(r.verdict.explanation)
     pol = r.policy
     if pol is None:
@@ -248,12 +257,14 @@ def _anchor(d: _Doc) -> None:
         d.paras(d.r.text("no_anchor"), "note")
         return
     if a.warning is not None:
-        d.paras(a.warning, "warning")
+        # Under a demonstration profile the verdict box already says it: a note, not a red box.
+        d.paras(a.warning, "note" if d.r.demonstration else "warning")
     i = a.info
     d.blocks.append(KeyValue((
         (d.t("chain"), i.chain_description, False),
         (d.t("chain_id"), str(i.chain_id), False),
         (d.t("contract"), i.contract, True),
+        (d.t("registrar"), i.registrar or "—", True),
         (d.t("transaction"), i.transaction, True),
         (d.t("block_number"), str(i.block_number), False),
         (d.t("block_hash"), i.block_hash, True),
@@ -262,6 +273,45 @@ def _anchor(d: _Doc) -> None:
         (d.t("batch_position"), f"{i.batch_index} / {i.batch_size}", False),
         (d.t("submitter"), i.submitter or "—", True),
         (d.t("checked_on_chain"), d.yes_no(i.checked_on_chain), False),
+    )))
+
+
+def _trust(d: _Doc) -> None:
+    """The verifier's trust profile (or that none was given) and the chain as read."""
+    r = d.r
+    d.h("sec_trust", "trust")
+    t = r.trust
+    if t is None:
+        d.paras(r.text("no_trust"))
+    else:
+        signed = t.signed_by or d.t("trust_unsigned")
+        d.blocks.append(KeyValue((
+            (d.t("trust_name"), t.name, False),
+            (d.t("trust_source"), t.source, True),
+            (d.t("trust_sha256"), t.sha256, True),
+            (d.t("trust_publisher"), t.publisher or "—", False),
+            (d.t("trust_signed_by"), signed, t.signed_by is not None),
+            (d.t("trust_key_pinned"),
+             d.yes_no(t.publisher_key_pinned) if t.signed_by else "—", False),
+            (d.t("trust_expires"), t.expires or "—", False),
+            (d.t("trust_demonstration"), d.yes_no(t.demonstration), False),
+        )))
+        if t.demonstration:
+            d.paras(r.text("trust_demo_note"), "note")
+    d.h("sec_chain_read", "chain", 3)
+    c = r.chain
+    if c is None:
+        d.paras(r.text("chain_not_read"), "note")
+        return
+    pinned = d.yes_no(c.pinned) + (f" ({c.pinned_name})" if c.pinned and c.pinned_name else "")
+    d.blocks.append(KeyValue((
+        (d.t("chain_id"), str(c.chain_id), False),
+        (d.t("chain"), c.description, False),
+        (d.t("genesis_hash"), c.genesis_hash, True),
+        (d.t("chain_nodes"), "\n".join(f"{node} · {software}"
+                                        for node, software in c.node_rows()) or "—", True),
+        (d.t("chain_pinned"), pinned, False),
+        (d.t("development_signs"), "\n".join(c.development_signs) or d.t("none"), False),
     )))
 
 
@@ -281,8 +331,16 @@ def _witnesses(d: _Doc) -> None:
             party = d.t("no")
         party += f"\n{d.t('party_source')}: {w.party_source}"
         counted = _j(w.reason_text) + (f"\n{w.reason}" if not w.counted else "")
-        rows.append((f"{w.operator}\n{w.address}",
-                     f"{_j(w.jurisdiction_name)} ({w.jurisdiction})",
+        who = [w.operator]
+        if w.operator_source == "profile" and w.operator_id:
+            who.append(f"{d.t('operator_id')}: {w.operator_id}")
+        if w.registry_label_differs:
+            who.append(f"{d.t('registry_label')}: {w.registry_operator}")
+        who.append(w.address)
+        where = f"{_j(w.jurisdiction_name)} ({w.jurisdiction})"
+        if w.registry_jurisdiction_differs:
+            where += f"\n{d.t('registry_label')}: {w.registry_jurisdiction}"
+        rows.append(("\n".join(who), where,
                      party, w.confirmed_at_utc or "—", counted))
         flags.append("good" if w.counted else "")
     d.blocks.append(Table(

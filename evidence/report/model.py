@@ -38,6 +38,7 @@ from evidence.version import TOOL_NAME, __version__
 from . import rechecks
 from .text import (
     CUSTODY_ACTIONS,
+    DEMONSTRATION_NOTE,
     LEGAL_NOTES,
     REASONS,
     RULE_STATUS,
@@ -233,7 +234,7 @@ class ProvenanceSection:
 class AnchorSection:
     """The anchor as verified (with the contract's registrar at the anchor's block, from
     :class:`~evidence.result.AnchorInfo`), its block time in UTC and the development
-    warning."""
+    warning (under a demonstration profile, a note that the verdict is a demonstration)."""
 
     info: AnchorInfo
     block_time_utc: str
@@ -523,8 +524,11 @@ def build_report(
     anchor = None
     if result.anchor is not None:
         a = result.anchor
+        # Under a demonstration profile the verdict says it; the anchor notes the chain only.
+        warning = ("dev_note_demo" if result.demonstration else "dev_warning"
+                   ) if a.development_chain else None
         anchor = AnchorSection(a, _utc(a.block_time) or "",
-                               pick(TEXT["dev_warning"], langs) if a.development_chain else None)
+                               None if warning is None else pick(TEXT[warning], langs))
     return Report(
         report_id=report_id or new_report_id(generated),
         generated_at=generated,
@@ -655,30 +659,135 @@ def _item(i: ItemStatus, captured_at: str | None) -> ReportItem:
     )
 
 
+def _verdict_key(result: VerificationResult) -> str:
+    """Which wording of :data:`~evidence.report.text.VERDICTS` states this verdict: under a
+    demonstration profile a presumption is a demonstration, never a presumption; without a
+    profile a verdict that is not presumed says none was given."""
+    code = result.verdict.value
+    if code == "presumed-authentic":
+        if result.demonstration:
+            return "demonstration"
+        return code if result.trust else "presumed-authentic-no-trust"
+    if code == "not-presumed" and not result.trust:
+        return "not-presumed-no-trust"
+    return code
+
+
 def _verdict(result: VerificationResult, langs: tuple[str, ...]) -> VerdictSection:
-    title, explanation = VERDICTS[result.verdict.value]
+    key = _verdict_key(result)
+    title, explanation = VERDICTS[key]
     name = str((result.policy or {}).get("name") or "hague-3")
+    profile = str((result.trust or {}).get("name") or "")
+    explained = pick(explanation, langs)
+    if result.demonstration and key != "demonstration":
+        explained = {k: f"{v} {DEMONSTRATION_NOTE[0]}" if k == "en" else v + DEMONSTRATION_NOTE[1]
+                     for k, v in explained.items()}
     return VerdictSection(
         result.verdict.value,
-        {k: v.format(policy=name) for k, v in pick(title, langs).items()},
-        {k: v.format(policy=name) for k, v in pick(explanation, langs).items()},
+        {k: v.format(policy=name, profile=profile) for k, v in pick(title, langs).items()},
+        {k: v.format(policy=name, profile=profile) for k, v in explained.items()},
     )
 
 
-#: Which rule excludes a confirmation for each reason code (mirrors evidence.policy).
+#: Which rule excludes a confirmation for each reason code (mirrors evidence.policy's
+#: ``_REASON_RULE``, the source of truth; a test keeps them equal).
 _REASON_RULE = {
-    "bad-jurisdiction": "policy-jurisdiction-codes", "submitter": "policy-submitter",
-    "no-operator": "policy-operators", "not-registered-yet": "policy-active",
-    "revoked": "policy-active", "before-anchor": "policy-window",
-    "outside-window": "policy-window", "clock-skew": "policy-skew",
-    "not-hague-party": "policy-hague-party", "not-in-force-yet": "policy-in-force",
-    "same-operator": "policy-operators", "same-jurisdiction": "policy-jurisdictions",
+    "bad-jurisdiction": "policy-jurisdiction-codes",
+    "bad-operator-name": "policy-witness-identity",
+    "not-in-profile": "policy-witness-identity",
+    "outside-profile-period": "policy-witness-identity",
+    "unproven": "policy-witness-identity",
+    "submitter": "policy-submitter",
+    "no-operator": "policy-operators",
+    "not-registered-yet": "policy-active",
+    "registered-after-anchor": "policy-active",
+    "disputed-revocation": "policy-disputed-revocation",
+    "before-anchor": "policy-window",
+    "outside-window": "policy-window",
+    "clock-skew": "policy-skew",
+    "not-hague-party": "policy-hague-party",
+    "not-in-force-yet": "policy-in-force",
+    "same-operator": "policy-operators",
+    "same-jurisdiction": "policy-jurisdictions",
 }
+
+#: Why the verifier's trust allows no presumption (the reason evidence.chaincheck gives in
+#: policy-outcome's English message), in Chinese with the same names and numbers.
+_UNTRUSTED_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^no trust profile was given$"), "未提供信任配置"),
+    (re.compile(r"^trust profile (\S+) does not pin chain id (\d+)$"),
+     "信任配置 {0} 未固定链 ID {1}"),
+    (re.compile(r"^the node serves a chain whose genesis hash differs from the one trust "
+                r"profile (\S+) pins for chain id (\d+)$"),
+     "节点所提供之链的创世区块哈希与信任配置 {0} 为链 ID {1} 所固定的不同"),
+    (re.compile(r"^the trust profile asks for (\d+) agreeing nodes on chain (\d+), (\d+) "
+                r"were given$"),
+     "信任配置要求链 {1} 上有 {0} 个一致的节点，实际只给出 {2} 个"),
+    (re.compile(r"^the anchor is on a development chain$"), "锚定位于开发链上"),
+    (re.compile(r"^trust profile (\S+) does not pin the contract (\S+)$"),
+     "信任配置 {0} 未固定合约 {1}"),
+    (re.compile(r"^the contract's registrar (.+) is (\S+), not (\S+) as trust profile (\S+) "
+                r"pins$"),
+     "该合约的登记方为 {1}，而非信任配置 {3} 所固定的 {2}"),
+)
+
+_UTC_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+def _reason_zh(code: str) -> str:
+    """A reason code's Chinese words without the leading "未计入：" (for lists)."""
+    return REASONS.get(code, (code, code))[1].removeprefix("未计入：")
+
+
+def _outcome_zh(severity: str, message: str, name: str, result: VerificationResult) -> str:
+    """The Chinese statement of policy-outcome: met (a presumption, or under a demonstration
+    profile a demonstration), not met, or not met for want of the trust needed."""
+    if severity == "ok" and (result.demonstration or "demonstration profile" in message):
+        found = re.search(r"demonstration profile (\S+?):", message)
+        profile = str((result.trust or {}).get("name") or (found.group(1) if found else ""))
+        return (f"在演示配置 {profile} 下满足策略 {name}：这只是开发链上的演示，不具有证据价值；"
+                "此处任何内容均不能在法院支持任何推定。")
+    if severity == "ok":
+        return (f"满足策略 {name}：证据完整时，依据该策略推定真实（可反驳）；该策略是本项目提出的"
+                "标准，并非海牙取证公约的规则；证据能否采纳及其证明力，由受理案件法院所适用的法律"
+                "决定。")
+    untrusted = re.search(r"under a trust the verifier chose: (.+?)\. \(Counted", message)
+    if untrusted:
+        why = "核验方的信任条件不满足（原因见英文原文）"
+        for pattern, words in _UNTRUSTED_ZH:
+            hit = pattern.match(untrusted.group(1))
+            if hit:
+                why = words.format(*hit.groups())
+                break
+        would = ("可满足该策略" if "would meet" in message and "would not meet" not in message
+                 else "也不满足该策略")
+        return (f"在核验方所选的信任下不满足策略 {name}：{why}。（按登记合约自身的标签计算，"
+                f"这些确认{would}；但标签可由采集方一方填写，不能作为证据。）")
+    return (f"不满足策略 {name}：依据该策略不推定真实（证据本身仍可能完整，见其他核验结果）。")
+
+
+def _disputed_zh(witnesses: Sequence[Mapping[str, Any]]) -> str:
+    """policy-disputed-revocation in Chinese: each withdrawn confirmation with its times."""
+    parts = []
+    for w in witnesses:
+        if w.get("reason_code") != "disputed-revocation":
+            continue
+        confirmed, revoked, issued = (w.get("confirmed_at"), w.get("revoked_at"),
+                                      w.get("revocation_issued_at"))
+        when = (f"发出于 {_utc(issued)}" if isinstance(issued, int)
+                else "在该确认之后发出（合约拒绝已撤销见证节点的确认）")
+        parts.append(
+            f"{w.get('address')}（{w.get('jurisdiction')}）确认于 "
+            f"{_utc(confirmed) if isinstance(confirmed, int) else '—'}，登记方的撤销{when}，"
+            f"其生效时间倒签至 {_utc(revoked) if isinstance(revoked, int) else '—'}")
+    return (f"有 {len(parts)} 项确认因撤销生效时间被倒签至其之前而被撤回：{'；'.join(parts)}。"
+            "原先依赖这些确认的推定不再成立；登记方的理由不在链上。")
 
 
 def _rule_zh(code: str, severity: str, message: str, policy: Mapping[str, Any],
-             witnesses: Sequence[Mapping[str, Any]]) -> str:
+             result: VerificationResult) -> str:
     """The Chinese statement of one rule result, built from the same facts."""
+    witnesses = result.witnesses
     name = str(policy.get("name", ""))
     counted = [str(j) for j in policy.get("counted_jurisdictions") or []]
     listed = "、".join(counted) if counted else "无"
@@ -695,11 +804,28 @@ def _rule_zh(code: str, severity: str, message: str, policy: Mapping[str, Any],
                 if severity == "ok"
                 else f"仅计入 {len(counted)} 个不同法域（{listed}），未达到最低数量要求。")
     if code == "policy-outcome":
-        return (f"满足策略 {name}：证据完整时，依据该策略推定真实（可反驳）；该策略是本项目提出的"
-                "标准，并非海牙取证公约的规则；证据能否采纳及其证明力，由受理案件法院所适用的法律"
-                "决定。" if severity == "ok"
-                else f"不满足策略 {name}：依据该策略不推定真实（证据本身仍可能完整，"
-                "见其他核验结果）。")
+        return _outcome_zh(severity, message, name, result)
+    if code == "policy-capture-time":
+        times = _UTC_RE.findall(message)
+        skew = re.search(r"plus (\d+) s", message)
+        captured, anchored = [*times, "—", "—"][:2]
+        seconds = skew.group(1) if skew else "?"
+        return (f"满足：采集者签名的采集时间 {captured} 不晚于锚定区块时间 {anchored}"
+                f"（允许 {seconds} 秒时钟误差）。" if severity == "ok"
+                else f"不满足：采集者签名的采集时间 {captured} 晚于锚定区块时间 {anchored} 加 "
+                f"{seconds} 秒；采集不可能发生在其自身根哈希锚定之后，因此采集者的时钟或链上时间"
+                "有误。")
+    if code == "policy-disputed-revocation":
+        return _disputed_zh(witnesses)
+    if code == "policy-witness-identity":
+        if severity == "ok":
+            by_whom = "信任配置" if "by the trust profile" in message else "登记合约自身的标签"
+            return f"每个作出确认的见证节点均已识别（依据{by_whom}），且有链上记录为据。"
+        if excluded:
+            who = "、".join(f"{w.get('address')}（{w.get('jurisdiction')}，"
+                           f"{_reason_zh(str(w.get('reason_code')))}）" for w in excluded)
+            return (f"共 {len(witnesses)} 项确认中有 {len(excluded)} 项因身份未能识别或没有链上"
+                    f"记录为据而未被计入：{who}。")
     if severity == "ok":
         return "满足：没有确认因该规则被排除。"
     unverified = re.search(r"unverified for ([A-Z]{2}(?:, [A-Z]{2})*)", message)
@@ -727,7 +853,7 @@ def _policy(result: VerificationResult, langs: tuple[str, ...]) -> PolicySection
         explanation: Texts = {}
         for lang in langs:
             explanation[lang] = f.message if lang == "en" else _rule_zh(
-                f.code, sev, f.message, p, result.witnesses)
+                f.code, sev, f.message, p, result)
         rules.append(RuleResult(
             code=f.code, severity=sev, held=sev in ("ok", "info"),
             title=pick(title, langs), status=pick(RULE_STATUS.get(sev, (sev, sev)), langs),

@@ -24,6 +24,7 @@ from evidence.errors import InputError
 
 __all__ = [
     "CUSTODY_ACTIONS",
+    "DEMONSTRATION_NOTE",
     "LANGS",
     "LEGAL_NOTES",
     "REASONS",
@@ -136,12 +137,53 @@ TEXT: dict[str, Pair] = {
     "submitter": ("Submitter address", "提交者地址"),
     "checked_on_chain": ("Read from the chain during verification", "核验时已从链上读取"),
     "no_anchor": ("No anchor was found or checked.", "未发现或未核验任何锚定。"),
+    "dev_note_demo": (
+        "Development chain, controlled by one party: the trust profile used is a demonstration "
+        "profile (see the trust section), so the verdict above is a demonstration without "
+        "evidential value.",
+        "开发链，由单一方控制：所用信任配置为演示配置（见“信任”部分），因此上述核验结论仅为演示，"
+        "不具有证据价值。"),
+    "registrar": ("Registrar (the contract's owner at the anchor's block)",
+                  "登记方（锚定区块时合约的所有者）"),
     "dev_warning": (
         "DEVELOPMENT CHAIN: this anchor is on a development chain that one party controls. "
         "It has NO evidential value; anchor on a consortium or public chain for use in court.",
         "开发链警告：本锚定位于由单一方控制的开发链上，不具有任何证据价值；"
         "如需在法院使用，请锚定至联盟链或公有链。"),
+    "sec_trust": ("Trust", "信任"),
+    "trust_name": ("Trust profile", "信任配置"),
+    "trust_source": ("Profile file", "配置文件"),
+    "trust_sha256": ("Profile file SHA-256", "配置文件 SHA-256"),
+    "trust_publisher": ("Publisher", "发布者"),
+    "trust_signed_by": ("Signed by (publisher key fingerprint)", "签名者（发布者密钥指纹）"),
+    "trust_unsigned": ("unsigned", "未签名"),
+    "trust_key_pinned": ("Publisher key pinned by the verifier", "发布者密钥已由核验方预先固定"),
+    "trust_expires": ("Expires (UTC)", "有效期至（UTC）"),
+    "trust_demonstration": ("Demonstration profile", "演示配置"),
+    "trust_demo_note": (
+        "A demonstration profile pins a development chain that one party controls: whatever "
+        "the checks show, a verification under it has no evidential value.",
+        "演示配置所固定的是由单一方控制的开发链：无论核验结果如何，在该配置下的核验均不具有"
+        "证据价值。"),
+    "no_trust": (
+        "No trust profile was given, so no presumption was possible. Only the verifier can "
+        "name the chains, registries and witness operators it trusts (evidence verify --trust "
+        "FILE; docs/trust.md); the registry's own labels, which whoever deployed the contract "
+        "can write, are not evidence.",
+        "未提供信任配置，因此无法作出任何推定。只有核验方才能指定其信任的区块链、登记合约和"
+        "见证节点运营者（evidence verify --trust FILE；见 docs/trust.md）；登记合约自身的标签"
+        "可由合约部署者任意填写，不能作为证据。"),
+    "sec_chain_read": ("Chain as read", "读取到的区块链"),
+    "genesis_hash": ("Genesis block hash (computed from block 0)",
+                     "创世区块哈希（由第 0 号区块计算）"),
+    "chain_nodes": ("Nodes asked and their software", "所查询的节点及其软件"),
+    "chain_pinned": ("Pinned by the trust profile", "是否由信任配置固定"),
+    "development_signs": ("Signs of a development chain", "开发链特征"),
+    "chain_not_read": ("The chain was not read (offline verification, or no anchor).",
+                       "未读取区块链（离线核验，或无锚定）。"),
     "witness_operator": ("Operator", "运营者"),
+    "operator_id": ("operator id (trust profile)", "运营者编号（信任配置）"),
+    "registry_label": ("registry's label", "登记合约中的标签"),
     "witness_address": ("Witness address", "见证节点地址"),
     "jurisdiction": ("Jurisdiction", "法域"),
     "hague_party": ("Hague Evidence Convention party", "海牙取证公约缔约国"),
@@ -201,9 +243,39 @@ TEXT: dict[str, Pair] = {
                    "二维码：报告摘要、链 ID、合约、交易"),
 }
 
-#: Verdict titles (short) and explanations; ``{policy}`` is the policy name.
+#: Verdict titles (short) and explanations, by verdict code and how it was reached:
+#: ``presumed-authentic`` under a trust profile, ``demonstration`` (the checks pass under a
+#: demonstration profile: one statement, no evidential value, never worded as a
+#: presumption), ``not-presumed`` under a profile or ``not-presumed-no-trust`` without one,
+#: and ``presumed-authentic-no-trust`` for a result from before trust profiles.
+#: ``{policy}`` is the policy name, ``{profile}`` the trust profile's name.
 VERDICTS: dict[str, tuple[Pair, Pair]] = {
     "presumed-authentic": (
+        ("Presumed authentic (rebuttable) under policy {policy} and trust profile {profile}",
+         "依据策略 {policy} 及信任配置 {profile}：推定真实（可反驳）"),
+        ("The evidence is intact and the policy's rules are met under the verifier's trust "
+         "profile {profile}. This is a rebuttable presumption under policy {policy} only, "
+         "rebutted by proof of a significant procedural defect; admissibility and weight are "
+         "for the law of the court hearing the case.",
+         "证据完整，且在核验方的信任配置 {profile} 下满足该策略的各项规则。这仅是依据策略 "
+         "{policy} 作出的可反驳的推定；如有证据证明存在重大程序瑕疵，该推定即被推翻。"
+         "证据能否采纳及其证明力，由受理案件法院所适用的法律决定。"),
+    ),
+    "demonstration": (
+        ("DEMONSTRATION ONLY — no evidential value: the checks pass under policy {policy} "
+         "and demonstration profile {profile}",
+         "仅为演示，无证据价值：在策略 {policy} 及演示配置 {profile} 下各项核验均通过"),
+        ("The verification ran under the demonstration trust profile {profile}, which pins a "
+         "development chain that one party controls. That the checks pass shows only that "
+         "the evidence and the software work together: it is no presumption of authenticity "
+         "and supports nothing before a court. For a real case, anchor on a chain the parties "
+         "do not control and have the court verify under its own trust profile.",
+         "本次核验在演示信任配置 {profile} 下进行，该配置所固定的是由单一方控制的开发链。"
+         "各项核验均通过，仅表明证据与软件能够配合运行，不产生任何推定，在法院不具有任何"
+         "证明作用。实际案件中，应锚定至不受当事方控制的区块链，并由法院依其自己的信任配置"
+         "进行核验。"),
+    ),
+    "presumed-authentic-no-trust": (
         ("Presumed authentic (rebuttable) under policy {policy}",
          "依据策略 {policy}：推定真实（可反驳）"),
         ("The evidence is intact and the policy's rules are met. This is a rebuttable "
@@ -215,12 +287,22 @@ VERDICTS: dict[str, tuple[Pair, Pair]] = {
          "由受理案件法院所适用的法律决定。"),
     ),
     "not-presumed": (
-        ("Not presumed authentic under policy {policy}",
-         "依据策略 {policy}：不推定真实"),
+        ("Not presumed authentic under policy {policy} and trust profile {profile}",
+         "依据策略 {policy} 及信任配置 {profile}：不推定真实"),
         ("No check found the evidence changed, but the policy's rules are not met (see the "
          "rules below). The evidence may still be intact; the policy gives no presumption.",
          "核验未发现证据被更改，但不满足该策略的规则（见下文各项规则）。证据本身仍可能完整，"
          "但该策略不产生真实性推定。"),
+    ),
+    "not-presumed-no-trust": (
+        ("Not presumed authentic under policy {policy}: no trust profile was given",
+         "依据策略 {policy}：不推定真实（未提供信任配置）"),
+        ("No check found the evidence changed, but no trust profile was given, so no "
+         "presumption was possible: only the verifier can name the chains, registries and "
+         "witness operators it trusts (see the trust section). The evidence may still be "
+         "intact.",
+         "核验未发现证据被更改，但未提供信任配置，因此无法作出任何推定：只有核验方才能指定其"
+         "信任的区块链、登记合约和见证节点运营者（见“信任”部分）。证据本身仍可能完整。"),
     ),
     "failed": (
         ("Failed: evidence changed, invalid or missing",
@@ -238,6 +320,12 @@ VERDICTS: dict[str, tuple[Pair, Pair]] = {
     ),
 }
 
+#: Added to the explanation of any other verdict reached under a demonstration profile.
+DEMONSTRATION_NOTE: Pair = (
+    "The verification ran under the demonstration trust profile {profile}: whatever it "
+    "finds, it has no evidential value.",
+    "本次核验在演示信任配置 {profile} 下进行：无论其结果如何，均不具有证据价值。")
+
 #: Severity words for findings.
 SEVERITIES: dict[str, Pair] = {
     "ok": ("ok", "通过"),
@@ -251,9 +339,15 @@ SEVERITIES: dict[str, Pair] = {
 RULES: dict[str, Pair] = {
     "policy-party-list": ("Contracting Party list", "缔约方名单"),
     "policy-blocks-on-top": ("Blocks on top of the anchor", "锚定区块之上的区块数"),
+    "policy-capture-time": ("Signed capture time not later than the anchor",
+                            "签名的采集时间不晚于锚定时间"),
     "policy-jurisdiction-codes": ("Jurisdiction codes well-formed", "法域代码格式"),
+    "policy-witness-identity": ("Witness identified and backed by the chain",
+                                "见证节点身份已识别且有链上记录为据"),
     "policy-submitter": ("Submitter's own witnesses excluded", "排除提交者自身的见证节点"),
     "policy-active": ("Witness active when confirming", "确认时见证节点处于有效期"),
+    "policy-disputed-revocation": ("Revocations dated back before a confirmation (disputed)",
+                                   "撤销倒签至确认之前（有争议）"),
     "policy-window": ("Confirmation within the time window", "在时间窗口内确认"),
     "policy-skew": ("Witness clock consistent with the chain", "见证节点时钟与链上时间一致"),
     "policy-hague-party": ("Hague Evidence Convention Contracting State",
@@ -279,13 +373,28 @@ REASONS: dict[str, Pair] = {
     "counted": ("counted", "已计入"),
     "bad-jurisdiction": ("not counted: the jurisdiction code is not ISO 3166-1 alpha-2",
                          "未计入：法域代码不是 ISO 3166-1 二位字母代码"),
+    "bad-operator-name": ("not counted: its operator name is unusable (invisible characters "
+                          "or look-alike scripts)",
+                          "未计入：其运营者名称不可用（含不可见字符或易混淆的混合文字）"),
+    "not-in-profile": ("not counted: no operator the trust profile names runs this witness",
+                       "未计入：信任配置所列的运营者均未运营该见证节点"),
+    "outside-profile-period": ("not counted: it confirmed outside the period the trust "
+                               "profile pins it for",
+                               "未计入：其确认时间不在信任配置为其固定的期间内"),
+    "unproven": ("not counted: the chain does not back its confirmation",
+                 "未计入：其确认没有链上记录为据"),
     "submitter": ("not counted: it is the submitter or run by the submitter's operator",
                   "未计入：为提交者本人或由提交者的运营者运营"),
     "no-operator": ("not counted: no operator name is registered",
                     "未计入：未登记运营者名称"),
     "not-registered-yet": ("not counted: not yet registered when it confirmed",
                            "未计入：确认时尚未登记"),
-    "revoked": ("not counted: revoked before it confirmed", "未计入：确认前已被撤销"),
+    "registered-after-anchor": ("not counted: registered after the anchor, so it could have "
+                                "been registered for it",
+                                "未计入：在锚定之后才登记，可能是专为此锚定而登记"),
+    "disputed-revocation": ("not counted: withdrawn by a revocation dated back before its "
+                            "confirmation (disputed)",
+                            "未计入：撤销生效时间被倒签至其确认之前，该确认被撤回（有争议）"),
     "before-anchor": ("not counted: confirmed before the anchor (inconsistent chain data)",
                       "未计入：确认时间早于锚定（链上数据不一致）"),
     "outside-window": ("not counted: confirmed after the policy's time window",

@@ -1,7 +1,18 @@
-"""A realistic verification result for report tests: an anchor on a development chain,
-4 witnesses (CN, SG, DE counted; JP not counted, not a Hague party), findings, custody."""
+"""Realistic verification results for report tests.
+
+:func:`make_result` (the golden report): what ``evidence demo`` verifies, an anchor on the
+embedded development chain under the workspace's demonstration trust profile, 4 witnesses
+(CN, SG, DE counted; JP not counted, not a Hague party), findings, custody.
+:func:`make_trusted_result`: a court's signed profile pinning a consortium chain read through
+two nodes, a registry label that differs from the profile, a back-dated revocation and a
+witness no pinned operator runs. :func:`make_untrusted_result`: the development chain
+verified without any trust profile (not presumed).
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
 
 from evidence.findings import Finding, Severity, Verdict
 from evidence.result import AnchorInfo, ItemStatus, VerificationResult
@@ -15,6 +26,25 @@ SUBMITTER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 CAPTURER_PK = "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29"
 CAPTURER_FP = "sha256:4f1e0c9b8a7d6e5f4a3b2c1d0e9f8a7b"
 BLOCK_TIME = 1_764_280_800  # 2025-11-27T22:00:00Z
+GENESIS = "0x29910715cd1cc3fef40a5af9473a385d5c7daac83bcc09af06c830d1f63e7d36"
+
+#: The workspace's demonstration trust profile, as TrustProfile.summary() gives it.
+DEMO_TRUST: dict[str, Any] = {
+    "name": "workspace-demonstration", "version": 1,
+    "source": "/tmp/cases/ws/trust-demo.toml",
+    "sha256": "dc3c4e10d44cd77363172c5d282364f08e7e59cb4bb9848b463086e6548cfbe3",
+    "publisher": None, "signed_by": None, "publisher_key_pinned": False,
+    "expires": "2035-11-27T21:50:00Z", "demonstration": True,
+}
+
+#: The embedded development chain as read, pinned by the demonstration profile.
+DEMO_CHAIN: dict[str, Any] = {
+    "chain_id": 1337, "description": "embedded development chain (eth-tester, py-evm)",
+    "genesis_hash": GENESIS, "nodes": ["/tmp/cases/ws/chain"], "client_versions": ["embedded"],
+    "pinned": True, "pinned_name": "Embedded development chain",
+    "development_signs": ["the embedded chain of a workspace",
+                          "chain id 1337 is a development chain id"],
+}
 
 
 def _h(n: int, length: int) -> str:
@@ -41,7 +71,10 @@ ITEMS = (
                                   "price": "84.00", "currency": "EUR", "买家国家": "DE"}}),
 )
 
-WITNESSES = (
+_REGISTRY_DEFAULTS: dict[str, Any] = {"revoked_at": None, "revocation_issued_at": None,
+                                      "notes": []}
+
+WITNESSES: tuple[dict[str, Any], ...] = (
     {"address": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "operator": "Hangzhou Notary Office",
      "jurisdiction": "CN", "jurisdiction_name": "China", "hague_party": True,
      "in_force_date": "1998-02-06", "party_source": "HCCH status table (pt print view)",
@@ -77,15 +110,39 @@ POLICY = {
     "counted_jurisdictions": ["CN", "DE", "SG"],
 }
 
+#: The demonstration profile names each witness's operator (ids from the profile).
+WITNESSES = tuple(
+    {**w, **_REGISTRY_DEFAULTS, "operator_id": f"DEMO-{w['jurisdiction']}",
+     "operator_source": "profile", "registry_operator": w["operator"],
+     "registry_jurisdiction": w["jurisdiction"]}
+    for w in WITNESSES)
+
 FINDINGS = (
     Finding("bag-ok", Severity.OK, "BagIt manifests (sha256, sha512) and tag manifests match"),
     Finding("signature-ok", Severity.OK,
             f"capturer signature over the root verifies (key {CAPTURER_FP})", "evidence/root.json"),
     Finding("root-ok", Severity.OK, f"the 4 leaves hash to the signed root {ROOT}",
             "evidence/root.json"),
+    Finding("trust-chain-ok", Severity.OK,
+            "chain 1337 (Embedded development chain) is pinned by trust profile "
+            f"workspace-demonstration: genesis hash {GENESIS} matches; read through 1 node(s) "
+            "that agree (/tmp/cases/ws/chain)"),
     Finding("development-chain", Severity.INFO,
-            "anchored on a development chain controlled by one party: no evidential value"),
+            "embedded development chain (eth-tester, py-evm) is a development chain (the "
+            "embedded chain of a workspace; chain id 1337 is a development chain id): one party "
+            "controls it; pinned by a demonstration profile, so every verdict here is a "
+            "demonstration without evidential value"),
+    Finding("trust-registry-ok", Severity.OK,
+            f"the contract {CONTRACT} is a registry trust profile workspace-demonstration pins; "
+            f"its registrar at the anchor's block 7 is the pinned {SUBMITTER}", CONTRACT),
     Finding("policy-party-list", Severity.INFO, "Party list used: built-in list.", "parties_file"),
+    Finding("policy-capture-time", Severity.OK,
+            "Held: the signed capture time 2025-11-27T21:55:00Z is not later than the anchor's "
+            "block time 2025-11-27T22:00:00Z (plus 300 s of clock skew).",
+            "max_clock_skew_seconds"),
+    Finding("policy-witness-identity", Severity.OK,
+            "Every confirming witness is identified (by the trust profile) and backed by the "
+            "chain.", "witness identity"),
     Finding("policy-hague-party", Severity.INFO,
             "1 of 4 confirmations not counted: jurisdiction not listed as a Contracting State: "
             "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65 (JP).", "require_hague_party"),
@@ -93,8 +150,9 @@ FINDINGS = (
             "Held: 3 of 3 required Hague Convention jurisdictions confirmed: CN, DE, SG.",
             "min_jurisdictions"),
     Finding("policy-outcome", Severity.OK,
-            "Policy hague-3 is met: with intact evidence this gives a presumption of "
-            "authenticity under policy hague-3 (rebuttable).", "hague-3"),
+            "Policy hague-3 is met under the demonstration profile workspace-demonstration: a "
+            "DEMONSTRATION on a development chain, without evidential value; nothing here "
+            "supports a presumption before a court.", "hague-3"),
 )
 
 CUSTODY = (
@@ -110,7 +168,7 @@ CUSTODY = (
 
 
 def make_result() -> VerificationResult:
-    """The fixed result used by the golden test and most format tests."""
+    """The fixed result used by the golden test and most format tests: a demonstration."""
     return VerificationResult(
         bundle="/tmp/cases/bundle-2026-CN-0042",
         package="bundle",
@@ -138,8 +196,164 @@ def make_result() -> VerificationResult:
             block_hash=BLOCK_HASH, block_time=BLOCK_TIME, batch_root=BATCH_ROOT,
             batch_index=0, batch_size=2, submitter=SUBMITTER, development_chain=True,
             chain_description="embedded development chain (eth-tester, py-evm)",
-            checked_on_chain=True),
+            checked_on_chain=True, registrar=SUBMITTER),
         policy=POLICY,
         witnesses=WITNESSES,
         development_chain=True,
+        trust=DEMO_TRUST,
+        demonstration=True,
+        chain=DEMO_CHAIN,
+    )
+
+
+# --------------------------------------------------------------------------- a court's profile
+
+REGISTRAR = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"
+COURT_TRUST: dict[str, Any] = {
+    "name": "example-consortium", "version": 1,
+    "source": "/etc/evidence/example-consortium.toml",
+    "sha256": "7f3a9c1e5b2d8f4a6c0e9b7d5f3a1c8e2b6d4f0a9c7e5b3d1f8a6c4e2b0d9f7a",
+    "publisher": "Example Court Technology Office",
+    "signed_by": "sha256:c0ffee00c0ffee00c0ffee00c0ffee00", "publisher_key_pinned": True,
+    "expires": "2027-12-31T00:00:00Z", "demonstration": False,
+}
+COURT_GENESIS = "0x" + "5e" * 32
+COURT_CHAIN: dict[str, Any] = {
+    "chain_id": 7140, "description": "Example consortium chain (2 nodes)",
+    "genesis_hash": COURT_GENESIS,
+    "nodes": ["https://node-1.example.org:8545", "https://node-2.example.net:8545"],
+    "client_versions": ["Geth/v1.14.11-stable/linux-amd64/go1.22.8",
+                        "besu/v24.9.1/linux-x86_64/openjdk-java-21"],
+    "pinned": True, "pinned_name": "Example consortium chain", "development_signs": [],
+}
+REVOKED_WITNESS = "0x976EA74026E726554dB657fA54763abd0C3a0aa9"
+STRAY_WITNESS = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955"
+REVOKED_AT = BLOCK_TIME + 200
+REVOKE_ISSUED = BLOCK_TIME + 7200
+
+
+def _court_witnesses() -> tuple[dict[str, Any], ...]:
+    ids = {"CN": "91330100MA27XKQ93P", "SG": "UEN-201912345K", "DE": "HRB-123456",
+           "JP": "JCN-0100-01-123456"}
+    out = [{**w, "operator_id": ids[str(w["jurisdiction"])]} for w in WITNESSES]
+    out[0]["registry_operator"] = "Hangzhou Notary"  # the registrar typed another name
+    out[1]["registry_jurisdiction"] = "MY"  # and another jurisdiction
+    out[1]["notes"] = ["the registry labels this witness MY; the trust profile's publisher "
+                       "checked SG, which is used"]
+    out.append({
+        "address": REVOKED_WITNESS, "operator": "Paris Constat SAS",
+        "operator_id": "SIREN-123456789",
+        "operator_source": "profile", "registry_operator": "Paris Constat SAS",
+        "jurisdiction": "FR", "registry_jurisdiction": "FR", "jurisdiction_name": "France",
+        "hague_party": True, "in_force_date": "1974-10-06", "party_source": "built-in list",
+        "confirmed_at": BLOCK_TIME + 300, "observed_at": BLOCK_TIME + 300,
+        "revoked_at": REVOKED_AT, "revocation_issued_at": REVOKE_ISSUED, "counted": False,
+        "reason_code": "disputed-revocation",
+        "reason": "disputed-revocation: confirmed at 2025-11-27T22:05:00Z; the registrar's "
+                  "revocation, issued at 2025-11-28T00:00:00Z, was dated back to take effect "
+                  "from 2025-11-27T22:03:20Z: a disputed revocation", "notes": []})
+    out.append({
+        "address": STRAY_WITNESS, "operator": "Notary Office", "operator_id": None,
+        "operator_source": "registry", "registry_operator": "Notary Office",
+        "jurisdiction": "US", "registry_jurisdiction": "US",
+        "jurisdiction_name": "United States of America", "hague_party": True,
+        "in_force_date": "1972-10-07", "party_source": "built-in list",
+        "confirmed_at": BLOCK_TIME + 360, "observed_at": BLOCK_TIME + 360,
+        "revoked_at": None, "revocation_issued_at": None, "counted": False,
+        "reason_code": "not-in-profile",
+        "reason": f"not-in-profile: {STRAY_WITNESS} is not a witness of any operator the trust "
+                  "profile example-consortium names", "notes": []})
+    return tuple(out)
+
+
+def _court_findings() -> tuple[Finding, ...]:
+    keep = [f for f in FINDINGS if f.code in ("bag-ok", "signature-ok", "root-ok",
+                                                  "policy-party-list", "policy-capture-time",
+                                                  "policy-hague-party", "policy-jurisdictions")]
+    by_code = {f.code: f for f in keep}
+    return (
+        by_code["bag-ok"], by_code["signature-ok"], by_code["root-ok"],
+        Finding("trust-chain-ok", Severity.OK,
+                "chain 7140 (Example consortium chain) is pinned by trust profile "
+                f"example-consortium: genesis hash {COURT_GENESIS} matches; read through 2 "
+                "node(s) that agree"),
+        Finding("trust-registry-ok", Severity.OK,
+                f"the contract {CONTRACT} is a registry trust profile example-consortium pins; "
+                f"its registrar at the anchor's block 7 is the pinned {REGISTRAR}", CONTRACT),
+        Finding("trust-label-differs", Severity.INFO,
+                "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC: the registry labels this witness "
+                "MY; the trust profile's publisher checked SG, which is used"),
+        by_code["policy-party-list"], by_code["policy-capture-time"],
+        Finding("policy-witness-identity", Severity.INFO,
+                "1 of 6 confirmations not counted: witness not run by an operator the trust "
+                "profile names, its name unusable, or its confirmation not backed by the chain: "
+                f"{STRAY_WITNESS} (US).", "witness identity"),
+        Finding("policy-disputed-revocation", Severity.INFO,
+                f"1 confirmation(s) withdrawn by a revocation dated back before them: "
+                f"{REVOKED_WITNESS} (FR): confirmed at 2025-11-27T22:05:00Z; the registrar's "
+                "revocation, issued at 2025-11-28T00:00:00Z, was dated back to take effect from "
+                "2025-11-27T22:03:20Z. A presumption that rested on them no longer holds; the "
+                "registrar's reasons are outside the chain.", "witness active period"),
+        by_code["policy-hague-party"], by_code["policy-jurisdictions"],
+        Finding("policy-outcome", Severity.OK,
+                "Policy hague-3 is met: with intact evidence this gives a presumption of "
+                "authenticity under policy hague-3 (rebuttable), a standard proposed by this "
+                "project, not a rule of the Hague Evidence Convention; admissibility and weight "
+                "are for the law of the court hearing the case.", "hague-3"),
+    )
+
+
+def make_trusted_result() -> VerificationResult:
+    """Presumed authentic under a court's signed trust profile, on a pinned consortium chain."""
+    base = make_result()
+    assert base.anchor is not None
+    return replace(
+        base,
+        anchor=replace(base.anchor, chain_id=7140, development_chain=False,
+                       chain_description="Example consortium chain (2 nodes)",
+                       registrar=REGISTRAR),
+        findings=_court_findings(),
+        witnesses=_court_witnesses(),
+        development_chain=False,
+        trust=COURT_TRUST,
+        demonstration=False,
+        chain=COURT_CHAIN,
+    )
+
+
+def make_untrusted_result() -> VerificationResult:
+    """The development chain verified without any trust profile: not presumed, and the red
+    development-chain box stays."""
+    base = make_result()
+    registry = tuple({**w, "operator_id": None, "operator_source": "registry"}
+                     for w in WITNESSES)
+    findings = tuple(f for f in FINDINGS if not f.code.startswith(("trust-", "development-",
+                                                                   "policy-outcome",
+                                                                   "policy-witness")))
+    return replace(
+        base,
+        verdict=Verdict.NOT_PRESUMED,
+        witnesses=registry,
+        trust=None,
+        demonstration=False,
+        chain={**DEMO_CHAIN, "pinned": False, "pinned_name": None},
+        policy={**POLICY, "satisfied": False},
+        findings=(
+            *findings,
+            Finding("development-chain", Severity.WARNING,
+                    "embedded development chain (eth-tester, py-evm) is a development chain: "
+                    "one party controls it, so the anchor has no evidential value and the "
+                    "evidence cannot be presumed authentic"),
+            Finding("trust-none", Severity.WARNING,
+                    "No trust profile: the verifier named no chains, registries or witness "
+                    "operators it trusts, so the evidence cannot be presumed authentic."),
+            Finding("policy-witness-identity", Severity.OK,
+                    "Every confirming witness is identified (by the registry's own labels) and "
+                    "backed by the chain.", "witness identity"),
+            Finding("policy-outcome", Severity.WARNING,
+                    "Policy hague-3 is not met under a trust the verifier chose: no trust "
+                    "profile was given. (Counted by the registry's own labels, the "
+                    "confirmations would meet it; labels the capturer's side can write are not "
+                    "evidence.)", "hague-3"),
+        ),
     )

@@ -19,30 +19,31 @@ from evidence.report import Report, ReportSigner, build_report, write_report
 from evidence.report.model import MAX_ITEMS_LISTED
 from evidence.result import ItemStatus
 
-from .fixtures import ITEMS, TX, WITNESSES, make_result
+from .fixtures import ITEMS, TX, WITNESSES, make_result, make_trusted_result
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 GOLDEN = HERE / "golden" / "report-fixed.json"
 SCHEMA = REPO / "evidence" / "schemas" / "report.schema.json"
 
-#: Phrases whose presence shows both languages and the legal stance are there.
+#: Phrases whose presence shows both languages and the legal stance are there (the fixed
+#: report is a demonstration: its verdict says so, and the anchor section notes the chain).
 EN_PHRASES = (
-    "Presumed authentic (rebuttable) under policy hague-3",
+    "DEMONSTRATION ONLY — no evidential value",
     "existed no later than the block time",
     "not a rule of the Convention",
     "significant procedural defect",
     "for the law of the court hearing the case",
-    "DEVELOPMENT CHAIN",
+    "Development chain, controlled by one party",
     "Article 9",
 )
 ZH_PHRASES = (
-    "推定真实（可反驳）",
+    "仅为演示，无证据价值",
     "《关于从国外调取民事或商事证据的公约》",
     "并非公约本身的规则",
     "重大程序瑕疵",
     "由受理案件法院所适用的法律决定",
-    "开发链警告",
+    "开发链，由单一方控制",
     "第9条",
 )
 
@@ -231,7 +232,8 @@ def test_pdf_is_signed_and_carries_the_json(written: dict[str, Path],
 
 def test_languages(tmp_path: Path) -> None:
     en = build_report(make_result(), bundle=tmp_path, lang="en", now="2025-11-28T09:05:00Z")
-    zh = build_report(make_result(), bundle=tmp_path, lang="zh", now="2025-11-28T09:05:00Z")
+    zh = build_report(make_trusted_result(), bundle=tmp_path, lang="zh",
+                      now="2025-11-28T09:05:00Z")
     en_doc, zh_doc = en.to_json(), zh.to_json()
     assert set(en_doc["verdict"]["title"]) == {"en"}
     assert set(zh_doc["verdict"]["title"]) == {"zh"}
