@@ -2,7 +2,8 @@
 
 What: :func:`build_report` turns a :class:`~evidence.result.VerificationResult` (what
 ``evidence verify`` returns) into a frozen :class:`Report`: verdict and policy rules in plain
-words, items with both digests, records as field tables, capture provenance, the anchor,
+words, items with both digests, records as field tables, capture provenance, the anchor and
+its registrar, the verifier's trust profile (or that none was given) and the chain as read,
 witnesses, findings, custody log, legal notes and the re-check commands, in English, Chinese
 or both. The bundle folder is read only for screenshot thumbnails; nothing else is
 recomputed, so the report says exactly what the verification said (ARCHITECTURE.md step 7).
