@@ -259,13 +259,21 @@ def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: boo
               help="A CSV of contracting parties to use instead of the shipped list.")
 def jurisdictions(as_json: bool, parties: Path | None) -> int:
     """List the contracting states of the 1970 Hague Evidence Convention as shipped,
-    with their entry-into-force dates and sources."""
-    from evidence.jurisdictions import country_name, load_default_parties, load_parties
+    with their entry-into-force dates, each date's status (verified, secondary, computed,
+    unknown) and sources."""
+    from evidence.jurisdictions import (
+        DATE_STATUSES,
+        country_name,
+        date_status_text,
+        load_default_parties,
+        load_parties,
+    )
 
     plist = load_parties(parties) if parties else load_default_parties()
     rows = [{"iso2": p.iso2, "name": p.name, "name_zh": country_name(p.iso2, "zh"),
              "entry_into_force": None if p.entry_into_force is None else
-             p.entry_into_force.isoformat(), "type": p.type, "source": p.source}
+             p.entry_into_force.isoformat(), "status": p.status,
+             "status_text": date_status_text(p.status), "type": p.type, "source": p.source}
             for p in plist.parties]
     if as_json:
         emit_json({"as_of": None if plist.as_of is None else plist.as_of.isoformat(),
@@ -274,8 +282,11 @@ def jurisdictions(as_json: bool, parties: Path | None) -> int:
     click.echo(f"Hague Evidence Convention (1970) contracting parties: {len(rows)} "
                f"(as of {plist.as_of}; source: {plist.source})")
     for r in rows:
-        eif = r["entry_into_force"] or "date unverified"
-        click.echo(f"  {r['iso2']}  {r['name']:<32} {eif}")
+        eif = r["entry_into_force"] or "-"
+        click.echo(f"  {r['iso2']}  {r['name']:<32} {eif:<10}  {r['status_text']}")
+    counts = [(sum(1 for r in rows if r["status"] == s), s) for s in (*DATE_STATUSES, None)]
+    click.echo("entry-into-force dates: " + ", ".join(
+        f"{n} {date_status_text(s).removeprefix('date ')}" for n, s in counts if n))
     for caveat in plist.caveats:
         click.echo(f"note: {caveat}")
     return 0

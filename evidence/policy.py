@@ -15,11 +15,12 @@ only ever worded as a *rebuttable* presumption under the named policy.
 
 How the count works: each confirmation is screened (valid jurisdiction code, not the
 submitter, witness active when it confirmed, within the time window, clock skew, Contracting
-State in force); among those that pass, jurisdictions are counted so that each jurisdiction
-counts once and, when ``count_distinct_operators`` is set, each operator counts once. That is
-a maximum bipartite matching between operators and jurisdictions (Kuhn's augmenting paths), so
-the order in which confirmations arrived cannot lower the count. Ties are broken by
-confirmation time then address, so the outcome is deterministic.
+State in force and, when ``require_verified_in_force_date`` is set, its entry-into-force date
+verified in an official source); among those that pass, jurisdictions are counted so that each
+jurisdiction counts once and, when ``count_distinct_operators`` is set, each operator counts
+once. That is a maximum bipartite matching between operators and jurisdictions (Kuhn's
+augmenting paths), so the order in which confirmations arrived cannot lower the count. Ties are
+broken by confirmation time then address, so the outcome is deterministic.
 
 Membership only: like :mod:`evidence.jurisdictions`, the policy counts States listed as
 Contracting Parties; it does not check Art. 39 acceptances between pairs of States.
@@ -45,8 +46,10 @@ from typing import Any
 from evidence.errors import FormatError, InputError
 from evidence.findings import Finding, Severity
 from evidence.jurisdictions import (
+    DateStatus,
     PartyList,
     country_name,
+    date_status_text,
     is_iso2,
     load_default_parties,
     load_parties,
@@ -125,6 +128,10 @@ _OPTIONAL_BOOL_KEYS: dict[str, bool] = {
     # A witness registered after the anchor was made could have been registered for it:
     # by default it does not count (ARCHITECTURE.md, "Trust").
     "count_witnesses_registered_after_anchor": False,
+    # Count a Contracting State only when the party list marks its entry-into-force date
+    # verified (status "verified"), not secondary, computed or unknown. Off by default: a
+    # policy written before the key counted every listed State, its date's status shown.
+    "require_verified_in_force_date": False,
 }
 _OPTIONAL_KEYS = ("description_zh", "parties_file", *_OPTIONAL_BOOL_KEYS)
 _KNOWN_KEYS = frozenset(("version", *_STR_KEYS, *_BOOL_KEYS, *_INT_KEYS, *_OPTIONAL_KEYS))
@@ -155,6 +162,7 @@ class Policy:
     source: str
     sha256: str
     count_witnesses_registered_after_anchor: bool = False
+    require_verified_in_force_date: bool = False
 
     @property
     def builtin(self) -> bool:
@@ -178,6 +186,7 @@ class Policy:
             "min_blocks_on_top": self.min_blocks_on_top,
             "count_witnesses_registered_after_anchor":
                 self.count_witnesses_registered_after_anchor,
+            "require_verified_in_force_date": self.require_verified_in_force_date,
             "parties_file": None if self.parties_file is None else str(self.parties_file),
             "source": self.source,
             "builtin": self.builtin,
@@ -312,6 +321,7 @@ def _parse_policy(raw: bytes, *, shown: str, base: Path | None) -> Policy:
         sha256=hashlib.sha256(raw).hexdigest(),
         count_witnesses_registered_after_anchor=optional_bools[
             "count_witnesses_registered_after_anchor"],
+        require_verified_in_force_date=optional_bools["require_verified_in_force_date"],
     )
 
 
@@ -484,7 +494,12 @@ class WitnessAssessment:
     counted, bad-jurisdiction, bad-operator-name, not-in-profile, outside-profile-period,
     unproven, submitter, no-operator, not-registered-yet, registered-after-anchor,
     disputed-revocation, before-anchor, outside-window, clock-skew, not-hague-party,
-    not-in-force-yet, same-operator, same-jurisdiction.
+    not-in-force-yet, date-not-verified, same-operator, same-jurisdiction.
+
+    ``in_force_date_status`` is the party list's status of ``in_force_date`` (verified,
+    secondary, computed, unknown; None for a non-party or a list that does not state it); the
+    reason says it in words, e.g. "in force since 1978-12-26 (date computed from a secondary
+    source)".
 
     ``operator`` and ``jurisdiction`` are the ones counted: the trust profile's when the
     identity comes from one (``operator_source == "profile"``, with ``operator_id``), else
@@ -511,6 +526,7 @@ class WitnessAssessment:
     revoked_at: int | None = None
     revocation_issued_at: int | None = None
     notes: tuple[str, ...] = ()
+    in_force_date_status: DateStatus | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -524,6 +540,7 @@ class WitnessAssessment:
             "registry_jurisdiction": self.registry_jurisdiction,
             "hague_party": self.hague_party,
             "in_force_date": None if self.in_force_date is None else self.in_force_date.isoformat(),
+            "in_force_date_status": self.in_force_date_status,
             "party_source": self.party_source,
             "confirmed_at": self.confirmed_at,
             "observed_at": self.observed_at,
@@ -580,6 +597,7 @@ _REASON_RULE = {
     "clock-skew": _RULE_SKEW,
     "not-hague-party": _RULE_HAGUE,
     "not-in-force-yet": _RULE_IN_FORCE,
+    "date-not-verified": _RULE_IN_FORCE,
     "same-operator": _RULE_OPERATORS,
     "same-jurisdiction": _RULE_JURISDICTIONS,
 }
@@ -610,7 +628,7 @@ class _Screened:
     name: str
     hague_party: bool
     in_force_date: date | None
-    date_unverified: bool
+    date_status: DateStatus | None  # the list's status of in_force_date; None: not a party
     party_source: str
     party_reason: str
     exclusion: tuple[str, str] | None  # (reason code, plain words)
@@ -625,7 +643,7 @@ class _Screened:
 
     def excluded(self, reason_code: str, words: str) -> _Screened:
         return _Screened(self.conf, self.who, self.name, self.hague_party, self.in_force_date,
-                         self.date_unverified, self.party_source, self.party_reason,
+                         self.date_status, self.party_source, self.party_reason,
                          (reason_code, words))
 
 
@@ -643,7 +661,7 @@ def _screen(
     code = who.jurisdiction
     if not is_iso2(code):
         return _Screened(
-            conf, who, code, False, None, False, parties.source, "",
+            conf, who, code, False, None, None, parties.source, "",
             ("bad-jurisdiction", f"{code!r} is not an ISO 3166-1 alpha-2 code"),
         )
     status = parties.party_status(code, datetime.fromtimestamp(conf.confirmed_at, UTC))
@@ -653,7 +671,7 @@ def _screen(
         country_name(code),
         status.is_party,
         status.entry_into_force,
-        status.is_party and status.in_force_at_time is None,
+        status.date_status if status.is_party else None,
         status.source,
         status.reason,
         None,
@@ -738,6 +756,16 @@ def _screen(
         and status.in_force_at_time is False
     ):
         return base.excluded("not-in-force-yet", status.reason)
+    if (
+        policy.require_hague_party
+        and policy.require_verified_in_force_date
+        and status.date_status != "verified"
+    ):
+        return base.excluded(
+            "date-not-verified",
+            f"{status.reason}; this policy counts only States whose entry-into-force date is "
+            "verified in an official source",
+        )
     return base
 
 
@@ -885,6 +913,7 @@ def evaluate(
                 jurisdiction_name=s.name,
                 hague_party=s.hague_party,
                 in_force_date=s.in_force_date,
+                in_force_date_status=s.date_status,
                 party_source=s.party_source,
                 confirmed_at=s.conf.confirmed_at,
                 observed_at=s.conf.observed_at,
@@ -919,6 +948,63 @@ def evaluate(
         findings=findings,
     )
 
+
+
+def _date_words(s: _Screened) -> str:
+    """A State's entry-into-force date with its status in the party list, in words."""
+    if s.in_force_date is None:
+        return "date unknown (blank in the party list)"
+    return f"entry into force {s.in_force_date.isoformat()} ({date_status_text(s.date_status)})"
+
+
+def _in_force_finding(
+    policy: Policy, screened: Sequence[_Screened], carrier: dict[str, _Screened]
+) -> Finding:
+    """``policy-in-force``: the Convention in force for each State on the day it confirmed
+    and, under ``require_verified_in_force_date``, the State's date verified in an official
+    source. A note names every counted State whose date is not verified, with its status, so
+    that a secondary or computed date is never taken for a verified one."""
+    subject = "require_in_force_at_confirmation"
+    checks_in_force = policy.require_hague_party and policy.require_in_force_at_confirmation
+    checks_verified = policy.require_hague_party and policy.require_verified_in_force_date
+    not_yet = [s for s in screened if s.exclusion and s.exclusion[0] == "not-in-force-yet"]
+    unverified_out = [s for s in screened
+                      if s.exclusion and s.exclusion[0] == "date-not-verified"]
+    if not_yet or unverified_out:
+        parts = []
+        if not_yet:
+            parts.append("Convention not yet in force for that State on the day of "
+                         f"confirmation: {_subjects(not_yet)}")
+        if unverified_out:
+            parts.append(
+                "entry-into-force date not verified in an official source, which this policy "
+                "requires: " + ", ".join(
+                    f"{s.address} ({s.jurisdiction}, {date_status_text(s.date_status)})"
+                    for s in unverified_out))
+        message = (f"{len(not_yet) + len(unverified_out)} of {len(screened)} confirmations not "
+                   f"counted: {'; '.join(parts)}.")
+        severity = Severity.INFO
+    else:
+        message = (
+            "The Convention was in force for every checked Contracting State on the day it "
+            "confirmed." if checks_in_force
+            else "Not checked: this policy does not require the Convention to be in force at "
+            "confirmation time."
+        )
+        if checks_verified:
+            message += (" Only States whose entry-into-force date is verified in an official "
+                        "source count, as this policy requires.")
+        severity = Severity.OK
+    unverified = sorted(((j, s) for j, s in carrier.items() if s.date_status != "verified"),
+                        key=lambda item: item[0])
+    if unverified and policy.require_hague_party:
+        message += (
+            f" Entry-into-force date unverified for {', '.join(j for j, _ in unverified)} "
+            "(counted as Contracting States; this policy does not require verified dates): "
+            + "; ".join(f"{j} {_date_words(s)}" for j, s in unverified) + "."
+        )
+        severity = Severity.INFO
+    return Finding(_RULE_IN_FORCE, severity, message, subject)
 
 
 def _findings(
@@ -1041,24 +1127,7 @@ def _findings(
         "States.",
         "jurisdiction not listed as a Contracting State",
     ))
-    in_force = _rule_finding(
-        _RULE_IN_FORCE, "require_in_force_at_confirmation", screened,
-        "The Convention was in force for every checked Contracting State on the day it "
-        "confirmed." if policy.require_hague_party and policy.require_in_force_at_confirmation
-        else "Not checked: this policy does not require the Convention to be in force at "
-        "confirmation time.",
-        "Convention not yet in force for that State on the day of confirmation",
-    )
-    unverified = sorted(j for j, s in carrier.items() if s.date_unverified)
-    if unverified and policy.require_hague_party:
-        in_force = Finding(
-            in_force.code,
-            Severity.INFO,
-            f"{in_force.message} Entry-into-force date unverified for {', '.join(unverified)} "
-            "(blank in the party list): counted as Contracting States, date unverified.",
-            in_force.subject,
-        )
-    out.append(in_force)
+    out.append(_in_force_finding(policy, screened, carrier))
     out.append(_rule_finding(
         _RULE_OPERATORS, "count_distinct_operators", screened,
         "Each counted jurisdiction comes from a different operator."
@@ -1162,8 +1231,23 @@ def _describe_en(p: Policy) -> list[str]:
         if p.require_in_force_at_confirmation:
             lines.append(
                 "The Convention must have entered into force for that State by the UTC day of "
-                "the confirmation; a State whose entry-into-force date is blank in the list "
-                "counts as a Contracting State with its date marked unverified."
+                "the confirmation" + (
+                    "." if p.require_verified_in_force_date
+                    else "; a State whose entry-into-force date is blank in the list counts as "
+                    "a Contracting State with its date marked unknown.")
+            )
+        if p.require_verified_in_force_date:
+            lines.append(
+                "Only a State whose entry-into-force date the party list marks as verified in an "
+                "official source counts; a date from a secondary source, computed from one, or "
+                "unknown does not."
+            )
+        else:
+            lines.append(
+                "Each State's entry-into-force date is shown with its status in the party list "
+                "(verified in an official source, from a secondary source, computed from a "
+                "secondary source, or unknown); this policy counts the State whatever that "
+                "status."
             )
     else:
         lines.append("Jurisdictions count whether or not they are Contracting States of "
@@ -1198,8 +1282,8 @@ def _describe_en(p: Policy) -> list[str]:
     if p.parties_file is not None:
         lines.append(f"Party list: {p.parties_file} (supplied by the user).")
     else:
-        lines.append("Party list: the built-in list, which is incomplete and carries its "
-                     "as-of date and sources.")
+        lines.append("Party list: the built-in list, which may be incomplete and carries its "
+                     "as-of date, its sources and the status of each entry-into-force date.")
     lines.append(
         "Meeting these rules gives only a rebuttable presumption of authenticity under this "
         "policy: a standard proposed by this project, not a rule of the Convention. "
@@ -1223,8 +1307,19 @@ def _describe_zh(p: Policy) -> list[str]:
         )
         if p.require_in_force_at_confirmation:
             lines.append(
-                "确认之日（UTC）公约须已对该国生效；名单中生效日期空白的国家按缔约国计入，"
-                "并注明其生效日期未经核实。"
+                "确认之日（UTC）公约须已对该国生效" + (
+                    "。" if p.require_verified_in_force_date
+                    else "；名单中生效日期空白的国家按缔约国计入，并注明其生效日期不明。")
+            )
+        if p.require_verified_in_force_date:
+            lines.append(
+                "只有缔约方名单标明生效日期经官方来源核实的国家方可计入；生效日期仅见于非官方来源、"
+                "根据非官方来源推算或不明的国家不予计入。"
+            )
+        else:
+            lines.append(
+                "每个国家的生效日期均注明其在缔约方名单中的来源状态（经官方来源核实、仅见于非官方"
+                "来源、根据非官方来源推算或不明）；本策略不论该状态均计入该国。"
             )
     else:
         lines.append(f"法域无论是否为{_CONVENTION_ZH}的缔约国均予计入。")
@@ -1252,7 +1347,8 @@ def _describe_zh(p: Policy) -> list[str]:
     if p.parties_file is not None:
         lines.append(f"缔约方名单：{p.parties_file}（由用户提供）。")
     else:
-        lines.append("缔约方名单：内置名单，该名单不完整，并注明其截至日期和来源。")
+        lines.append("缔约方名单：内置名单，该名单可能不完整，并注明其截至日期、来源及各生效日期的"
+                     "来源状态。")
     lines.append(
         "满足上述规则仅产生本策略下可推翻的真实性推定：这是本项目提出的标准，并非公约本身的规则。"
         "证据能否采纳及其证明力由受理案件法院所适用的法律决定；如有证据证明存在重大程序瑕疵，"

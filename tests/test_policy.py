@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -30,6 +33,8 @@ ASSETS = Path(__file__).resolve().parent / "assets" / "policies"
 T0 = 1_767_225_600
 #: 2023-03-10T00:00:00Z: El Salvador's entry into force is 2023-03-20.
 T_2023 = 1_678_406_400
+#: 1978-12-25T00:00:00Z: the day before Singapore's entry into force (computed: 1978-12-26).
+T_1978 = 283_392_000
 SUBMITTER = "0x5ub0000000000000000000000000000000000000"
 DAY = 86_400
 
@@ -60,6 +65,7 @@ class Case:
     anchored_at: int = T0
     blocks_on_top: int = 0
     captured: int | None = None  # seconds after the anchor
+    verified_dates: bool = False  # the policy with require_verified_in_force_date = true
 
 
 def _facts(case: Case) -> tuple[AnchorFacts, list[ConfirmationFacts]]:
@@ -100,6 +106,8 @@ def _policy(name: str) -> Policy:
 
 def _run(case: Case) -> PolicyOutcome:
     policy = _policy(case.policy)
+    if case.verified_dates:
+        policy = replace(policy, require_verified_in_force_date=True)
     anchor, confs = _facts(case)
     return evaluate(policy, anchor, confs, parties=load_policy_parties(policy))
 
@@ -109,6 +117,10 @@ DE = W("0xD1", "Berlin Notar", "DE")
 SG = W("0x51", "Singapore Law Office", "SG")
 FR = W("0xF1", "Paris Huissier", "FR")
 JP = W("0x71", "Tokyo Kosho", "JP")
+MA = W("0x4A", "Rabat Notaire", "MA")
+MK = W("0x4B", "Skopje Notar", "MK")
+UA = W("0x4C", "Kyiv Notary", "UA")
+KR = W("0x4D", "Seoul Notary", "KR")
 
 CASES = {
     "three_hague_states": Case((CN, DE, SG), True, ("CN", "DE", "SG"),
@@ -216,9 +228,50 @@ CASES = {
         (CN, DE, W("0x5V", "San Salvador Notario", "SV")), False, ("CN", "DE"),
         {"0x5V": "not-in-force-yet"}, {"0x5V": "only on 2023-03-20"}, anchored_at=T_2023,
     ),
-    "blank_entry_into_force_counted_date_unverified": Case(
-        (CN, DE, SG), True, ("CN", "DE", "SG"), {"0x51": "counted"},
-        {"0x51": "date unverified"},
+    "computed_entry_into_force_counted_and_said": Case(
+        (CN, DE, SG), True, ("CN", "DE", "SG"), {"0x51": "counted", "0xC1": "counted"},
+        {"0x51": "SG (Singapore) is a Contracting State, in force since 1978-12-26 (date "
+                 "computed from a secondary source)",
+         "0xC1": "in force since 1998-02-06 (date verified in an official source)"},
+    ),
+    "morocco_now_counts": Case(
+        (CN, DE, MA), True, ("CN", "DE", "MA"), {"0x4A": "counted"},
+        {"0x4A": "MA (Morocco) is a Contracting State, in force since 2011-05-23 (date "
+                 "computed from a secondary source)"},
+    ),
+    "north_macedonia_counts_date_verified": Case(
+        (CN, DE, MK), True, ("CN", "DE", "MK"), {"0x4B": "counted"},
+        {"0x4B": "in force since 2009-05-18 (date verified in an official source)"},
+    ),
+    "blank_entry_into_force_counted_date_unknown": Case(
+        (CN, DE, UA), True, ("CN", "DE", "UA"), {"0x4C": "counted"},
+        {"0x4C": "UA (Ukraine) is listed as a Contracting State; entry-into-force date unknown "
+                 "(blank in the list)"},
+    ),
+    "computed_date_after_confirmation_not_in_force_yet": Case(
+        (W("0x52", "SG Office", "SG"),), False, (), {"0x52": "not-in-force-yet"},
+        {"0x52": "only on 1978-12-26 (date computed from a secondary source), after 1978-12-25"},
+        anchored_at=T_1978,
+    ),
+    "verified_dates_required_computed_singapore_not_counted": Case(
+        (CN, DE, SG), False, ("CN", "DE"), {"0x51": "date-not-verified", "0xD1": "counted"},
+        {"0x51": "in force since 1978-12-26 (date computed from a secondary source); this "
+                 "policy counts only States whose entry-into-force date is verified"},
+        verified_dates=True,
+    ),
+    "verified_dates_required_secondary_and_unknown_not_counted": Case(
+        (CN, DE, KR, UA), False, ("CN", "DE"),
+        {"0x4D": "date-not-verified", "0x4C": "date-not-verified"},
+        {"0x4D": "(date from a secondary source)", "0x4C": "entry-into-force date unknown"},
+        verified_dates=True,
+    ),
+    "verified_dates_required_verified_states_count": Case(
+        (CN, DE, MK, SG), True, ("CN", "DE", "MK"), {"0x4B": "counted"}, verified_dates=True,
+    ),
+    "verified_dates_required_user_list_without_status_counts_none": Case(
+        (CN, DE, JP), False, (), {"0xC1": "date-not-verified"},
+        {"0xC1": "its source status not stated"},
+        policy="good_user_parties.toml", verified_dates=True,
     ),
     "signed_observation_too_early_is_clock_skew": Case(
         (CN, DE, W("0x52", "SG Office", "SG", at=100, observed=-301, signed=True)), False,
@@ -298,8 +351,14 @@ def test_witness_assessment_fields() -> None:
     )
     assert "Trb 2010,238" in cn.party_source
     sg = next(w for w in sg_case.witnesses if w.jurisdiction == "SG")
-    assert sg.hague_party and sg.in_force_date is None
-    assert sg.to_json()["in_force_date"] is None
+    assert sg.hague_party and str(sg.in_force_date) == "1978-12-26"
+    assert sg.in_force_date_status == "computed"
+    assert (sg.to_json()["in_force_date"], sg.to_json()["in_force_date_status"]) == (
+        "1978-12-26", "computed")
+    assert (cn.in_force_date_status, jp.in_force_date_status) == ("verified", None)
+    ua_case = _run(CASES["blank_entry_into_force_counted_date_unknown"])
+    ua = next(w for w in ua_case.witnesses if w.jurisdiction == "UA")
+    assert (ua.in_force_date, ua.in_force_date_status, ua.counted) == (None, "unknown", True)
 
 
 def test_findings_order_codes_and_messages() -> None:
@@ -325,7 +384,12 @@ def test_findings_order_codes_and_messages() -> None:
         "Held: 3 of 3 required Hague Convention jurisdictions confirmed: CN, DE, SG."
     )
     assert "Art. 39" in found["policy-party-list"].message
-    assert "date unverified" in found["policy-in-force"].message
+    assert found["policy-in-force"].message == (
+        "The Convention was in force for every checked Contracting State on the day it "
+        "confirmed. Entry-into-force date unverified for SG (counted as Contracting States; "
+        "this policy does not require verified dates): SG entry into force 1978-12-26 (date "
+        "computed from a secondary source)."
+    )
     assert found["policy-in-force"].severity is Severity.INFO
     outcome_msg = found["policy-outcome"].message
     assert "presumption of authenticity under policy hague-3 (rebuttable)" in outcome_msg
@@ -521,3 +585,133 @@ def test_describe_follows_the_policy_values() -> None:
 def test_describe_rejects_unknown_language() -> None:
     with pytest.raises(InputError, match="unknown language"):
         describe(load_policy("hague-3"), lang="de")
+
+
+# --------------------------------------------------------------------------- party-list status
+
+
+def test_in_force_finding_names_the_states_a_verified_date_rule_left_out() -> None:
+    found = {f.code: f for f in
+             _run(CASES["verified_dates_required_secondary_and_unknown_not_counted"]).findings}
+    assert found["policy-in-force"].severity is Severity.INFO
+    assert found["policy-in-force"].message == (
+        "2 of 4 confirmations not counted: entry-into-force date not verified in an official "
+        "source, which this policy requires: 0x4C (UA, date unknown), 0x4D (KR, date from a "
+        "secondary source)."
+    )
+    assert found["policy-jurisdictions"].severity is Severity.WARNING
+
+
+def test_verified_dates_rule_held_says_so() -> None:
+    found = {f.code: f for f in
+             _run(CASES["verified_dates_required_verified_states_count"]).findings}
+    # SG was left out, so the finding lists it; with CN, DE and MK only, it holds.
+    assert "0x51 (SG, date computed from a secondary source)" in found["policy-in-force"].message
+    held = _run(Case((CN, DE, MK), True, ("CN", "DE", "MK"), verified_dates=True))
+    message = {f.code: f for f in held.findings}["policy-in-force"]
+    assert message.severity is Severity.OK
+    assert message.message.endswith(
+        "Only States whose entry-into-force date is verified in an official source count, as "
+        "this policy requires.")
+
+
+#: The tables above use short addresses; the schema wants 20-byte ones.
+FULL_ADDRESS = "0x" + "12" * 20
+
+
+def _witness_schema() -> Any:
+    import jsonschema
+
+    text = resources.files("evidence").joinpath(
+        "schemas", "verification-result.schema.json").read_text("utf-8")
+    schema = json.loads(text)
+    return jsonschema.Draft202012Validator(
+        {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/witness"})
+
+
+def test_the_json_result_says_each_dates_status() -> None:
+    """The wording reaches the JSON result: witnesses carry the status and the reason says it,
+    the in-force finding names the counted States whose date is not verified."""
+    outcome = _run(Case((CN, SG, MA, UA), True, ("CN", "MA", "SG", "UA")))
+    witnesses = [w.to_json() for w in outcome.witnesses]
+    validator = _witness_schema()
+    for w in witnesses:
+        validator.validate({**w, "address": FULL_ADDRESS})
+    doc = json.loads(json.dumps({"witnesses": witnesses,
+                                 "findings": [f.to_json() for f in outcome.findings]}))
+    by_jur = {w["jurisdiction"]: w for w in doc["witnesses"]}
+    assert by_jur["SG"]["in_force_date_status"] == "computed"
+    assert by_jur["SG"]["reason"] == (
+        "counted: SG (Singapore) is a Contracting State, in force since 1978-12-26 (date "
+        "computed from a secondary source)")
+    assert by_jur["CN"]["in_force_date_status"] == "verified"
+    assert by_jur["CN"]["reason"].endswith("(date verified in an official source)")
+    assert by_jur["MA"]["counted"] is True
+    assert by_jur["UA"]["in_force_date"] is None
+    assert by_jur["UA"]["in_force_date_status"] == "unknown"
+    assert by_jur["UA"]["reason"].endswith("entry-into-force date unknown (blank in the list)")
+    in_force = next(f for f in doc["findings"] if f["code"] == "policy-in-force")
+    assert in_force["severity"] == "info"
+    assert ("Entry-into-force date unverified for MA, SG, UA (counted as Contracting States; "
+            "this policy does not require verified dates): MA entry into force 2011-05-23 (date "
+            "computed from a secondary source); SG entry into force 1978-12-26 (date computed "
+            "from a secondary source); UA date unknown (blank in the party list).") in (
+        in_force["message"])
+    # A secondary or computed date is never presented as verified.
+    for w in doc["witnesses"]:
+        if w["in_force_date_status"] != "verified":
+            assert "verified" not in w["reason"], w["reason"]
+
+
+def test_excluded_witness_json_validates_with_the_new_reason_code() -> None:
+    outcome = _run(CASES["verified_dates_required_computed_singapore_not_counted"])
+    sg = next(w.to_json() for w in outcome.witnesses if w.jurisdiction == "SG")
+    _witness_schema().validate({**sg, "address": FULL_ADDRESS})
+    assert (sg["reason_code"], sg["counted"], sg["in_force_date_status"]) == (
+        "date-not-verified", False, "computed")
+
+
+def _policy_file(tmp_path: Path, extra: str) -> Path:
+    text = resources.files("evidence").joinpath("data", "policies", "hague-3.toml").read_text(
+        "utf-8")
+    text = text.replace('name = "hague-3"', 'name = "hague-3-verified"')
+    text = text.replace("require_verified_in_force_date = false\n", extra)
+    path = tmp_path / "verified.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_require_verified_in_force_date_is_off_in_hague_3_and_read_from_files(
+    tmp_path: Path,
+) -> None:
+    hague = load_policy("hague-3")
+    assert hague.require_verified_in_force_date is False
+    assert hague.to_json()["require_verified_in_force_date"] is False
+    on = load_policy(_policy_file(tmp_path, "require_verified_in_force_date = true\n"))
+    assert on.require_verified_in_force_date is True
+    assert on.to_json()["require_verified_in_force_date"] is True
+    absent = load_policy(_policy_file(tmp_path, ""))
+    assert absent.require_verified_in_force_date is False  # optional, default false
+
+
+def test_require_verified_in_force_date_must_be_a_boolean(tmp_path: Path) -> None:
+    with pytest.raises(FormatError, match="must be true or false") as info:
+        load_policy(_policy_file(tmp_path, 'require_verified_in_force_date = "yes"\n'))
+    assert info.value.where == "require_verified_in_force_date"
+
+
+def test_describe_says_how_date_statuses_count(tmp_path: Path) -> None:
+    hague = load_policy("hague-3")
+    en, zh = " ".join(describe(hague)), " ".join(describe(hague, "zh"))
+    assert "with its date marked unknown" in en
+    assert "this policy counts the State whatever that status" in en
+    assert "computed from a secondary source" in en
+    assert "本策略不论该状态均计入该国" in zh
+    on = load_policy(_policy_file(tmp_path, "require_verified_in_force_date = true\n"))
+    en_lines, zh_lines = describe(on), describe(on, "zh")
+    assert len(en_lines) == len(zh_lines)
+    assert any(line.startswith("Only a State whose entry-into-force date the party list marks "
+                               "as verified in an official source counts") for line in en_lines)
+    assert not any("marked unknown" in line for line in en_lines)
+    only_verified = "只有缔约方名单标明生效日期经官方来源核实的国家方可计入"
+    assert any(only_verified in line for line in zh_lines)
