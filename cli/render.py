@@ -18,7 +18,25 @@ MAX_ITEMS_LISTED = 50
 def _utc(ts: int) -> str:
     from datetime import UTC, datetime
 
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (ValueError, OverflowError, OSError):
+        return f"unix time {ts} (out of range)"
+
+
+def _safe(text: str) -> str:
+    """``text`` with every control, format or unassigned character written as an escape:
+    names and labels come from registries and bundles others wrote, and a terminal would
+    obey control sequences in them (move the cursor, hide lines, print a fake verdict)."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else
+                   (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+                   for ch in text)
+
+
+def _echo(text: str) -> None:
+    click.echo(_safe(text))
 
 
 def render_verification(result: VerificationResult, *, verbose: bool = False) -> None:
@@ -26,65 +44,65 @@ def render_verification(result: VerificationResult, *, verbose: bool = False) ->
 
     Every finding is in ``--json``; ``verbose`` lists them all here too.
     """
-    click.echo(f"{result.package}: {result.bundle}")
+    _echo(f"{result.package}: {result.bundle}")
     if result.root:
-        click.echo(f"  root {result.root} ({result.leaf_count} items), signed by {result.signer}")
+        _echo(f"  root {result.root} ({result.leaf_count} items), signed by {result.signer}")
     errors = [f for f in result.findings if f.severity is Severity.ERROR]
     integrity = [f for f in errors if not f.code.startswith(("anchor", "contract", "receipt"))]
     if integrity:
-        click.echo("integrity: CHANGED OR INVALID")
+        _echo("integrity: CHANGED OR INVALID")
     else:
-        click.echo("integrity: intact (BagIt manifests, every item, leaves, root, signature, "
+        _echo("integrity: intact (BagIt manifests, every item, leaves, root, signature, "
                    "custody log)")
     anchor = result.anchor
     if anchor is not None:
         where = "checked on chain" if anchor.checked_on_chain else "from the receipt, not checked"
-        click.echo(f"anchor: chain {anchor.chain_id}, block {anchor.block_number} at "
+        _echo(f"anchor: chain {anchor.chain_id}, block {anchor.block_number} at "
                    f"{_utc(anchor.block_time)}, tx {anchor.transaction} ({where})")
-        click.echo(f"  contract {anchor.contract}, registrar {anchor.registrar or 'not read'}, "
+        _echo(f"  contract {anchor.contract}, registrar {anchor.registrar or 'not read'}, "
                    f"submitted by {anchor.submitter}")
     chain = result.chain
     if chain:
         pinned = (f"pinned as {chain.get('pinned_name')}" if chain.get("pinned")
                   else "not pinned by the trust profile")
-        click.echo(f"  chain read through {', '.join(chain.get('nodes') or [])} ({pinned})")
-    click.echo(f"trust: {result.trust_label()}")
+        _echo(f"  chain read through {', '.join(chain.get('nodes') or [])} ({pinned})")
+    _echo(f"trust: {result.trust_label()}")
     if result.witnesses:
-        click.echo(f"witnesses ({result.policy_label()}):")
+        _echo(f"witnesses ({result.policy_label()}):")
         for w in result.witnesses:
             state = "counted" if w.get("counted") else f"not counted ({w.get('reason_code')})"
             who = str(w.get("operator"))[:40]
             if w.get("operator_id"):
                 who += f" [{w.get('operator_id')}]"
-            click.echo(f"  {w.get('jurisdiction')}  {who:<52} {state}")
+            _echo(f"  {w.get('jurisdiction')}  {who:<52} {state}")
     shown = result.findings if verbose else [
         f for f in result.findings
         if f.severity in (Severity.ERROR, Severity.WARNING, Severity.UNKNOWN)
         or f.code in ("policy-outcome",)]
     for finding in shown:
-        click.echo(f"  [{_MARK[finding.severity]}] {finding.message}")
-    click.echo(f"verdict: {result.statement()}")
+        _echo(f"  [{_MARK[finding.severity]}] {finding.message}")
+    _echo(f"verdict: {result.statement()}")
 
 
 def render_inspect(info: dict[str, Any]) -> None:
-    click.echo(f"{info['package']}: {info['bundle']}")
-    click.echo(f"case: {info['case']}  captured: {info['captured_at']}")
-    click.echo(f"root: {info['root']} ({info['leaf_count']} items)")
-    click.echo(f"signer: {info['signer']}")
+    _echo(f"{info['package']}: {info['bundle']}")
+    _echo(f"case: {info['case']}  captured: {info['captured_at']}")
+    _echo(f"root: {info['root']} ({info['leaf_count']} items)")
+    _echo(f"signer: {info['signer']}")
     items = info["items"]
-    click.echo(f"items ({len(items)}{' shown' if len(items) < info['item_count'] else ''}):")
+    _echo(f"items ({len(items)}{' shown' if len(items) < info['item_count'] else ''}):")
     for item in items:
-        click.echo(f"  {item['id']:>8}  {item['kind']:<6} {item['size']:>10}  {item['name']}")
+        _echo(f"  {item['id']:>8}  {item['kind']:<6} {item['size']:>10}  {item['name']}")
     if len(items) < info["item_count"]:
-        click.echo(f"  ... {info['item_count'] - len(items)} more (use --json)")
-    click.echo("custody log:")
+        _echo(f"  ... {info['item_count'] - len(items)} more (use --json)")
+    _echo("custody log:")
     for entry in info["custody"]:
-        click.echo(f"  {entry['seq']:>3}  {entry['at']}  {entry['action']:<10} "
+        _echo(f"  {entry['seq']:>3}  {entry['at']}  {entry['action']:<10} "
                    f"{entry['actor']['fingerprint']}")
     receipts = info.get("receipts", [])
     if receipts:
         for r in receipts:
-            click.echo(f"anchor: chain {r.get('chain_id')} block {r.get('block_number')} "
+            _echo(f"anchor: chain {r.get('chain_id')} block {r.get('block_number')} "
                        f"tx {r.get('transaction')}")
     else:
-        click.echo("anchor: none yet")
+        _echo("anchor: none yet")

@@ -408,11 +408,21 @@ def _judge_registry(view: AnchorReader, receipt: Receipt, record_block: int,
         registrar = view.registrar(block=record_block)
         when = f"at the anchor's block {record_block}"
     except NodeCapabilityError as exc:
+        # No state of the anchor's block: the registrar at the head is the one at the
+        # anchor only if no ownership transfer lies between them (events checked like all
+        # events; a node hiding one beside a node showing it makes the nodes disagree). A
+        # transfer, or no way to tell, leaves the registrar at the anchor unknown.
+        if view.registrar_changed_after(record_block):
+            raise NodeCapabilityError(
+                f"the contract's registrar changed after the anchor's block {record_block} "
+                f"and the node keeps no state of that block ({exc}); verify through a node "
+                "that keeps historic state (an archive node)") from exc
         registrar = view.registrar()
-        when = "at the latest block"
+        when = ("at the latest block (no ownership transfer since the anchor's block "
+                f"{record_block})")
         out.add("registrar-read-at-head", Severity.INFO,
                 f"the registrar was read at the latest block, not at the anchor's block "
-                f"{record_block}: {exc}")
+                f"{record_block} ({exc}); no ownership transfer lies between them")
     if trust is None or pin is None:
         return None, registrar, None
     reg = trust.registry(receipt.chain_id, view.address)
@@ -454,6 +464,14 @@ def _check_on_chain(receipt: Receipt, policy: Policy, chain: ChainReader, out: C
             f"the code at {contract.address} is the EvidenceAnchor artifact's, with this "
             "chain's and this address's EIP-712 domain")
     record = contract.anchor_of(receipt.batch_root)
+    if record is None and receipt.block_number > chain.latest_block_number():
+        # A node that has not reached the receipt's block cannot tell whether the anchor
+        # is there: that is the node's shortcoming, not the evidence's.
+        out.add("chain-behind", Severity.UNKNOWN,
+                f"the receipt names block {receipt.block_number}, but the node(s) asked are "
+                f"only at block {chain.latest_block_number()}: still syncing, or the wrong "
+                "node; verify again later or through another node", _receipt_subject(receipt))
+        return
     if record is None:
         out.add("anchor-missing", Severity.ERROR,
                 f"batch root 0x{receipt.batch_root.hex()} is not anchored by the contract "

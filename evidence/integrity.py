@@ -12,6 +12,7 @@ when a receipt is present and the chain can be asked.
 from __future__ import annotations
 
 import hashlib
+import re
 from array import array
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +35,7 @@ from .bundle import (
     PROOF_FILE,
     PROVENANCE_FILE,
     READ_BUFFER_BYTES,
+    RECEIPTS_DIR,
     ROOT_FILE,
     Item,
     SignedRoot,
@@ -175,6 +177,15 @@ def check_integrity(path: Path, *,
 REQUIRED_ALGORITHMS = ("sha256", "sha512")
 
 
+#: Every file outside ``data/`` the bundle and disclosure writers make (tag manifests
+#: apart, and receipts, matched by :data:`_RECEIPT_NAME`); docs/formats.md lists them.
+WRITER_TAG_FILES = frozenset({
+    "bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt",
+    ITEMS_FILE, ROOT_FILE, PROVENANCE_FILE, CUSTODY_FILE, PROOF_FILE, INDEX_FILE,
+})
+_RECEIPT_NAME = re.compile(re.escape(RECEIPTS_DIR) + r"/[^/]+\.json")
+
+
 def _check_tag_coverage(check: BagCheck, bag: BagInfo, report: IntegrityReport) -> None:
     """Both tag manifests must exist and list every file outside ``data/``.
 
@@ -198,6 +209,14 @@ def _check_tag_coverage(check: BagCheck, bag: BagInfo, report: IntegrityReport) 
                 report.add("bag-unlisted-tag-file", Severity.ERROR,
                            f"{rel}: not listed in tagmanifest-{alg}.txt (added after capture, "
                            "or the tag manifest changed?)", rel)
+    # The tag manifests are unsigned: whoever adds a file can list it again. So a tag file
+    # must also be one the bundle writer makes; anything else was slipped in later.
+    for rel in tag_files:
+        if rel not in WRITER_TAG_FILES and _RECEIPT_NAME.fullmatch(rel) is None:
+            report.add("bag-unexpected-tag-file", Severity.ERROR,
+                       f"{rel}: not a file an evidence bundle or disclosure package holds "
+                       "(added after capture; the tag manifests are unsigned, so listing it "
+                       "there proves nothing)", rel)
 
 
 def _read_small(path: Path, rel: str, limit: int) -> bytes:

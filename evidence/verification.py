@@ -10,6 +10,7 @@ else ``presumed-authentic`` when the policy holds on the chain, else ``not-presu
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -168,8 +169,8 @@ def _receipts_against_custody(receipts: list[Receipt], custody: list[dict[str, A
         d = entry.get("details") or {}
         old = d.get("replaces")
         if isinstance(old, dict):
-            replaced[(d.get("chain_id"), d.get("contract"), d.get("batch_root"),
-                      old.get("transaction"), old.get("block_number"))] = i
+            replaced[_key(d.get("chain_id"), d.get("contract"), d.get("batch_root"),
+                          old.get("transaction"), old.get("block_number"))] = i
     for r in receipts:
         subject = f"{RECEIPTS_DIR}/{Path(r.file).name}"
         key = {"chain_id": r.chain_id, "contract": r.contract, "transaction": r.transaction,
@@ -193,9 +194,9 @@ def _receipts_against_custody(receipts: list[Receipt], custody: list[dict[str, A
     for i, entry in enumerate(anchored):
         if i not in matched:
             details = entry.get("details") or {}
-            by = replaced.get((details.get("chain_id"), details.get("contract"),
-                               details.get("batch_root"), details.get("transaction"),
-                               details.get("block_number")))
+            by = replaced.get(_key(details.get("chain_id"), details.get("contract"),
+                                   details.get("batch_root"), details.get("transaction"),
+                                   details.get("block_number")))
             if by is not None and by > i:
                 out.append(Finding(
                     "receipt-replaced", Severity.INFO,
@@ -209,6 +210,12 @@ def _receipts_against_custody(receipts: list[Receipt], custody: list[dict[str, A
                                f"transaction {details.get('transaction')} whose receipt is not "
                                "in the bundle (removed or replaced?)", RECEIPTS_DIR))
     return out
+
+
+def _key(*values: Any) -> tuple[str, ...]:
+    """A lookup key from custody details as signed: any JSON value (a list where a number
+    belongs, say) compares by its canonical text, never by Python's hashing rules."""
+    return tuple(json.dumps(v, sort_keys=True) for v in values)
 
 
 def _receipt_against_chain(receipts: list[Receipt], anchor: Any,

@@ -107,3 +107,33 @@ def test_any_changed_byte_fails(example_bundle: Path, tmp_path_factory, data) ->
     _flip(target, offset, mask)
     result = verify(work)
     assert result.verdict is Verdict.FAILED, (target, offset, mask)
+
+
+def test_a_tag_file_added_and_listed_again_is_still_refused(example_bundle: Path) -> None:
+    """The tag manifests are unsigned: whoever adds a file beside the signed ones can list
+    it again. Only files the bundle writer makes may stand outside data/ (issue 19's attack
+    review: notes, a README, a hidden file or an extra manifest slipped in after capture)."""
+    from evidence.bag import write_tag_manifests
+    from evidence.integrity import check_integrity
+
+    for rel in ("evidence/notes.txt", "README.txt", ".extra", ".meta/x.json"):
+        target = example_bundle / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("slipped in after capture\n", encoding="utf-8")
+    write_tag_manifests(example_bundle)
+    report = check_integrity(example_bundle)
+    flagged = {f.subject for f in report.findings if f.code == "bag-unexpected-tag-file"}
+    assert flagged == {"evidence/notes.txt", "README.txt", ".extra", ".meta/x.json"}
+    assert all(f.severity.value == "error" for f in report.findings
+               if f.code == "bag-unexpected-tag-file")
+
+
+def test_an_extra_payload_manifest_listed_again_is_refused(example_bundle: Path) -> None:
+    from evidence.bag import write_tag_manifests
+    from evidence.integrity import check_integrity
+
+    (example_bundle / "manifest-md5.txt").write_text("", encoding="utf-8")
+    write_tag_manifests(example_bundle)
+    report = check_integrity(example_bundle)
+    assert any(f.severity.value == "error" for f in report.findings), [
+        (f.code, f.subject) for f in report.findings]

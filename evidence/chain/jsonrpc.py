@@ -30,7 +30,7 @@ import urllib3
 from urllib3.exceptions import HTTPError, MaxRetryError, ResponseError
 from urllib3.util import Retry, Timeout
 
-from evidence.errors import ChainError, ChainUnreachableError, NodeCapabilityError
+from evidence.errors import ChainError, ChainUnreachableError, NodeCapabilityError, NodeProofError
 
 __all__ = [
     "DEFAULT_RETRIES",
@@ -198,7 +198,7 @@ class JsonRpcClient:
         if status >= 400:
             try:
                 return json.loads(raw)  # some nodes send their JSON-RPC error with a 4xx
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass
             if status in (401, 403):
                 raise ChainError(f"the node at {self.shown} answered HTTP {status} to {what}; "
@@ -209,6 +209,9 @@ class JsonRpcClient:
         except ValueError as exc:
             raise ChainError(f"{self.shown} did not answer {what} as a JSON-RPC node (no JSON "
                              "in its reply)") from exc
+        except RecursionError as exc:  # JSON nested deeper than the interpreter's stack
+            raise NodeProofError(f"answered {what} with JSON nested too deep to be an "
+                                 "answer; refused", node=self.shown) from exc
 
     def _request(self, method: str, params: Sequence[object]) -> dict[str, object]:
         self._next_id += 1

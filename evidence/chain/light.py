@@ -522,6 +522,10 @@ class AnchorView(AnchorState):
         """None: the store is a local, hash-checked file; its state is the record."""
         return None
 
+    def registrar_changed_after(self, block: int) -> bool:
+        """The store keeps every state: compare the owner at ``block`` with the head's."""
+        return self.registrar(block=block) != self.registrar()
+
     def revocation_issued(self, witness: str, *, after_time: int) -> RevocationIssued | None:
         """The block that made ``witness``'s ``revokedAt`` non-zero, if it is at or after the
         first block whose time is >= ``after_time``: a binary search over the states of

@@ -3,7 +3,9 @@
 :class:`ProvenChain` is a :class:`~evidence.chain.types.ChainReader` over one or more
 JSON-RPC nodes that believes none of them:
 
-* **Headers.** The reference head R is the lowest ``eth_blockNumber`` of the nodes. A
+* **Headers.** The reference head R is the highest ``eth_blockNumber`` of the nodes; the
+  others are waited for until they reach it (a node that reported a low head to hide recent
+  blocks, a revocation say, must then serve R, or the nodes disagree). A
   header is asked of every node (``eth_getBlockByNumber``); its hash is computed here from
   its fields (:mod:`evidence.chain.header`), must be the block's ``hash``, must be the same
   on every node, and the next block's header must name it as its parent. Block 0 (the
@@ -100,10 +102,16 @@ MAX_PROOF_SLOTS = 100
 #: Most nodes asked at once: a verifier names a few independent nodes; more would only
 #: multiply the requests.
 MAX_NODES = 16
-#: Widest spread of the nodes' heads accepted: synced nodes differ by the blocks still
-#: propagating (a few); a node far behind is syncing, or pretends a low head to hide a
-#: recent anchor, and the reference head (the lowest) would hide recent state.
+#: Widest spread of the nodes' heads waited for: synced nodes differ by the blocks still
+#: propagating (a few); a node further behind is syncing, or pretends a low head.
 MAX_HEAD_SPREAD = 128
+#: How long nodes behind the highest head are waited for (seconds), polled every
+#: :data:`HEAD_POLL_S`: a synced node catches up within a block time or two (12 s on
+#: Ethereum). The reference head is the *highest* head: a node that reported a low head to
+#: hide recent blocks (a revocation, a registrar change) must serve that head too, or the
+#: verification is inconclusive, naming it.
+HEAD_WAIT_S = 30.0
+HEAD_POLL_S = 1.0
 #: Most blocks whose receipts are checked for one event query: one root has at most one
 #: event per witness (MAX_WITNESSES); a node that names more blocks is refused rather than
 #: followed into thousands of requests.
@@ -176,14 +184,16 @@ class ProvenChain:
     @classmethod
     def connect(cls, urls: Sequence[str], *, expected_chain_id: int | None,
                 timeout_s: float = DEFAULT_TIMEOUT_S,
-                retries: int = DEFAULT_RETRIES) -> ProvenChain:
+                retries: int = DEFAULT_RETRIES,
+                head_wait_s: float = HEAD_WAIT_S) -> ProvenChain:
         """Connect to every node of ``urls`` (the same URL twice counts once), check that
         each reports ``expected_chain_id`` (when given; else that they all report the same),
         fix the reference head and read its header and block 0's from every node.
 
         Raises ChainError naming the node for another chain id, ChainUnreachableError for a
-        silent node, NodesDisagreeError for nodes whose heads are too far apart or whose
-        headers differ.
+        silent node, NodesDisagreeError for a node that does not reach the highest head within
+        ``head_wait_s`` (or is more than :data:`MAX_HEAD_SPREAD` blocks behind), or for
+        headers that differ.
         """
         unique = list(dict.fromkeys(urls))
         if not unique:
@@ -213,16 +223,8 @@ class ProvenChain:
                     nodes=tuple(c.shown for c in clients))
             nodes = [_Node(c, version, head)
                      for c, (_, version, head) in zip(clients, identities, strict=True)]
-            heads = [n.head for n in nodes]
-            if max(heads) - min(heads) > MAX_HEAD_SPREAD:
-                low = min(nodes, key=lambda n: n.head)
-                high = max(nodes, key=lambda n: n.head)
-                raise NodesDisagreeError(
-                    f"the nodes' heads are {max(heads) - min(heads)} blocks apart ({low.shown} "
-                    f"at block {low.head}, {high.shown} at block {high.head}): one is syncing "
-                    f"or hiding recent blocks; verify without it or when it has caught up",
-                    nodes=(low.shown, high.shown))
-            chain = cls(nodes, chain_id=chain_ids.pop(), reference=min(heads))
+            nodes = _caught_up(nodes, head_wait_s)
+            chain = cls(nodes, chain_id=chain_ids.pop(), reference=max(n.head for n in nodes))
             chain._load_headers([chain._reference, 0])
         except BaseException:
             if chain is not None:
@@ -763,6 +765,32 @@ class ProvenChain:
         return out
 
 
+def _caught_up(nodes: list[_Node], wait_s: float) -> list[_Node]:
+    """The nodes once every one has reached the highest head any of them reported (see
+    :data:`HEAD_WAIT_S`). Raises NodesDisagreeError naming a node too far behind, or still
+    behind after the wait."""
+    import time
+
+    target = max(n.head for n in nodes)
+    deadline = time.monotonic() + wait_s
+    while True:
+        behind = [n for n in nodes if n.head < target]
+        if not behind:
+            return nodes
+        far = [n for n in behind if target - n.head > MAX_HEAD_SPREAD]
+        if far or time.monotonic() >= deadline:
+            high = max(nodes, key=lambda n: n.head)
+            raise NodesDisagreeError(
+                "the nodes do not agree on the head: " + "; ".join(
+                    f"{n.shown} is at block {n.head}" for n in behind)
+                + f", {high.shown} at block {target}: a node is syncing, or hides recent "
+                "blocks; verify without it or when it has caught up",
+                nodes=tuple(n.shown for n in (*behind, high)))
+        time.sleep(min(HEAD_POLL_S, max(0.0, deadline - time.monotonic())))
+        nodes = [n if n.head >= target else
+                 _Node(n.client, n.version, _identify(n.client)[2]) for n in nodes]
+
+
 def _identify(client: JsonRpcClient) -> tuple[int, str, int]:
     """(chain id, client version or "unknown", head) of one node, in one round trip."""
     chain_id, version, head = client.batch(
@@ -875,6 +903,15 @@ class ProvenAnchorView(AnchorState):
                 block_time=self.chain.header(p.block_number).timestamp,
                 transaction="0x" + p.transaction_hash.hex()))
         return out
+
+    def registrar_changed_after(self, block: int) -> bool:
+        """Whether an ``OwnershipTransferred`` event (OpenZeppelin Ownable) of the contract
+        lies in a block after ``block``, up to the reference head; the events are checked
+        against receipts roots and must be the same on every node, so one node that hides a
+        transfer beside one that shows it makes the nodes disagree."""
+        topic = event_topic("OwnershipTransferred(address,address)")
+        return bool(self.chain.proven_logs(self.address, [topic], block + 1,
+                                           self.chain.latest_block_number()))
 
     def revocation_issued(self, witness: str, *, after_time: int) -> RevocationIssued | None:
         """When ``revokeWitness(witness)`` was mined, if at or after the first block whose

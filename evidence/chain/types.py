@@ -145,6 +145,13 @@ class AnchorReader(Protocol):
         check events (the embedded store: a local, hash-checked file, not a node)."""
         ...
 
+    def registrar_changed_after(self, block: int) -> bool:
+        """Whether the contract's owner changed in a block after ``block`` (up to the
+        reference head): the registrar at the head is then not the one at ``block``. Used
+        when a node keeps no state of ``block``; read from the ``OwnershipTransferred``
+        events, checked like every event."""
+        ...
+
     def revocation_issued(self, witness: str, *, after_time: int) -> RevocationIssued | None:
         """When ``revokeWitness(witness)`` was mined: the first block whose state has
         ``revokedAt != 0``, among the blocks whose time is >= ``after_time``. None when the

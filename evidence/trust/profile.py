@@ -226,7 +226,10 @@ class _Reader:
                             "or an offset such as +08:00", where)
         if value.microsecond:
             raise self.fail("whole seconds only (chain times are whole seconds)", where)
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except (OverflowError, ValueError) as exc:
+            raise self.fail("a date-time out of range (years 1970 to 9998)", where) from exc
 
     def address(self, value: object, where: str) -> str:
         """A 20-byte address (0x + 40 hex digits), returned EIP-55 checksummed. A

@@ -128,6 +128,9 @@ def _parse_document(sig_raw: bytes, *, sig_shown: str) -> dict[str, object]:
     except (UnicodeDecodeError, ValueError) as exc:
         raise FormatError(f"not a trust profile signature (invalid JSON: {exc})",
                           path=sig_shown) from exc
+    except RecursionError as exc:
+        raise FormatError("not a trust profile signature (JSON nested too deep)",
+                          path=sig_shown) from exc
     if not isinstance(doc, dict) or doc.get("type") != SIGNATURE_TYPE:
         raise FormatError(f"not a trust profile signature (type must be {SIGNATURE_TYPE!r})",
                           path=sig_shown)

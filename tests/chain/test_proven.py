@@ -447,17 +447,34 @@ def test_two_honest_nodes_agree(world: World) -> None:
     assert one.posts > 0 and two.posts > 0
 
 
-def test_a_node_far_behind_is_refused(world: World) -> None:
-    def behind(m: str, params: list[Any], response: dict[str, Any]) -> dict[str, Any]:
+def test_a_node_behind_the_highest_head_is_waited_for_then_refused(world: World) -> None:
+    """The reference head is the highest any node reports. A node that reports a lower head
+    (to hide a recent revocation, say) must reach it, or the nodes disagree, naming it."""
+    asked = {"n": 0}
+
+    def catching_up(m: str, params: list[Any], response: dict[str, Any]) -> dict[str, Any]:
+        if m == "eth_blockNumber":
+            asked["n"] += 1
+            if asked["n"] == 1:  # behind at first, synced when asked again
+                response["result"] = hex(max(0, int(response["result"], 16) - 1))
+        return response
+
+    head = int(cast(str, world.node.rpc("eth_blockNumber")), 16)
+    with (lying(world, catching_up) as proxy,
+          proven(world.node.url, proxy.url, head_wait_s=5.0) as chain):
+        assert chain.latest_block_number() == head
+        assert asked["n"] >= 2
+
+    def always_behind(m: str, params: list[Any], response: dict[str, Any]) -> dict[str, Any]:
         if m == "eth_blockNumber":
             response["result"] = hex(max(0, int(response["result"], 16) - 1))
         return response
 
-    with lying(world, behind) as proxy, proven(world.node.url, proxy.url) as chain:
-        # one block behind: fine
-        assert chain.latest_block_number() == int(
-            cast(str, world.node.rpc("eth_blockNumber")), 16) - 1
-    head = int(cast(str, world.node.rpc("eth_blockNumber")), 16)
+    with lying(world, always_behind) as proxy:
+        with (pytest.raises(NodesDisagreeError, match="do not agree on the head") as caught,
+              proven(world.node.url, proxy.url, head_wait_s=0.5)):
+            pass
+        assert proxy.url.split("//")[1] in str(caught.value)
 
     def far(m: str, params: list[Any], response: dict[str, Any]) -> dict[str, Any]:
         if m == "eth_blockNumber":
@@ -465,8 +482,8 @@ def test_a_node_far_behind_is_refused(world: World) -> None:
         return response
 
     with (lying(world, far) as proxy,
-          pytest.raises(NodesDisagreeError, match="blocks apart"),
-          proven(world.node.url, proxy.url)):
+          pytest.raises(NodesDisagreeError, match="do not agree on the head"),
+          proven(world.node.url, proxy.url, head_wait_s=5.0)):
         pass
 
 

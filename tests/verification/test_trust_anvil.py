@@ -462,3 +462,136 @@ def test_witness_operator_and_capturer_need_no_funds_to_join(world: Deployment,
     for address in world.witness_addresses.values():
         assert rpc(node.url, "eth_getBalance", address, "latest") == "0x0"
     assert GAS_WEI > 0
+
+
+# -- what the adversarial review found (issue 19) ----------------------------------------------
+
+
+def _lower_head(by: int) -> Any:
+    def rewrite(method: str, params: list[Any], response: dict[str, Any]) -> dict[str, Any]:
+        if method == "eth_blockNumber" and isinstance(response.get("result"), str):
+            response["result"] = hex(max(0, int(response["result"], 16) - by))
+        return response
+
+    return rewrite
+
+
+def test_a_node_hiding_a_recent_revocation_behind_a_low_head_is_outvoted(
+        world: Deployment, node: AnvilNode, tmp_path: Path) -> None:
+    """A revocation dated back before a confirmation withdraws it; a second node that
+    reports a head from before the revocation must not make it vanish."""
+    it = world.witness("it-revoked", "IT", "Rome Example Notaio")
+    bundle = world.bundle("hidden-revocation")
+    world.sign_and_relay(bundle, "cn", "sg", "it-revoked")
+    ok_cli("-w", str(world.registrar_ws), "witness", "revoke", it, "--at",
+           str(_registered_at(world, it)))
+    ops = [*operators_of(world, "cn", "sg"),
+           Operator("REA:TEST-IT", "Rome Example Notaio", "IT", (it,))]
+    p = court_profile(tmp_path / "with-it.toml", chain_id=COURT_CHAIN_ID,
+                      genesis=genesis_hash(node.url), contract=world.contract,
+                      registrar=world.registrar, operators=ops, min_nodes=2)
+    folder = world.court_folder(bundle, "hidden-revocation")
+    with LyingProxy(node.url, _lower_head(1)) as stale:
+        doc, code, _ = court_verify(folder / bundle.name, "--chain", node.url, "--chain",
+                                    stale.url, "--trust", str(p))
+    assert (doc["verdict"], code) == ("inconclusive", 3), codes(doc)
+    assert "nodes-disagree" in codes(doc, "unknown")
+    doc, code, _ = court_verify(folder / bundle.name, "--chain", node.url, "--trust", str(p))
+    assert (doc["verdict"], code) == ("not-presumed", 1)  # CN, SG: the IT one is withdrawn
+    assert [w["reason_code"] for w in doc["witnesses"]
+            if w["address"].lower() == it.lower()] == ["disputed-revocation"]
+
+
+def test_a_node_behind_the_anchor_gives_inconclusive_not_failed(
+        world: Deployment, witnessed: Path, profile: Path, node: AnvilNode) -> None:
+    folder = world.court_folder(witnessed, "behind")
+    head = int(str(rpc(node.url, "eth_blockNumber")), 16)
+    anchor_block = json.loads(next((witnessed / "evidence" / "receipts").glob("*.json"))
+                              .read_bytes())["block_number"]
+    with LyingProxy(node.url, _lower_head(head - anchor_block + 1)) as lagging:
+        doc, code, _ = court_verify(folder / witnessed.name, "--chain", lagging.url,
+                                    "--trust", str(profile))
+    assert (doc["verdict"], code) == ("inconclusive", 3), codes(doc)
+    assert "chain-behind" in codes(doc, "unknown") and not codes(doc, "error")
+
+
+def _no_old_state(method: str, params: list[Any], response: dict[str, Any]) -> dict[str, Any]:
+    if method == "eth_getProof" and params and params[-1] != "latest":
+        head = rpc_head.get("n")
+        if head is not None and int(str(params[-1]), 16) < head:
+            return {"jsonrpc": "2.0", "id": response.get("id"),
+                    "error": {"code": -32000, "message": "missing trie node"}}
+    return response
+
+
+rpc_head: dict[str, int] = {}
+
+
+def test_a_node_without_old_state_cannot_dodge_a_registrar_change(
+        node: AnvilNode, tmp_path: Path) -> None:
+    """The registry changes hands after the anchor; the court pins the new registrar. Read
+    at the anchor's block the registrar is the old one (not presumed). A node that keeps no
+    old state must not turn that into the new one: the transfer is found in the events."""
+    own = deploy(node, tmp_path / "handover")
+    bundle = own.bundle("handover")
+    own.sign_and_relay(bundle, "cn", "sg", "de")
+    successor = ok_cli("witness", "keygen", "--light-kdf", "-o",
+                       str(tmp_path / "successor.json")).strip()
+    _transfer_registry(own, successor, tmp_path / "successor.json")
+    court = court_profile(tmp_path / "pins-successor.toml", chain_id=COURT_CHAIN_ID,
+                          genesis=genesis_hash(node.url), contract=own.contract,
+                          registrar=successor, operators=operators_of(own, "cn", "sg", "de"))
+    folder = own.court_folder(bundle, "handover")
+    doc, code, _ = court_verify(folder / bundle.name, "--chain", node.url, "--trust",
+                                str(court))
+    assert (doc["verdict"], code) == ("not-presumed", 1)
+    assert "trust-registrar-mismatch" in codes(doc, "warning")
+    rpc_head["n"] = int(str(rpc(node.url, "eth_blockNumber")), 16)
+    with LyingProxy(node.url, _no_old_state) as forgetful:
+        doc, code, _ = court_verify(folder / bundle.name, "--chain", forgetful.url,
+                                    "--trust", str(court))
+    assert (doc["verdict"], code) == ("inconclusive", 3), codes(doc)
+    assert any("registrar changed after the anchor" in f["message"]
+               for f in doc["findings"] if f["severity"] == "unknown")
+
+
+def _transfer_registry(d: Deployment, successor: str, key: Path) -> None:
+    """Ownable2Step: the registrar offers the registry, the successor accepts it."""
+    from evidence.chain.accounts import load_account
+    from evidence.chain.backend import ChainConfig, open_chain
+    from evidence.chain.contract import AnchorContract
+
+    from ..conftest import PASSPHRASE
+    from .court import fund
+
+    fund(d.node, successor)
+    registrar = load_account(d.registrar_ws / "keys" / "account.json", PASSPHRASE)
+    heir = load_account(key, PASSPHRASE)
+    with open_chain(ChainConfig(kind="rpc", url=d.node.url)) as chain:
+        c = AnchorContract(chain, d.contract)
+        chain.transact(c._c.functions.transferOwnership(successor), registrar)
+        chain.transact(c._c.functions.acceptOwnership(), heir)
+        assert c.registrar().lower() == successor.lower()
+
+
+def test_json_nested_too_deep_from_a_node_is_inconclusive(
+        world: Deployment, witnessed: Path, profile: Path, node: AnvilNode) -> None:
+    def deep(method: str, params: list[Any], response: dict[str, Any]) -> dict[str, Any]:
+        if method == "eth_getProof":
+            nested: Any = []
+            for _ in range(3000):
+                nested = [nested]
+            return {**response, "result": nested}
+        return response
+
+    import sys
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(20_000)  # for the proxy's own encoder; the verifier keeps its own
+    try:
+        with LyingProxy(node.url, deep) as liar:
+            doc, code, stderr = court_verify(world.court_folder(witnessed, "deep") / witnessed.name,
+                                             "--chain", liar.url, "--trust", str(profile))
+    finally:
+        sys.setrecursionlimit(limit)
+    assert (doc["verdict"], code) == ("inconclusive", 3) and "bug" not in stderr
