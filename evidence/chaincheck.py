@@ -147,7 +147,7 @@ def _receipt_subject(r: Receipt) -> str:
 
 def check_receipts(receipts: list[Receipt], *, bundle_root: bytes, policy: Policy,
                    source: ChainSource, offline: bool, trust: TrustProfile | None = None,
-                   captured_at: int | None = None) -> ChainCheck:
+                   captured_at: int | str | None = None) -> ChainCheck:
     """Check every receipt offline, then every usable one on chain (module docstring).
 
     ``trust`` is the verifier's trust profile (None: no presumption possible);
@@ -225,7 +225,7 @@ def _merge(out: ChainCheck, checks: list[tuple[Receipt, ChainCheck]]) -> None:
 
 
 def _check_one(receipt: Receipt, policy: Policy, clients: _Clients,
-               trust: TrustProfile | None, captured_at: int | None) -> ChainCheck:
+               trust: TrustProfile | None, captured_at: int | str | None) -> ChainCheck:
     """One receipt against the chain, into a check of its own."""
     out = _new_check(policy)
     out.anchor = _anchor_info(receipt, checked=False)
@@ -446,7 +446,7 @@ def _judge_registry(view: AnchorReader, receipt: Receipt, record_block: int,
 
 
 def _check_on_chain(receipt: Receipt, policy: Policy, chain: ChainReader, out: ChainCheck,
-                    trust: TrustProfile | None, captured_at: int | None) -> None:
+                    trust: TrustProfile | None, captured_at: int | str | None) -> None:
     if chain.chain_id != receipt.chain_id:
         out.add("chain-id-mismatch", Severity.UNKNOWN,
                 f"node is chain id {chain.chain_id}, the receipt is for {receipt.chain_id}")

@@ -428,7 +428,8 @@ class ConfirmationFacts:
 class AnchorFacts:
     """The anchored root, who submitted it, when, and how deep its block is.
 
-    ``captured_at`` is the capture time the capturer signed (unix seconds), when known: it
+    ``captured_at`` is the capture time the capturer signed (unix seconds), when known (the
+    signed text itself when it is not a readable UTC time, which never counts as in time): it
     cannot be later than the anchor (beyond the allowed clock skew).
     """
 
@@ -437,7 +438,7 @@ class AnchorFacts:
     anchored_at: int
     block_number: int
     blocks_on_top: int
-    captured_at: int | None = None
+    captured_at: int | str | None = None
 
 
 @dataclass(frozen=True)
@@ -604,7 +605,10 @@ _REASON_RULE = {
 
 
 def _utc(ts: int) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (ValueError, OverflowError, OSError):
+        return f"unix time {ts} (out of range)"
 
 
 def _duration(seconds: int, lang: str = "en") -> str:
@@ -934,8 +938,9 @@ def evaluate(
     need_blocks = policy.min_blocks_on_top if min_blocks_on_top is None else min_blocks_on_top
     deep_enough = anchor.blocks_on_top >= need_blocks
     enough = len(counted) >= policy.min_jurisdictions
-    in_time = (anchor.captured_at is None
-               or anchor.captured_at <= anchor.anchored_at + policy.max_clock_skew_seconds)
+    in_time = anchor.captured_at is None or (
+        isinstance(anchor.captured_at, int)
+        and anchor.captured_at <= anchor.anchored_at + policy.max_clock_skew_seconds)
     would = deep_enough and enough and in_time
     satisfied = would and untrusted is None
     findings = _findings(policy, anchor, final, carrier, counted, parties, satisfied,
@@ -1048,7 +1053,15 @@ def _findings(
         ))
 
     skew = policy.max_clock_skew_seconds
-    if anchor.captured_at is not None:
+    if isinstance(anchor.captured_at, str):
+        out.append(Finding(
+            _RULE_CAPTURE_TIME, Severity.WARNING,
+            f"Not held: the capture time the capturer signed, {anchor.captured_at!r}, is not a "
+            "UTC time (YYYY-MM-DDTHH:MM:SSZ), so it cannot be checked against the anchor's "
+            "block time.",
+            "max_clock_skew_seconds",
+        ))
+    elif anchor.captured_at is not None:
         if anchor.captured_at <= anchor.anchored_at + skew:
             out.append(Finding(
                 _RULE_CAPTURE_TIME, Severity.OK,

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from .trust.model import TrustProfile
 
 __all__ = ["verify"]
+
+#: The capture time as the capture writes it (custody.utc_now): UTC, whole seconds.
+_UTC_RE = re.compile(r"(19[7-9][0-9]|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
 def verify(
@@ -119,15 +123,20 @@ def verify(
     )
 
 
-def _captured_at(statement: dict[str, Any]) -> int | None:
-    """The signed capture time (``captured_at``, UTC) as unix seconds, when readable."""
+def _captured_at(statement: dict[str, Any]) -> int | str | None:
+    """The signed capture time (``captured_at``) as unix seconds; the text itself when it
+    is not a UTC time the capture writes (``YYYY-MM-DDTHH:MM:SSZ``, 1970 or later), which
+    the policy then refuses to take as "in time"; None when the statement has none."""
     text = statement.get("captured_at")
-    if not isinstance(text, str):
+    if text is None:
         return None
+    if not isinstance(text, str) or _UTC_RE.fullmatch(text) is None:
+        return str(text)
     try:
-        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+        return int(datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=UTC).timestamp())
     except ValueError:
-        return None
+        return text
 
 
 def _receipt_digest(r: Receipt) -> str:

@@ -715,3 +715,25 @@ def test_describe_says_how_date_statuses_count(tmp_path: Path) -> None:
     assert not any("marked unknown" in line for line in en_lines)
     only_verified = "只有缔约方名单标明生效日期经官方来源核实的国家方可计入"
     assert any(only_verified in line for line in zh_lines)
+
+
+def test_an_unreadable_signed_capture_time_is_never_in_time() -> None:
+    """Issue 19's attack review: a capture time signed as "2099-06-01T09:00:00Z (UTC)" was
+    not parsed and so skipped the capture-time rule altogether."""
+    policy = load_policy("hague-3")
+    anchor, confs = _facts(CASES["three_hague_states"])
+    odd = replace(anchor, captured_at="2099-06-01T09:00:00Z (UTC)")
+    outcome = evaluate(policy, odd, confs, parties=load_policy_parties(policy))
+    assert not outcome.satisfied
+    rule = next(f for f in outcome.findings if f.code == "policy-capture-time")
+    assert rule.severity is Severity.WARNING and "not a UTC time" in rule.message
+
+
+def test_verification_reads_only_the_capture_time_format_it_writes() -> None:
+    from evidence.verification import _captured_at
+
+    assert _captured_at({"captured_at": "2026-01-01T00:00:00Z"}) == T0
+    for odd in ("2099-06-01T09:00:00Z (UTC)", "0001-01-01T00:00:00+14:00", "2026-13-01T00:00:00Z",
+                "1969-12-31T23:59:59Z", 5):
+        assert _captured_at({"captured_at": odd}) == str(odd)
+    assert _captured_at({}) is None
