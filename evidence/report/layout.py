@@ -325,8 +325,9 @@ def _witnesses(d: _Doc) -> None:
     flags = []
     for w in r.witnesses:
         if w.hague_party:
-            date = w.in_force_date or d.t("date_unverified")
-            party = f"{d.t('yes')}, {d.t('in_force')} {date}"
+            status = _j(w.in_force_date_status_text)
+            party = (f"{d.t('yes')}, {d.t('in_force')} {w.in_force_date} ({status})"
+                     if w.in_force_date else f"{d.t('yes')} ({status})")
         else:
             party = d.t("no")
         party += f"\n{d.t('party_source')}: {w.party_source}"

@@ -32,7 +32,12 @@ from typing import Any
 
 from evidence.custody import utc_now
 from evidence.jcs import JSONValue, canonicalize
-from evidence.jurisdictions import country_name, is_iso2
+from evidence.jurisdictions import (
+    DATE_STATUSES,
+    country_name,
+    date_status_text,
+    is_iso2,
+)
 from evidence.result import AnchorInfo, ItemStatus, VerificationResult
 from evidence.version import TOOL_NAME, __version__
 
@@ -313,6 +318,10 @@ class WitnessRow:
     jurisdiction_name: Texts
     hague_party: bool
     in_force_date: str | None
+    #: The party list's standing of ``in_force_date``: verified, secondary, computed,
+    #: unknown, or None (the list does not say), in the report's languages.
+    in_force_date_status: str | None
+    in_force_date_status_text: Texts
     party_source: str
     confirmed_at: int | None
     confirmed_at_utc: str | None
@@ -336,6 +345,8 @@ class WitnessRow:
                 "jurisdiction": self.jurisdiction, "jurisdiction_name": self.jurisdiction_name,
                 "registry_jurisdiction": self.registry_jurisdiction,
                 "hague_party": self.hague_party, "in_force_date": self.in_force_date,
+                "in_force_date_status": self.in_force_date_status,
+                "in_force_date_status_text": self.in_force_date_status_text,
                 "party_source": self.party_source, "confirmed_at": self.confirmed_at,
                 "confirmed_at_utc": self.confirmed_at_utc,
                 "observed_at_utc": self.observed_at_utc,
@@ -708,6 +719,7 @@ _REASON_RULE = {
     "clock-skew": "policy-skew",
     "not-hague-party": "policy-hague-party",
     "not-in-force-yet": "policy-in-force",
+    "date-not-verified": "policy-in-force",
     "same-operator": "policy-operators",
     "same-jurisdiction": "policy-jurisdictions",
 }
@@ -785,6 +797,19 @@ def _disputed_zh(witnesses: Sequence[Mapping[str, Any]]) -> str:
             "原先依赖这些确认的推定不再成立；登记方的理由不在链上。")
 
 
+def _in_force_zh(code: str, witnesses: Sequence[Mapping[str, Any]]) -> str:
+    """One State's entry-into-force date and its status, in Chinese, from the witnesses."""
+    for w in witnesses:
+        if w.get("jurisdiction") == code:
+            raw = w.get("in_force_date_status")
+            known = next((s for s in DATE_STATUSES if s == raw), None)
+            date = w.get("in_force_date")
+            if date is None:
+                return f"{code}（{date_status_text('unknown', 'zh')}）"
+            return f"{code} {date}（{date_status_text(known, 'zh')}）"
+    return code
+
+
 def _rule_zh(code: str, severity: str, message: str, policy: Mapping[str, Any],
              result: VerificationResult) -> str:
     """The Chinese statement of one rule result, built from the same facts."""
@@ -831,8 +856,9 @@ def _rule_zh(code: str, severity: str, message: str, policy: Mapping[str, Any],
         return "满足：没有确认因该规则被排除。"
     unverified = re.search(r"unverified for ([A-Z]{2}(?:, [A-Z]{2})*)", message)
     if code == "policy-in-force" and unverified and not excluded:
-        return (f"满足；{unverified.group(1).replace(', ', '、')} 在名单中的生效日期空白，"
-                "按缔约国计入，其生效日期未经核实。")
+        codes = unverified.group(1).split(", ")
+        said = "；".join(_in_force_zh(c, witnesses) for c in codes)
+        return f"满足；以下国家按缔约国计入，其生效日期未经官方来源核实：{said}。"
     if excluded:
         who = "、".join(f"{w.get('address')}（{w.get('jurisdiction')}）" for w in excluded)
         return f"共 {len(witnesses)} 项确认中有 {len(excluded)} 项因该规则未被计入：{who}。"
@@ -890,6 +916,12 @@ def _jurisdiction_names(code: str, langs: tuple[str, ...]) -> Texts:
     return out
 
 
+def _date_status_texts(status: str | None, langs: tuple[str, ...]) -> Texts:
+    """The status of an entry-into-force date in the report's languages."""
+    known = next((s for s in DATE_STATUSES if s == status), None)
+    return {lang: date_status_text(known, lang) for lang in langs}
+
+
 def _witness(w: Mapping[str, Any], langs: tuple[str, ...]) -> WitnessRow:
     code = str(w.get("reason_code", ""))
     confirmed = w.get("confirmed_at")
@@ -900,6 +932,10 @@ def _witness(w: Mapping[str, Any], langs: tuple[str, ...]) -> WitnessRow:
     issued = w.get("revocation_issued_at")
     notes = w.get("notes")
     operator = str(w.get("operator", ""))
+    raw_status = w.get("in_force_date_status")
+    status = str(raw_status) if raw_status in DATE_STATUSES else None
+    if status is None and in_force is None and w.get("hague_party"):
+        status = "unknown"
     return WitnessRow(
         address=str(w.get("address", "")),
         operator=operator,
@@ -907,6 +943,8 @@ def _witness(w: Mapping[str, Any], langs: tuple[str, ...]) -> WitnessRow:
         jurisdiction_name=_jurisdiction_names(jur, langs),
         hague_party=bool(w.get("hague_party", False)),
         in_force_date=None if in_force is None else str(in_force),
+        in_force_date_status=status,
+        in_force_date_status_text=_date_status_texts(status, langs),
         party_source=str(w.get("party_source", "")),
         confirmed_at=confirmed if isinstance(confirmed, int) else None,
         confirmed_at_utc=_utc(confirmed) if isinstance(confirmed, int) else None,

@@ -370,6 +370,10 @@ RULE_STATUS: dict[str, Pair] = {
 
 #: Why a witness confirmation was or was not counted (evidence.policy reason codes).
 REASONS: dict[str, Pair] = {
+    "date-not-verified": (
+        "not counted: its entry-into-force date is not verified in an official source, as "
+        "the policy requires",
+        "未计入：其生效日期未经官方来源核实，而本策略要求经核实的日期"),
     "counted": ("counted", "已计入"),
     "bad-jurisdiction": ("not counted: the jurisdiction code is not ISO 3166-1 alpha-2",
                          "未计入：法域代码不是 ISO 3166-1 二位字母代码"),
@@ -454,10 +458,12 @@ LEGAL_NOTES: tuple[Pair, ...] = (
     ("The list of Contracting States used counts membership only: for a State that acceded, "
      "the Convention applies only with the States that accepted its accession (Article 39), "
      "which is not checked. The list carries its source and date, may be incomplete, and can "
-     "be replaced by the user.",
+     "be replaced by the user; each entry-into-force date says whether it was verified in an "
+     "official source, comes from a secondary source, was computed from one, or is unknown.",
      "所用缔约国名单只反映缔约身份：对于以加入方式成为缔约国的国家，公约仅在其与已接受该加入"
      "的国家之间适用（第39条），本工具未对此进行核查。该名单注明来源和日期，可能不完整，"
-     "用户可自行替换。"),
+     "用户可自行替换；每个生效日期均注明其经官方来源核实、仅见于非官方来源、根据非官方来源推算，"
+     "或不明。"),
     ("A development chain is controlled by one party: an anchor on it has no evidential "
      "value.",
      "开发链由单一方控制：其上的锚定不具有证据价值。"),

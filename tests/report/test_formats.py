@@ -277,3 +277,19 @@ def test_never_overwrites(tmp_path: Path, fixed_report: Report, signer: ReportSi
         write_report(fixed_report, tmp_path / "missing" / "r.json", signer=signer)
     with pytest.raises(InputError):
         write_report(fixed_report, tmp_path / "r.pdf", signer=None)
+
+
+def test_entry_into_force_dates_carry_their_status_in_both_languages(
+        written: dict[str, Path]) -> None:
+    """Issue 20: a date from a secondary source is never shown as verified (Singapore's is
+    computed from a secondary deposit date)."""
+    import html as html_lib
+
+    page = html_lib.unescape(written["html"].read_text(encoding="utf-8"))
+    assert "1978-12-26 (date computed from a secondary source / 生效日期根据非官方来源推算)" in page
+    assert "1998-02-06 (date verified in an official source / 生效日期经官方来源核实)" in page
+    text = subprocess.run([_tool("pdftotext"), str(written["pdf"]), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    flat = " ".join(text.split())
+    assert "date computed from a secondary source" in flat
+    assert "生效日期根据非官方来源推算" in flat.replace(" ", "")
