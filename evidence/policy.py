@@ -54,6 +54,7 @@ from evidence.jurisdictions import (
     load_default_parties,
     load_parties,
 )
+from evidence.tomltypes import toml_type
 from evidence.trust.names import operator_key
 
 __all__ = [
@@ -222,7 +223,7 @@ def _parse_policy(raw: bytes, *, shown: str, base: Path | None) -> Policy:
 
     version = need("version")
     if type(version) is not int:
-        raise FormatError(f"must be an integer, found {_toml_type(version)}", path=shown,
+        raise FormatError(f"must be an integer, found {toml_type(version)}", path=shown,
                           where="version")
     if version != POLICY_VERSION:
         raise FormatError(
@@ -235,7 +236,7 @@ def _parse_policy(raw: bytes, *, shown: str, base: Path | None) -> Policy:
     for key in _STR_KEYS:
         value = need(key)
         if not isinstance(value, str):
-            raise FormatError(f"must be a string, found {_toml_type(value)}", path=shown,
+            raise FormatError(f"must be a string, found {toml_type(value)}", path=shown,
                               where=key)
         strings[key] = value
     name = strings["name"]
@@ -257,7 +258,7 @@ def _parse_policy(raw: bytes, *, shown: str, base: Path | None) -> Policy:
     for key in _BOOL_KEYS:
         value = need(key)
         if not isinstance(value, bool):
-            raise FormatError(f"must be true or false, found {_toml_type(value)}", path=shown,
+            raise FormatError(f"must be true or false, found {toml_type(value)}", path=shown,
                               where=key)
         bools[key] = value
 
@@ -265,7 +266,7 @@ def _parse_policy(raw: bytes, *, shown: str, base: Path | None) -> Policy:
     for key, (low, high) in _INT_KEYS.items():
         value = need(key)
         if type(value) is not int:  # bool is an int subclass: reject it here
-            raise FormatError(f"must be an integer, found {_toml_type(value)}", path=shown,
+            raise FormatError(f"must be an integer, found {toml_type(value)}", path=shown,
                               where=key)
         if not low <= value <= high:
             raise FormatError(f"must be between {low} and {high}, found {value}", path=shown,
@@ -288,7 +289,7 @@ def _parse_policy(raw: bytes, *, shown: str, base: Path | None) -> Policy:
     for key, default in _OPTIONAL_BOOL_KEYS.items():
         value = doc.get(key, default)
         if not isinstance(value, bool):
-            raise FormatError(f"must be true or false, found {_toml_type(value)}", path=shown,
+            raise FormatError(f"must be true or false, found {toml_type(value)}", path=shown,
                               where=key)
         optional_bools[key] = value
 
@@ -323,22 +324,6 @@ def _parse_policy(raw: bytes, *, shown: str, base: Path | None) -> Policy:
             "count_witnesses_registered_after_anchor"],
         require_verified_in_force_date=optional_bools["require_verified_in_force_date"],
     )
-
-
-def _toml_type(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a float"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    return "a date or time"
 
 
 def _looks_like_name(text: str) -> bool:

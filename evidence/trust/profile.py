@@ -29,7 +29,7 @@ import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import replace as dc_replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -39,6 +39,7 @@ from evidence.errors import FormatError, InputError
 from evidence.fsutil import atomic_write_bytes
 from evidence.jurisdictions import country_name, is_iso2
 from evidence.keys import SigningKey
+from evidence.tomltypes import toml_type
 from evidence.trust.model import (
     PROFILE_VERSION,
     ChainPin,
@@ -150,7 +151,7 @@ class _Reader:
     def table(self, value: object, where: str, required: Sequence[str],
               optional: Sequence[str] = ()) -> dict[str, object]:
         if not isinstance(value, dict):
-            raise self.fail(f"must be a table, found {_toml_type(value)}", where)
+            raise self.fail(f"must be a table, found {toml_type(value)}", where)
         allowed = (*required, *optional)
         unknown = sorted(set(value) - set(allowed))
         if unknown:
@@ -163,7 +164,7 @@ class _Reader:
 
     def tables(self, value: object, where: str, *, limit: int) -> list[object]:
         if not isinstance(value, list):
-            raise self.fail(f"must be an array of tables, found {_toml_type(value)}", where)
+            raise self.fail(f"must be an array of tables, found {toml_type(value)}", where)
         if not value:
             raise self.fail("must not be empty", where)
         if len(value) > limit:
@@ -172,19 +173,19 @@ class _Reader:
 
     def integer(self, value: object, where: str, low: int, high: int) -> int:
         if type(value) is not int:  # bool is an int subclass: refuse it here
-            raise self.fail(f"must be an integer, found {_toml_type(value)}", where)
+            raise self.fail(f"must be an integer, found {toml_type(value)}", where)
         if not low <= value <= high:
             raise self.fail(f"must be between {low} and {high}, found {value}", where)
         return value
 
     def boolean(self, value: object, where: str) -> bool:
         if not isinstance(value, bool):
-            raise self.fail(f"must be true or false, found {_toml_type(value)}", where)
+            raise self.fail(f"must be true or false, found {toml_type(value)}", where)
         return value
 
     def string(self, value: object, where: str) -> str:
         if not isinstance(value, str):
-            raise self.fail(f"must be a string, found {_toml_type(value)}", where)
+            raise self.fail(f"must be a string, found {toml_type(value)}", where)
         return value
 
     def display(self, value: object, where: str) -> str:
@@ -220,7 +221,7 @@ class _Reader:
                 raise self.fail("must be a TOML date-time (unquoted, e.g. "
                                 "2027-01-01T00:00:00Z), found a string", where)
             raise self.fail("must be a date-time with an offset (e.g. 2027-01-01T00:00:00Z), "
-                            f"found {_toml_type(value)}", where)
+                            f"found {toml_type(value)}", where)
         if value.tzinfo is None:
             raise self.fail("a local date-time without an offset is ambiguous: add Z (UTC) "
                             "or an offset such as +08:00", where)
@@ -249,26 +250,6 @@ class _Reader:
 
 def _at(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
-
-
-def _toml_type(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a float"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, datetime):
-        return "a date-time"
-    if isinstance(value, date):
-        return "a date without a time"
-    return "a time without a date"
 
 
 def _invisible_reason(text: str, *, newlines: bool) -> str | None:
@@ -322,7 +303,7 @@ def _chain(r: _Reader, value: object, where: str, *, demonstration: bool) -> Cha
     if "nodes" in t:
         raw_nodes = t["nodes"]
         if not isinstance(raw_nodes, list):
-            raise r.fail(f"must be an array of URLs, found {_toml_type(raw_nodes)}",
+            raise r.fail(f"must be an array of URLs, found {toml_type(raw_nodes)}",
                          f"{where}.nodes")
         if len(raw_nodes) > MAX_NODES:
             raise r.fail(f"at most {MAX_NODES} URLs, found {len(raw_nodes)}", f"{where}.nodes")
@@ -453,7 +434,7 @@ def parse_trust_profile(raw: bytes, *, shown: str, now: datetime | None = None) 
         raise r.fail("missing key", "version")
     version = doc["version"]
     if type(version) is not int:
-        raise r.fail(f"must be an integer, found {_toml_type(version)}", "version")
+        raise r.fail(f"must be an integer, found {toml_type(version)}", "version")
     if version != PROFILE_VERSION:
         raise r.fail(f"unsupported trust profile version {version}: this tool reads version "
                      f"{PROFILE_VERSION}", "version")

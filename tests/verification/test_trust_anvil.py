@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from ..chain.conftest import AnvilNode, free_port
+from ..chain.rpc_proxy import RpcProxy as LyingProxy
 from ..conftest import run_cli
 from .court import (
     COURT_CHAIN_ID,
@@ -32,7 +33,6 @@ from .court import (
     operators_of,
     rpc,
 )
-from .proxy import LyingProxy
 
 pytestmark = pytest.mark.anvil
 
