@@ -108,28 +108,15 @@ def read_signature_file(path: Path) -> bytes:
     return data
 
 
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for name, value in pairs:
-        if name in out:
-            raise ValueError(f"duplicate key {name!r}")
-        out[name] = value
-    return out
-
-
-def _reject_constant(name: str) -> object:
-    raise ValueError(f"{name} is not JSON")
-
-
 def _parse_document(sig_raw: bytes, *, sig_shown: str) -> dict[str, object]:
+    # The project's strict JSON reader: UTF-8, no duplicate names, no NaN, nesting bounded
+    # (MAX_DEPTH) whatever the interpreter's recursion limit, nothing after the value.
+    from evidence.jcs import loads_strict
+
     try:
-        doc = json.loads(sig_raw.decode("utf-8"), object_pairs_hook=_no_duplicates,
-                         parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
+        doc = loads_strict(sig_raw, path=sig_shown)
+    except FormatError as exc:
         raise FormatError(f"not a trust profile signature (invalid JSON: {exc})",
-                          path=sig_shown) from exc
-    except RecursionError as exc:
-        raise FormatError("not a trust profile signature (JSON nested too deep)",
                           path=sig_shown) from exc
     if not isinstance(doc, dict) or doc.get("type") != SIGNATURE_TYPE:
         raise FormatError(f"not a trust profile signature (type must be {SIGNATURE_TYPE!r})",
@@ -155,7 +142,7 @@ def _parse_document(sig_raw: bytes, *, sig_shown: str) -> dict[str, object]:
         value = doc[name]
         if not isinstance(value, str) or pattern.fullmatch(value) is None:
             raise FormatError(f"must be {wanted}", path=sig_shown, where=name)
-    return doc
+    return dict(doc)
 
 
 def verify_profile_signature(raw: bytes, sig_raw: bytes, *, shown: str,
