@@ -232,8 +232,11 @@ def _calibrate_anchor(bundle: Path, ws_path: Path) -> tuple[float, float]:
     return (first_write if first_write is not None else 0.5 * duration), duration
 
 
-KNOWN_ANCHOR_DAMAGE = ("bag-unlisted-tag-file", "bag-digest-mismatch", "receipt-invalid",
-                       "receipt-unrecorded")
+#: What a kill inside the receipt-write window may leave until the rerun repairs it: a
+#: temporary file beside the receipt or custody log (unlisted, and not a file the writer
+#: keeps), manifests not yet rewritten, a receipt its custody entry does not record yet.
+KNOWN_ANCHOR_DAMAGE = ("bag-unlisted-tag-file", "bag-unexpected-tag-file",
+                       "bag-digest-mismatch", "receipt-invalid", "receipt-unrecorded")
 
 
 def test_anchor_killed_at_random_points(anchor_workspace: Path, tmp_path: Path) -> None:
