@@ -440,6 +440,13 @@ def _finish_interrupted_write(bundle: Path, details: dict[str, Any], key: Signin
     from .bag import write_tag_manifests
     from .custody import read_custody
 
+    # Temporary files of atomic writes the kill interrupted (the custody log, the tag
+    # manifests: ".NAME.RANDOM.tmp" beside them) are not part of the bundle: remove them
+    # before the tag manifests are written again, or they would be listed as if they were.
+    for folder in (bundle, bundle / "evidence"):
+        for leftover in folder.glob(".*.tmp"):
+            if leftover.is_file() and not leftover.is_symlink():
+                leftover.unlink()
     entries = read_custody(bundle / "evidence" / "custody.jsonl")
     recorded = any(e.action == "anchored"
                    and e.details.get("transaction") == details["transaction"]

@@ -351,6 +351,41 @@ def test_kill_between_receipt_and_custody_entry(anchor_workspace: Path, tmp_path
     assert _intact(bundle, workspace=ws_path) == []
 
 
+def test_kill_while_the_tag_manifests_are_written(anchor_workspace: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kill in the middle of an atomic write of the tag manifests leaves its temporary
+    file beside them (found by the random kills in CI). The rerun must remove it, not list
+    it in the manifests it writes again (a file the writer never keeps is refused)."""
+    import evidence.anchoring as anchoring
+    from evidence.capturing import capture
+    from evidence.workspace import open_workspace
+
+    ws_path = tmp_path / "ws"
+    shutil.copytree(anchor_workspace, ws_path)
+    ws = open_workspace(ws_path)
+    key = ws.signing_key(PASSPHRASE)
+    src = tmp_path / "e.txt"
+    src.write_bytes(b"x")
+    bundle = tmp_path / "b"
+    capture([src], out=bundle, case="WINDOW-TAGS", key=key)
+
+    class Killed(BaseException):
+        pass
+
+    def crash(*_a: object, **_k: object) -> None:
+        (bundle / ".tagmanifest-sha256.txt.k1ll3d.tmp").write_bytes(b"half a manifest")
+        (bundle / "evidence" / ".custody.jsonl.k1ll3d.tmp").write_bytes(b"half a log")
+        raise Killed
+
+    monkeypatch.setattr(anchoring, "append_entry", crash)
+    with pytest.raises(Killed):
+        anchoring.anchor_bundles(ws, [bundle], passphrase=PASSPHRASE, key=key)
+    monkeypatch.undo()
+    anchoring.anchor_bundles(open_workspace(ws_path), [bundle], passphrase=PASSPHRASE, key=key)
+    assert not list(bundle.glob(".*.tmp")) and not list((bundle / "evidence").glob(".*.tmp"))
+    assert _intact(bundle, workspace=ws_path) == []
+
+
 # --- capture --move -----------------------------------------------------------------------------
 
 MOVE_KILLS = 16
