@@ -18,12 +18,13 @@ a development-only call on a production chain), :class:`~evidence.errors.Transac
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 from web3 import HTTPProvider, Web3
 
 from evidence.chain.backend import (
@@ -39,7 +40,6 @@ from evidence.chain.types import DEVELOPMENT_CHAIN_IDS
 from evidence.errors import ChainError, ChainUnreachableError, ConfigurationError
 
 if TYPE_CHECKING:
-    from eth_typing import URI
     from web3.types import RPCResponse
 
 from web3.types import RPCEndpoint
@@ -53,80 +53,96 @@ __all__ = [
 ]
 
 
-class _RetryingHTTPProvider(HTTPProvider):
-    """web3's HTTP provider with our own retry policy and error wrapping."""
+def _retrying_session(url: str, *, attempts: int, base_delay_s: float) -> requests.Session:
+    """The HTTP session web3 sends through (its public ``session`` argument), carrying the
+    retry policy as urllib3's ``Retry``: connection failures, timeouts and HTTP 429/5xx are
+    retried with exponential backoff (capped at MAX_RETRY_DELAY_S), other statuses are not.
+    The same policy as the verifier's reader (:mod:`evidence.chain.jsonrpc`).
+
+    The environment's proxy, CA bundle and netrc settings are read once here: requests
+    would otherwise read them again on every request (it scans the whole environment each
+    time), which costs more than a round trip to a local node."""
+    retry = Retry(
+        total=attempts - 1, connect=attempts - 1, read=attempts - 1, status=attempts - 1,
+        other=0, redirect=0, backoff_factor=base_delay_s, backoff_max=MAX_RETRY_DELAY_S,
+        status_forcelist=RETRYABLE_HTTP_STATUS, allowed_methods=None,
+        raise_on_status=False,  # the last answer's status is reported, not a RetryError
+        respect_retry_after_header=False,  # a Retry-After of minutes would stall the run
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    settings = session.merge_environment_settings(url, {}, None, None, None)
+    session.proxies = settings.get("proxies") or {}
+    if settings.get("verify") is not None:
+        session.verify = settings["verify"]
+    if settings.get("cert") is not None:
+        session.cert = settings["cert"]
+    session.auth = requests.utils.get_netrc_auth(url)
+    session.trust_env = False
+    return session
+
+
+class _NodeProvider(HTTPProvider):
+    """web3's HTTP provider over :func:`_retrying_session`, its failures named for people:
+    a node that stays silent is ChainUnreachableError, any other failure ChainError."""
 
     def __init__(self, url: str, *, timeout_s: float, attempts: int, base_delay_s: float) -> None:
         # The chain id is cached: web3 validates every call and transaction against it, one
         # extra eth_chainId round trip each otherwise; it is checked once in connect().
+        self.session = _retrying_session(url, attempts=attempts, base_delay_s=base_delay_s)
         super().__init__(
-            url, request_kwargs={"timeout": timeout_s}, exception_retry_configuration=None,
+            url, request_kwargs={"timeout": timeout_s}, session=self.session,
+            exception_retry_configuration=None,  # the session retries
             cache_allowed_requests=True,
             cacheable_requests={cast("RPCEndpoint", "eth_chainId")},
             request_cache_validation_threshold=None,  # no extra eth_chainId to pick one
         )
         self._shown_url = redact_url(url)
         self._attempts = attempts
-        self._base_delay_s = base_delay_s
-        self._environment: dict[str, Any] | None = None
-
-    def _post_kwargs(self) -> dict[str, Any]:
-        """The request options, with the environment's proxy, CA bundle and netrc settings
-        read once: requests would otherwise read them again on every request (it scans
-        the whole environment each time), which costs more than a round trip to a local
-        node. The HTTP session then stops looking at the environment."""
-        uri = cast("URI", self.endpoint_uri)
-        session = self._request_session_manager.cache_and_return_session(uri)
-        if self._environment is None:
-            merged = session.merge_environment_settings(str(uri), {}, None, None, None)
-            self._environment = {k: v for k, v in merged.items()
-                                 if k in ("proxies", "verify", "cert") and v is not None}
-            self._environment["auth"] = requests.utils.get_netrc_auth(str(uri))
-        session.trust_env = False
-        return {**self.get_request_kwargs(), **self._environment}
-
-    def _make_request(self, method: RPCEndpoint, request_data: bytes) -> bytes:
-        last: Exception | None = None
-        for attempt in range(self._attempts):
-            if attempt:
-                time.sleep(min(MAX_RETRY_DELAY_S, self._base_delay_s * 2 ** (attempt - 1)))
-            try:
-                return self._request_session_manager.make_post_request(
-                    cast("URI", self.endpoint_uri), request_data, **self._post_kwargs()
-                )
-            except requests.HTTPError as exc:
-                status = exc.response.status_code if exc.response is not None else None
-                if status not in RETRYABLE_HTTP_STATUS:
-                    raise ChainError(
-                        f"the node at {self._shown_url} answered HTTP {status} to {method}; "
-                        "check the URL and its credentials"
-                    ) from exc
-                last = exc
-            except (
-                requests.ConnectionError,
-                requests.Timeout,
-                requests.exceptions.ChunkedEncodingError,
-                OSError,
-            ) as exc:
-                last = exc
-            except requests.RequestException as exc:  # a malformed URL and the like
-                raise ChainError(
-                    f"cannot send {method} to {self._shown_url}: "
-                    f"{type(exc).__name__}; check the URL"
-                ) from exc
-        reason = _reason(last)
-        raise ChainUnreachableError(
-            f"cannot reach the JSON-RPC node at {self._shown_url} ({reason}) after "
-            f"{self._attempts} attempts; check the URL and that the node is running"
-        ) from last
 
     def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
-        try:
+        with self._named_failures(str(method)):
             return super().make_request(method, params)
+        raise AssertionError("unreachable")  # pragma: no cover (the context manager raises)
+
+    def make_batch_request(
+        self, batch_requests: list[tuple[RPCEndpoint, Any]]
+    ) -> list[RPCResponse] | RPCResponse:
+        with self._named_failures("a batch of requests"):
+            return super().make_batch_request(batch_requests)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextlib.contextmanager
+    def _named_failures(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except requests.HTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else None
+            if status in RETRYABLE_HTTP_STATUS:
+                raise self._unreachable(f"HTTP {status}", exc) from exc
+            raise ChainError(
+                f"the node at {self._shown_url} answered HTTP {status} to {what}; "
+                "check the URL and its credentials"
+            ) from exc
+        except (requests.ConnectionError, requests.Timeout,
+                requests.exceptions.ChunkedEncodingError) as exc:
+            raise self._unreachable(_reason(exc), exc) from exc
+        except requests.RequestException as exc:  # a malformed URL and the like
+            raise ChainError(
+                f"cannot send {what} to {self._shown_url}: {type(exc).__name__}; check the URL"
+            ) from exc
         except ValueError as exc:  # JSON errors: an HTML page, a proxy's error text...
             raise ChainError(
                 f"{self._shown_url} did not answer as a JSON-RPC node (no JSON in its reply)"
             ) from exc
+
+    def _unreachable(self, reason: str, exc: Exception) -> ChainUnreachableError:
+        return ChainUnreachableError(
+            f"cannot reach the JSON-RPC node at {self._shown_url} ({reason}) after "
+            f"{self._attempts} attempts; check the URL and that the node is running"
+        )
 
 
 def _hex_bytes(value: object) -> bytes:
@@ -140,7 +156,7 @@ def _hex_bytes(value: object) -> bytes:
 
 
 def _reason(exc: Exception | None) -> str:
-    if isinstance(exc, requests.Timeout):
+    if isinstance(exc, requests.Timeout) or "timed out" in str(exc).lower():
         return "timed out"
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
         return f"HTTP {exc.response.status_code}"
@@ -172,7 +188,7 @@ class RpcChain(ChainClient):
         """
         if config.kind != "rpc" or not config.url:
             raise ConfigurationError("RpcChain needs a configuration of kind 'rpc' with a URL")
-        provider = _RetryingHTTPProvider(
+        provider = _NodeProvider(
             config.url,
             timeout_s=config.timeout_s,
             attempts=config.retry_attempts,
@@ -202,14 +218,10 @@ class RpcChain(ChainClient):
         return f"JSON-RPC {self._shown_url} (chain id {self._chain_id})"
 
     def close(self) -> None:
-        """Close the HTTP sessions web3 keeps for this node."""
+        """Close the HTTP session web3 sends through for this node."""
         provider = self._w3.provider
-        manager = getattr(provider, "_request_session_manager", None)
-        cache = getattr(manager, "session_cache", None)
-        if cache is not None:
-            for _, session in list(cache.items()):
-                session.close()
-            cache.clear()
+        if isinstance(provider, _NodeProvider):
+            provider.session.close()
 
     # -- the lean request path --------------------------------------------------------
     #
@@ -227,20 +239,14 @@ class RpcChain(ChainClient):
         Each answer is a response object (``result`` or ``error``), in the calls' order. A
         node that refuses batches is asked one request at a time instead."""
         provider = self._w3.provider
-        if len(calls) <= 1 or not isinstance(provider, _RetryingHTTPProvider):
+        if len(calls) <= 1 or not isinstance(provider, _NodeProvider):
             return [provider.make_request(RPCEndpoint(m), p) for m, p in calls]
-        body = json.dumps([{"jsonrpc": "2.0", "id": n, "method": m, "params": p}
-                           for n, (m, p) in enumerate(calls)]).encode()
-        try:
-            answer = json.loads(provider._make_request(RPCEndpoint("batch"), body))
-        except ValueError as exc:
-            raise ChainError(f"{action}: {self._shown_url} did not answer as a JSON-RPC node "
-                             "(no JSON in its reply)") from exc
-        by_id = {r.get("id"): r for r in answer if isinstance(r, dict)} if isinstance(
-            answer, list) else {}
-        if set(by_id) != set(range(len(calls))):
+        answer = provider.make_batch_request([(RPCEndpoint(m), p) for m, p in calls])
+        if not isinstance(answer, list) or len(answer) != len(calls) or any(
+                not isinstance(r, dict) or r.get("id") is None for r in answer):
+            # a node that refuses batches answers one error object, or answers without ids
             return [provider.make_request(RPCEndpoint(m), p) for m, p in calls]
-        return [by_id[n] for n in range(len(calls))]
+        return list(answer)  # web3 numbered the calls in order and sorted the answers by id
 
     def _result(self, response: Any, action: str) -> Any:
         """The ``result`` of one response object, or its error raised (see _request)."""

@@ -272,3 +272,78 @@ def test_urls_are_shown_without_credentials() -> None:
     )
     assert shown == "https://node.example:8545/v3/***"
     assert redact_url("http://127.0.0.1:8545") == "http://127.0.0.1:8545"
+
+
+class ScriptedNode:
+    """A local JSON-RPC server run by a function of each request body (dict or batch list)."""
+
+    def __init__(self, answer: Callable[[Any], tuple[int, object]], delay_s: float = 0) -> None:
+        self.bodies: list[Any] = []
+        scripted = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                scripted.bodies.append(body)
+                if delay_s:
+                    threading.Event().wait(delay_s)
+                status, payload = answer(body)
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the client gave up waiting
+                    pass
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _one(request: dict[str, Any]) -> dict[str, Any]:
+    result = "0x7a69" if request["method"] == "eth_chainId" else "0x" + "00" * 31 + "2a"
+    return {"jsonrpc": "2.0", "id": request["id"], "result": result}
+
+
+def test_a_node_that_stays_silent_is_retried_then_reported_as_timed_out() -> None:
+    node = ScriptedNode(lambda body: (200, _one(body)), delay_s=1.0)
+    try:
+        with pytest.raises(ChainUnreachableError, match=r"\(timed out\) after 2 attempts"):
+            rpc_chain(node.url, timeout_s=0.2)
+        assert len(node.bodies) == 2  # the first request and one retry
+    finally:
+        node.close()
+
+
+def test_calls_go_in_one_batch_and_fall_back_when_a_node_refuses_batches() -> None:
+    def batches(body: Any) -> tuple[int, object]:
+        if isinstance(body, list):  # answered out of order: matched by id
+            return 200, [_one(r) for r in reversed(body)]
+        return 200, _one(body)
+
+    def no_batches(body: Any) -> tuple[int, object]:
+        if isinstance(body, list):
+            return 200, {"jsonrpc": "2.0", "id": None,
+                         "error": {"code": -32600, "message": "batches are not supported"}}
+        return 200, _one(body)
+
+    for answer, requests_after_connect in ((batches, 1), (no_batches, 4)):
+        node = ScriptedNode(answer)
+        try:
+            chain = rpc_chain(node.url)
+            before = len(node.bodies)
+            out = chain.call_many("0x" + "11" * 20, [b"\x01", b"\x02", b"\x03"])
+            assert out == [bytes(31) + b"\x2a"] * 3
+            assert len(node.bodies) - before == requests_after_connect
+        finally:
+            node.close()
