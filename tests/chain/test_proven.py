@@ -365,8 +365,13 @@ def test_anvil_cheat_codes_and_state_proofs(anvil_factory: type[AnvilNode]) -> N
     node = anvil_factory(free_port())
     node.start()
     dev = cast(list[str], node.rpc("eth_accounts"))[0]
+    # Automine answers eth_sendTransaction before its block is sealed; a cheat code sent
+    # then lands in that block (seen under load in CI). evm_mine returns once it is sealed.
+    node.rpc("evm_setAutomine", False)
     for _ in range(2):
         node.rpc("eth_sendTransaction", {"from": dev, "to": STRANGER, "value": "0x1"})
+        node.rpc("evm_mine")
+    assert node.rpc("eth_blockNumber") == "0x2"
     node.rpc("anvil_setBalance", STRANGER, "0x5")  # after block 2
     with proven(node.url, chain_id=31337) as chain:
         assert chain.latest_block_number() == 2
