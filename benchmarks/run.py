@@ -407,7 +407,7 @@ PROOF_SCRIPT = r"""
 import statistics, sys, time
 from pathlib import Path
 t = time.perf_counter()
-from evidence.index import prove
+from evidence.bundle.index import prove
 imported = time.perf_counter() - t
 bundle, item = Path(sys.argv[1]), sys.argv[2]
 t = time.perf_counter(); p = prove(bundle, item); first = time.perf_counter() - t
@@ -422,7 +422,7 @@ SCREENSHOT_SCRIPT = r"""
 import sys
 from pathlib import Path
 from evidence.anchoring import anchor_bundles, setup_chain
-from evidence.capturing import capture
+from evidence.capturing.pipeline import capture
 from evidence.demo import find_examples
 from evidence.workspace import init_workspace
 ws_path, bundle, pw = Path(sys.argv[1]), Path(sys.argv[2]), "bench passphrase"

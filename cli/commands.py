@@ -109,7 +109,7 @@ def capture(ctx: Context, paths: tuple[Path, ...], records: tuple[Path, ...], ca
             out: Path, move: bool, as_json: bool) -> int:
     """Capture files, folders (recursive; symlinks are not followed) and transaction
     exports into a new signed BagIt evidence bundle."""
-    from evidence.capturing import capture as do_capture
+    from evidence.capturing.pipeline import capture as do_capture
 
     ws = ctx.workspace()
     key = ws.signing_key(passphrase())
@@ -143,7 +143,7 @@ def capture_recover(partial: Path) -> int:
     A source path that exists again is never overwritten (nothing is moved: move it away
     first). The folder is removed once every file is back.
     """
-    from evidence.capturing import recover_moved
+    from evidence.capturing.pipeline import recover_moved
 
     count = recover_moved(partial)
     click.echo(f"moved {count} files back to their original paths; removed {partial}")
@@ -155,7 +155,7 @@ def capture_recover(partial: Path) -> int:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def inspect(bundle: Path, as_json: bool) -> int:
     """Show a bundle's items, root, signer and custody log (no checks: see verify)."""
-    from evidence.inspection import inspect_bundle
+    from evidence.bundle.inspection import inspect_bundle
 
     info = inspect_bundle(bundle)
     if as_json:
@@ -194,7 +194,7 @@ def verify(ctx: Context, bundle: Path, as_json: bool, offline: bool, policy: str
     Exit 0 presumed authentic (a demonstration says so in its verdict and in --json), 1 not
     presumed or failed, 3 inconclusive, 2 bad input.
     """
-    from evidence.verification import verify as do_verify
+    from evidence.verification.verifier import verify as do_verify
 
     result = do_verify(bundle, offline=offline, policy=policy, chain_url=chain_urls or None,
                        workspace=workspace or ctx.workspace_path, trust=trust,

@@ -59,7 +59,7 @@ def witness() -> None:
               help="Cheap scrypt setting (as geth --lightkdf): throwaway development keys only.")
 def keygen(out: Path, light_kdf: bool) -> int:
     """Create a witness key as an encrypted v3 keystore; print its address."""
-    from evidence.witness import generate_witness_key
+    from evidence.witness.confirm import generate_witness_key
 
     address = generate_witness_key(out, passphrase(confirm=True), light_kdf=light_kdf)
     click.echo(address)
@@ -76,7 +76,7 @@ def keygen(out: Path, light_kdf: bool) -> int:
 @pass_ctx
 def add(ctx: Context, address: str, jurisdiction: str, operator: str, fund: bool) -> int:
     """Register ADDRESS as a witness (sent by the workspace account, the registrar)."""
-    from evidence.witness import add_witness
+    from evidence.witness.confirm import add_witness
 
     info = add_witness(ctx.workspace(), passphrase(), address, jurisdiction=jurisdiction,
                        operator=operator, fund=fund)
@@ -94,7 +94,7 @@ def add(ctx: Context, address: str, jurisdiction: str, operator: str, fund: bool
 @pass_ctx
 def revoke(ctx: Context, address: str, at: str | None) -> int:
     """Revoke witness ADDRESS (sent by the workspace account, the registrar)."""
-    from evidence.witness import parse_time, revoke_witness
+    from evidence.witness.confirm import parse_time, revoke_witness
 
     effective = None if at is None else parse_time(at)
     info = revoke_witness(ctx.workspace(), passphrase(), address, effective_at=effective)
@@ -108,7 +108,7 @@ def revoke(ctx: Context, address: str, at: str | None) -> int:
 @pass_ctx
 def list_(ctx: Context, as_json: bool) -> int:
     """Every witness ever registered, revoked ones included."""
-    from evidence.witness import list_witnesses
+    from evidence.witness.confirm import list_witnesses
 
     infos = list_witnesses(ctx.workspace())
     if as_json:
@@ -132,7 +132,7 @@ def list_(ctx: Context, as_json: bool) -> int:
 @pass_ctx
 def confirm(ctx: Context, root: str, key: Path, max_skew: int | None) -> int:
     """Confirm ROOT (a batch root 0x..., or a bundle) by the witness's own transaction."""
-    from evidence.witness import confirm_root, resolve_roots
+    from evidence.witness.confirm import confirm_root, resolve_roots
 
     ws = ctx.workspace()
     secret = passphrase()
@@ -157,7 +157,7 @@ def sign(ctx: Context, root: str, key: Path, out: Path | None, max_skew: int | N
     """Sign an EIP-712 confirmation of ROOT, for anyone to relay; sends nothing."""
     from evidence.errors import InputError
     from evidence.fsutil import atomic_write_bytes
-    from evidence.witness import resolve_roots, sign_root
+    from evidence.witness.confirm import resolve_roots, sign_root
 
     if out is not None and out.exists():
         raise InputError(f"{out} exists already; choose another file name")
@@ -184,7 +184,7 @@ def sign(ctx: Context, root: str, key: Path, out: Path | None, max_skew: int | N
 @pass_ctx
 def relay(ctx: Context, files: tuple[Path, ...]) -> int:
     """Relay signed confirmations (from `witness sign`) with the workspace account."""
-    from evidence.witness import SignedConfirmation, relay_signatures
+    from evidence.witness.confirm import SignedConfirmation, relay_signatures
 
     signed = [SignedConfirmation.read(f) for f in files]
     for o in relay_signatures(ctx.workspace(), passphrase(), signed):
@@ -219,7 +219,7 @@ def serve(ctx: Context, key: Path, poll: float, state: Path | None, from_block: 
     Logs one line per action to stderr. SIGTERM or SIGINT: finish the current batch,
     save the state, exit 0. A node that goes away is retried with a growing delay.
     """
-    from evidence.witness import serve as run_serve
+    from evidence.witness.confirm import serve as run_serve
 
     stop = threading.Event()
 

@@ -38,11 +38,11 @@ from .findings import Finding, Severity, Verdict
 from .version import __version__
 
 if TYPE_CHECKING:
-    from .capturing import CaptureResult, capture
+    from .bundle.index import ItemProof, prove
+    from .capturing.pipeline import CaptureResult, capture
     from .disclosure import disclose
-    from .index import ItemProof, prove
     from .result import VerificationResult
-    from .verification import verify
+    from .verification.verifier import verify
     from .workspace import Workspace, init_workspace, open_workspace
 
 __all__ = [
@@ -76,12 +76,12 @@ __all__ = [
 ]
 
 _LAZY = {
-    "capture": "capturing",
-    "CaptureResult": "capturing",
+    "capture": "capturing.pipeline",
+    "CaptureResult": "capturing.pipeline",
     "disclose": "disclosure",
-    "ItemProof": "index",
-    "prove": "index",
-    "verify": "verification",
+    "ItemProof": "bundle.index",
+    "prove": "bundle.index",
+    "verify": "verification.verifier",
     "VerificationResult": "result",
     "Workspace": "workspace",
     "init_workspace": "workspace",

@@ -20,15 +20,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .bundle import RECEIPTS_DIR, read_json_file, read_signed_root
-from .custody import append_entry, utc_now
+from .bundle.custody import append_entry, utc_now
+from .bundle.integrity import check_integrity, is_disclosure, require_package
+from .bundle.layout import RECEIPTS_DIR, read_json_file, read_signed_root
+from .bundle.receipts import Receipt, batch_leaf, read_receipts, receipt_filename
 from .errors import ChainError, InputError, VerificationError
 from .fsutil import atomic_write_bytes
-from .integrity import check_integrity, is_disclosure, require_package
-from .jcs import canonicalize
 from .keys import SigningKey
-from .merkle import MerkleTree
-from .receipts import Receipt, batch_leaf, read_receipts, receipt_filename
+from .standards.jcs import canonicalize
+from .standards.merkle import MerkleTree
 from .workspace import ChainSettings, Workspace
 
 if TYPE_CHECKING:
@@ -437,8 +437,8 @@ def _write_receipt(bundle: Path, receipt: Receipt, key: SigningKey) -> None:
 
 
 def _finish_interrupted_write(bundle: Path, details: dict[str, Any], key: SigningKey) -> None:
-    from .bag import write_tag_manifests
-    from .custody import read_custody
+    from .bundle.custody import read_custody
+    from .standards.bagit import write_tag_manifests
 
     # Temporary files of atomic writes the kill interrupted (the custody log, the tag
     # manifests: ".NAME.RANDOM.tmp" beside them) are not part of the bundle: remove them

@@ -42,10 +42,10 @@ def run_demo(out: Path, *, passphrase: str = DEMO_PASSPHRASE,
              log: Callable[[str], None] = lambda _m: None) -> DemoResult:
     """Run the demo into ``out`` (which must not exist or be empty)."""
     from .anchoring import anchor_bundles, setup_chain
-    from .capturing import capture
+    from .capturing.pipeline import capture
     from .disclosure import disclose
     from .trust.sources import DEMO_PROFILE_NAME
-    from .verification import verify
+    from .verification.verifier import verify
     from .workspace import init_workspace
 
     if out.exists() and any(out.iterdir()):

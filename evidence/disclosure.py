@@ -16,14 +16,10 @@ import secrets
 import shutil
 from pathlib import Path
 
-from .bag import (
-    format_bag_info,
-    format_bagit_txt,
-    format_manifest,
-    payload_oxum,
-    write_tag_manifests,
-)
-from .bundle import (
+from .bundle.custody import first_entry, read_custody, utc_now, verify_custody
+from .bundle.index import ItemProof, prove
+from .bundle.integrity import is_disclosure, require_package
+from .bundle.layout import (
     CUSTODY_FILE,
     ITEMS_FILE,
     MAX_TAG_JSON_BYTES,
@@ -36,7 +32,7 @@ from .bundle import (
     iter_items,
     open_regular,
 )
-from .custody import first_entry, read_custody, utc_now, verify_custody
+from .bundle.receipts import Receipt, read_receipts
 from .errors import (
     BundleExistsError,
     FormatError,
@@ -46,11 +42,15 @@ from .errors import (
 )
 from .findings import Severity
 from .fsutil import fsync_dir
-from .index import ItemProof, prove
-from .integrity import is_disclosure, require_package
-from .jcs import canonicalize, loads_strict
 from .keys import SigningKey
-from .receipts import Receipt, read_receipts
+from .standards.bagit import (
+    format_bag_info,
+    format_bagit_txt,
+    format_manifest,
+    payload_oxum,
+    write_tag_manifests,
+)
+from .standards.jcs import canonicalize, loads_strict
 from .version import TOOL_NAME, __version__
 
 __all__ = ["disclose", "find_item"]
@@ -62,7 +62,7 @@ _COPY_CHUNK = 1 << 20
 def find_item(bundle: Path, item_id: str) -> Item:
     """The item named by its id (``F-2``, ``R-17``) or, for files, its ``data/...`` path.
 
-    Reads ``items.jsonl`` up to the item (O(n)); :func:`evidence.index.prove` finds and
+    Reads ``items.jsonl`` up to the item (O(n)); :func:`evidence.bundle.index.prove` finds and
     proves an item in O(log n) when the bundle has an index.
     """
     for item in iter_items(bundle):
@@ -76,7 +76,7 @@ def disclose(bundle: Path, item_id: str, *, out: Path, key: SigningKey) -> Path:
 
     Everything copied into the package is checked first, and nothing else: the signed root
     (canonical form, signature), the item's line and its inclusion proof to that root
-    (:func:`evidence.index.prove`: O(log n) with ``evidence/index.bin``), the item's bytes
+    (:func:`evidence.bundle.index.prove`: O(log n) with ``evidence/index.bin``), the item's bytes
     (size and both digests, computed while they are copied), ``provenance.json`` (its
     digest in the signed statement, its capturer the root's signer), the custody log
     (hash chain, signatures, first entry by the signer) and the receipts (strict form, for
@@ -152,7 +152,7 @@ def _checked_receipts(bundle: Path, signed: SignedRoot) -> list[Receipt]:
             raise _refuse(bundle, f"{r.file}: its path does not lead to its batch root")
     if not problems and (receipts or any(e.action == "anchored" for e in entries)):
         # The check `evidence verify` makes (imported here only: it pulls in the chain code).
-        from .verification import _receipts_against_custody
+        from .verification.verifier import _receipts_against_custody
 
         problems = [f for f in _receipts_against_custody(
             receipts, [e.to_json() for e in entries], "bundle", custody_ok=True)

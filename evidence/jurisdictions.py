@@ -5,7 +5,8 @@ Evidence Abroad in Civil or Commercial Matters, with each State's entry-into-for
 the source of that fact and the date's standing (``status``: verified, secondary, computed or
 unknown); and English and Chinese names for ISO 3166-1 alpha-2 codes (for reports).
 
-Why: the default verification policy (``evidence.policy``, policy ``hague-3``) counts witness
+Why: the default verification policy (``evidence.policy.evaluate``, policy ``hague-3``) counts
+witness
 confirmations from Contracting States. That rule is this project's policy, not a rule of the
 Convention, which only organises how a court obtains evidence abroad (Letters of Request,
 Chapter I; Art. 9 on procedure and special methods). Treaty data therefore carries its

@@ -55,7 +55,7 @@ def signing_key(session_workspace: Path) -> SigningKey:
 
 @pytest.fixture
 def example_bundle(tmp_path: Path, signing_key: SigningKey) -> Path:
-    from evidence.capturing import capture
+    from evidence.capturing.pipeline import capture
 
     out = tmp_path / "bundle"
     capture([EXAMPLES / "screenshots"], records=[EXAMPLES / "transactions.csv"],

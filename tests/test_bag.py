@@ -1,4 +1,5 @@
-"""Tests for evidence.bag: the LoC conformance suite, bagit-python, hostile bags, the writer."""
+"""Tests for evidence.standards.bagit: the LoC conformance suite, bagit-python, hostile bags,
+the writer."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evidence import bag as bag_module
-from evidence.bag import (
+from evidence.errors import FormatError, InputError, NotABundleError
+from evidence.findings import Severity
+from evidence.standards import bagit as bag_module
+from evidence.standards.bagit import (
     KNOWN_DISAGREEMENTS,
     MAX_MANIFEST_LINE_LENGTH,
     PROBLEM_CODES,
@@ -30,8 +33,6 @@ from evidence.bag import (
     validate_bag,
     write_tag_manifests,
 )
-from evidence.errors import FormatError, InputError, NotABundleError
-from evidence.findings import Severity
 
 from .conftest import VECTORS
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import bagit
 import pytest
 
-from evidence.bundle import iter_items, read_signed_root
-from evidence.capturing import capture
+from evidence.bundle.integrity import check_integrity
+from evidence.bundle.layout import iter_items, read_signed_root
+from evidence.capturing.pipeline import capture
 from evidence.errors import BundleExistsError, FormatError, InputError
-from evidence.integrity import check_integrity
 from evidence.keys import SigningKey, verify_signature
-from evidence.merkle import leaf_hash, root_from_leaf_hashes
+from evidence.standards.merkle import leaf_hash, root_from_leaf_hashes
 
 from .conftest import EXAMPLES
 

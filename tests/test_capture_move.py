@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from evidence import capturing, custody
-from evidence.bundle import SALT_BYTES
-from evidence.capturing import MOVE_PLAN_FILE, capture, recover_moved
+from evidence.bundle import custody
+from evidence.bundle.integrity import check_integrity
+from evidence.bundle.layout import SALT_BYTES
+from evidence.capturing import pipeline as capturing
+from evidence.capturing.pipeline import MOVE_PLAN_FILE, capture, recover_moved
 from evidence.errors import BundleExistsError, EvidenceError, InputError
-from evidence.integrity import check_integrity
-from evidence.jcs import canonicalize
 from evidence.keys import SigningKey
+from evidence.standards.jcs import canonicalize
 
 from .conftest import EXAMPLES, run_cli
 from .hardening.conftest import PARTIAL_RE

@@ -17,16 +17,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evidence import capturing
-from evidence.bundle import iter_items, read_signed_root
-from evidence.capturing import capture
+from evidence.bundle.index import INDEX_MAGIC, BundleIndex
+from evidence.bundle.integrity import check_integrity
+from evidence.bundle.layout import iter_items, read_signed_root
+from evidence.capturing import pipeline as capturing
+from evidence.capturing.pipeline import capture
+from evidence.capturing.records import iter_records
 from evidence.errors import FormatError, InputError
-from evidence.index import INDEX_MAGIC, BundleIndex
-from evidence.integrity import check_integrity
-from evidence.jcs import canonicalize
 from evidence.keys import SigningKey
-from evidence.merkle import leaf_hash, root_from_leaf_hashes
-from evidence.records import iter_records
+from evidence.standards.jcs import canonicalize
+from evidence.standards.merkle import leaf_hash, root_from_leaf_hashes
 
 from .conftest import EXAMPLES
 

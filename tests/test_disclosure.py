@@ -9,13 +9,13 @@ from pathlib import Path
 import bagit
 import pytest
 
-from evidence.bundle import iter_items
+from evidence.bundle.layout import iter_items
 from evidence.disclosure import disclose
 from evidence.errors import InputError, VerificationError
 from evidence.findings import Verdict
-from evidence.jcs import canonicalize
 from evidence.keys import SigningKey
-from evidence.verification import verify
+from evidence.standards.jcs import canonicalize
+from evidence.verification.verifier import verify
 
 
 def test_record_disclosure_verifies_alone(example_bundle: Path, tmp_path: Path,

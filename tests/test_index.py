@@ -14,17 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evidence.bag import write_tag_manifests
-from evidence.bundle import ITEMS_FILE, ROOT_FILE, iter_items, read_signed_root
-from evidence.errors import (
-    BundleExistsError,
-    EvidenceError,
-    FormatError,
-    InputError,
-    VerificationError,
-)
-from evidence.findings import Severity
-from evidence.index import (
+from evidence.bundle.index import (
     INDEX_FILE,
     INDEX_MAGIC,
     BundleIndex,
@@ -33,8 +23,18 @@ from evidence.index import (
     prove,
     write_index,
 )
-from evidence.integrity import check_integrity
-from evidence.merkle import MerkleTree, leaf_hash, verify_inclusion
+from evidence.bundle.integrity import check_integrity
+from evidence.bundle.layout import ITEMS_FILE, ROOT_FILE, iter_items, read_signed_root
+from evidence.errors import (
+    BundleExistsError,
+    EvidenceError,
+    FormatError,
+    InputError,
+    VerificationError,
+)
+from evidence.findings import Severity
+from evidence.standards.bagit import write_tag_manifests
+from evidence.standards.merkle import MerkleTree, leaf_hash, verify_inclusion
 
 SETTINGS = settings(derandomize=True, database=None, deadline=None, max_examples=60,
                     suppress_health_check=list(HealthCheck))
@@ -285,7 +285,7 @@ def test_prove_refuses_a_bad_signature(indexed_bundle: Path) -> None:
     doc = json.loads(path.read_bytes())
     sig = doc["signature"]
     doc["signature"] = ("1" if sig[0] != "1" else "2") + sig[1:]
-    from evidence.jcs import canonicalize
+    from evidence.standards.jcs import canonicalize
 
     path.write_bytes(canonicalize(doc) + b"\n")
     with pytest.raises(VerificationError, match="signature"):

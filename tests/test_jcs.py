@@ -1,4 +1,5 @@
-"""Tests for evidence.jcs: RFC 8785 vectors, the number rule, strict parsing, streaming."""
+"""Tests for evidence.standards.jcs: RFC 8785 vectors, the number rule, strict parsing,
+streaming."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence import jcs
 from evidence.errors import FormatError
-from evidence.jcs import (
+from evidence.standards import jcs
+from evidence.standards.jcs import (
     MAX_DEPTH,
     MAX_EXACT_INTEGER,
     JSONValue,
@@ -502,7 +503,7 @@ def test_stream_number_split_across_reads() -> None:
 from hypothesis import given as _given  # noqa: E402
 from hypothesis import strategies as _st  # noqa: E402
 
-from evidence import jcs as _jcs  # noqa: E402
+from evidence.standards import jcs as _jcs  # noqa: E402
 
 _fast_values = _st.recursive(
     _st.none() | _st.booleans() | _st.integers(-(2**53), 2**53)
@@ -535,7 +536,7 @@ def test_deep_input_cannot_overflow_the_c_stack_when_the_recursion_limit_is_rais
     import sys
 
     code = ("import sys; sys.setrecursionlimit(200000)\n"
-            "from evidence.jcs import loads_strict\n"
+            "from evidence.standards.jcs import loads_strict\n"
             "from evidence.errors import FormatError\n"
             "for text in ('[' * 150000, '[1,' * 150000, '{\"a\":' * 150000):\n"
             "    try:\n        loads_strict(text)\n    except FormatError as e:\n"

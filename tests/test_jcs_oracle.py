@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evidence.errors import FormatError
-from evidence.jcs import MAX_EXACT_INTEGER, canonicalize
+from evidence.standards.jcs import MAX_EXACT_INTEGER, canonicalize
 
 VECTORS = Path(__file__).parent / "vectors" / "rfc8785"
 

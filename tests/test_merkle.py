@@ -1,4 +1,5 @@
-"""Tests for evidence.merkle against RFC 6962 vectors, a recursive reference and properties."""
+"""Tests for evidence.standards.merkle against RFC 6962 vectors, a recursive reference and
+properties."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence import merkle
 from evidence.errors import FormatError
-from evidence.merkle import (
+from evidence.standards import merkle
+from evidence.standards.merkle import (
     EMPTY_ROOT,
     HASH_LEN,
     MAX_PROOF_LENGTH,

@@ -1,4 +1,4 @@
-"""Tests for evidence.policy: loading policy files and evaluating confirmations."""
+"""Tests for evidence.policy.evaluate: loading policy files and evaluating confirmations."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from evidence.errors import FormatError, InputError
 from evidence.findings import Severity
 from evidence.jurisdictions import PartyList, load_default_parties
-from evidence.policy import (
+from evidence.policy.evaluate import (
     AnchorFacts,
     ConfirmationFacts,
     Policy,
@@ -730,7 +730,7 @@ def test_an_unreadable_signed_capture_time_is_never_in_time() -> None:
 
 
 def test_verification_reads_only_the_capture_time_format_it_writes() -> None:
-    from evidence.verification import _captured_at
+    from evidence.verification.verifier import _captured_at
 
     assert _captured_at({"captured_at": "2026-01-01T00:00:00Z"}) == T0
     for odd in ("2099-06-01T09:00:00Z (UTC)", "0001-01-01T00:00:00+14:00", "2026-13-01T00:00:00Z",

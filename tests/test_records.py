@@ -1,4 +1,4 @@
-"""Tests for evidence.records: CSV, JSON array and JSON Lines exports read as records."""
+"""Tests for evidence.capturing.records: CSV, JSON array and JSON Lines exports read as records."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from evidence import records
+from evidence.capturing import records
+from evidence.capturing.records import MAX_RECORD_BYTES, Record, detect_format, iter_records
 from evidence.errors import FormatError, InputError
-from evidence.jcs import canonicalize
-from evidence.records import MAX_RECORD_BYTES, Record, detect_format, iter_records
+from evidence.standards.jcs import canonicalize
 
 REPO = Path(__file__).resolve().parents[1]
 ASSETS = Path(__file__).resolve().parent / "assets" / "records"
@@ -241,7 +241,7 @@ def test_json_array_streams_in_bounded_memory(tmp_path: Path) -> None:
 _RSS_PROBE = """
 import resource, sys
 from pathlib import Path
-from evidence.records import iter_records
+from evidence.capturing.records import iter_records
 count = 0
 for record in iter_records(Path(sys.argv[1])):
     count += 1

@@ -52,7 +52,7 @@ def base(tmp_path_factory: pytest.TempPathFactory, session_workspace: Path) -> P
     command unlocks them fast.
     """
     from evidence.anchoring import setup_chain
-    from evidence.witness import add_witness, generate_witness_key
+    from evidence.witness.confirm import add_witness, generate_witness_key
     from evidence.workspace import open_workspace
 
     root = tmp_path_factory.mktemp("witness-base")
@@ -75,7 +75,7 @@ def env(base: Path, tmp_path: Path) -> Path:
 
 
 def new_key(path: Path) -> str:
-    from evidence.witness import generate_witness_key
+    from evidence.witness.confirm import generate_witness_key
 
     return generate_witness_key(path, PASSPHRASE, light_kdf=True)
 
@@ -83,7 +83,7 @@ def new_key(path: Path) -> str:
 def capture_and_anchor(env: Path, name: str) -> Path:
     """Capture one small file and anchor it (in-process: setup, not under test)."""
     from evidence.anchoring import anchor_bundles
-    from evidence.capturing import capture
+    from evidence.capturing.pipeline import capture
     from evidence.workspace import open_workspace
 
     ws = open_workspace(env / "ws")
@@ -97,7 +97,7 @@ def capture_and_anchor(env: Path, name: str) -> Path:
 
 
 def batch_root(bundle: Path) -> bytes:
-    from evidence.receipts import read_receipts
+    from evidence.bundle.receipts import read_receipts
 
     (receipt,) = read_receipts(bundle)
     return receipt.batch_root
@@ -307,7 +307,7 @@ def test_serve_once_confirms_pending_then_sends_nothing(env: Path) -> None:
         for bundle in (first, second):
             got = {c.jurisdiction for c in contract.confirmations_of(batch_root(bundle))}
             assert got == {"CN", "SG", "DE"}
-    from evidence.verification import verify
+    from evidence.verification.verifier import verify
 
     assert verify(first, workspace=ws).verdict.value == "presumed-authentic"
 
@@ -360,7 +360,7 @@ def test_serve_stops_cleanly_on_sigterm(env: Path) -> None:
 
 def test_parse_time_and_root() -> None:
     from evidence.errors import InputError
-    from evidence.witness import parse_root, parse_time
+    from evidence.witness.confirm import parse_root, parse_time
 
     assert parse_time("1700000000") == 1700000000
     assert parse_time("2023-11-14T22:13:20Z") == 1700000000
@@ -373,7 +373,7 @@ def test_parse_time_and_root() -> None:
 
 
 def test_check_skew_refuses_only_the_future_beyond_the_limit() -> None:
-    from evidence.witness import ClockSkewError, check_skew
+    from evidence.witness.confirm import ClockSkewError, check_skew
 
     root = b"\x01" * 32
     assert check_skew(1000, 1000.0, 300, root=root) == 0
@@ -385,7 +385,7 @@ def test_check_skew_refuses_only_the_future_beyond_the_limit() -> None:
 
 def test_signed_confirmation_and_state_parse_strictly() -> None:
     from evidence.errors import FormatError
-    from evidence.witness import ServeState, SignedConfirmation
+    from evidence.witness.confirm import ServeState, SignedConfirmation
 
     signed = SignedConfirmation(31337, "0x" + "11" * 20, b"\x02" * 32, "0x" + "22" * 20, 5,
                                 b"\x03" * 65)

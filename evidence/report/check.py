@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence.errors import FormatError, InputError
-from evidence.jcs import canonicalize, loads_strict
+from evidence.standards.jcs import canonicalize, loads_strict
 
 __all__ = ["MAX_REPORT_BYTES", "ReportCheck", "check_report"]
 
@@ -261,8 +261,8 @@ def _info_subject(reader: Any) -> str | None:
 
 def _check_bundle(doc: dict[str, Any], bundle: Path, state: _State) -> bool:
     """Compare the report with the bundle's signed root and item list."""
-    from evidence.bundle import iter_items, read_signed_root
-    from evidence.integrity import require_package
+    from evidence.bundle.integrity import require_package
+    from evidence.bundle.layout import iter_items, read_signed_root
     from evidence.keys import verify_signature
 
     require_package(bundle)

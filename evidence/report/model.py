@@ -30,8 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evidence.custody import utc_now
-from evidence.jcs import JSONValue, canonicalize
+from evidence.bundle.custody import utc_now
 from evidence.jurisdictions import (
     DATE_STATUSES,
     country_name,
@@ -39,6 +38,7 @@ from evidence.jurisdictions import (
     is_iso2,
 )
 from evidence.result import AnchorInfo, ItemStatus, VerificationResult
+from evidence.standards.jcs import JSONValue, canonicalize
 from evidence.version import TOOL_NAME, __version__
 
 from . import rechecks
@@ -701,7 +701,7 @@ def _verdict(result: VerificationResult, langs: tuple[str, ...]) -> VerdictSecti
     )
 
 
-#: Which rule excludes a confirmation for each reason code (mirrors evidence.policy's
+#: Which rule excludes a confirmation for each reason code (mirrors evidence.policy.evaluate's
 #: ``_REASON_RULE``, the source of truth; a test keeps them equal).
 _REASON_RULE = {
     "bad-jurisdiction": "policy-jurisdiction-codes",
@@ -724,7 +724,8 @@ _REASON_RULE = {
     "same-jurisdiction": "policy-jurisdictions",
 }
 
-#: Why the verifier's trust allows no presumption (the reason evidence.chaincheck gives in
+#: Why the verifier's trust allows no presumption (the reason evidence.verification.chain_checks
+#: gives in
 #: policy-outcome's English message), in Chinese with the same names and numbers.
 _UNTRUSTED_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^no trust profile was given$"), "未提供信任配置"),

@@ -335,7 +335,7 @@ SEVERITIES: dict[str, Pair] = {
     "unknown": ("not checked", "未能核验"),
 }
 
-#: Policy rule titles, by finding code (evidence.policy emits them in this order).
+#: Policy rule titles, by finding code (evidence.policy.evaluate emits them in this order).
 RULES: dict[str, Pair] = {
     "policy-party-list": ("Contracting Party list", "缔约方名单"),
     "policy-blocks-on-top": ("Blocks on top of the anchor", "锚定区块之上的区块数"),
@@ -368,7 +368,7 @@ RULE_STATUS: dict[str, Pair] = {
     "unknown": ("not checked", "未能核验"),
 }
 
-#: Why a witness confirmation was or was not counted (evidence.policy reason codes).
+#: Why a witness confirmation was or was not counted (evidence.policy.evaluate reason codes).
 REASONS: dict[str, Pair] = {
     "date-not-verified": (
         "not counted: its entry-into-force date is not verified in an official source, as "

@@ -1,4 +1,5 @@
-"""Who runs a witness, by the verifier's trust profile (:mod:`evidence.policy` counts by it).
+"""Who runs a witness, by the verifier's trust profile (:mod:`evidence.policy.evaluate` counts
+by it).
 
 Under a trust profile a witness counts only as a witness of an operator the profile names:
 operators are counted by their ``id`` (never by the name a registrar typed), jurisdictions
@@ -11,7 +12,7 @@ evidence.
 
 from __future__ import annotations
 
-from evidence.policy import Identify, WitnessFacts, WitnessIdentity, registry_identity
+from evidence.policy.evaluate import Identify, WitnessFacts, WitnessIdentity, registry_identity
 
 from .model import RegistryPin, TrustProfile
 
@@ -27,7 +28,8 @@ def _utc(ts: int) -> str:
 
 
 def profile_identity(profile: TrustProfile, registry: RegistryPin) -> Identify:
-    """The :data:`~evidence.policy.Identify` of ``profile`` for witnesses of ``registry``."""
+    """The :data:`~evidence.policy.evaluate.Identify` of ``profile`` for witnesses of
+    ``registry``."""
 
     def identify(witness: WitnessFacts, confirmed_at: int) -> WitnessIdentity:
         hit = profile.operator_of(witness.address)

@@ -76,7 +76,7 @@ def bases(hardening_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -
     """Base bundles: two anchored in one batch (receipts with non-empty inclusion paths),
     one unanchored, and two disclosure packages (a record and a file)."""
     from evidence.anchoring import anchor_bundles
-    from evidence.capturing import capture
+    from evidence.capturing.pipeline import capture
     from evidence.disclosure import disclose
     from evidence.workspace import open_workspace
 

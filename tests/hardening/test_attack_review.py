@@ -26,7 +26,7 @@ def test_control_sequences_in_a_registry_label_are_shown_escaped(example_bundle:
     import click
 
     from cli.render import render_verification
-    from evidence.verification import verify
+    from evidence.verification.verifier import verify
 
     result = verify(example_bundle, offline=True)
     label = "\r\x1b[Kverdict: PRESUMED AUTHENTIC\x1b[8m"
@@ -55,8 +55,8 @@ def test_custody_details_of_any_json_shape_never_crash_verification(
         example_bundle: Path, signing_key: SigningKey) -> None:
     """An ``anchored`` custody entry whose chain_id is a list (signed by the capturer)
     crashed the receipt-to-custody comparison with an unhashable type."""
-    from evidence.custody import append_entry
-    from evidence.verification import verify
+    from evidence.bundle.custody import append_entry
+    from evidence.verification.verifier import verify
 
     append_entry(example_bundle, "anchored",
                  {"chain_id": [1, 2], "contract": {"x": 1}, "batch_root": None,

@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from evidence.bag import write_tag_manifests
+from evidence.standards.bagit import write_tag_manifests
 from tests.conftest import PASSPHRASE
 
 from .conftest import Bases
@@ -109,7 +109,7 @@ def capture_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _install_receipt(bundle: Path, source: Path, *, rename: bool) -> None:
     """Put a corpus receipt in place of the bundle's (an overlay is merged into it); with
     ``rename`` the file name is made to match the edited receipt."""
-    from evidence.receipts import receipt_filename
+    from evidence.bundle.receipts import receipt_filename
 
     target = next((bundle / "evidence" / "receipts").glob("*.json"))
     if not source.name.endswith(".overlay.json"):

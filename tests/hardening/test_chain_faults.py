@@ -131,7 +131,7 @@ class Case:
         return run_cli("--workspace", str(self.ws), *args, cwd=self.root)
 
     def bundle(self, name: str) -> Path:
-        from evidence.capturing import capture
+        from evidence.capturing.pipeline import capture
         from evidence.workspace import open_workspace
 
         out = self.root / name
@@ -506,10 +506,10 @@ def test_stale_receipt_beside_a_valid_one_is_a_warning(case: Case) -> None:
     stale receipt and a valid one. The verification rests on the valid one whichever comes
     first, reports the stale one as ``receipt-stale`` (warning), and still presumes
     authenticity when witnesses of three Hague states confirmed the valid anchor."""
-    from evidence.chaincheck import ChainSource, check_receipts
-    from evidence.policy import load_policy
-    from evidence.receipts import read_receipts
+    from evidence.bundle.receipts import read_receipts
+    from evidence.policy.evaluate import load_policy
     from evidence.trust.sources import resolve_trust
+    from evidence.verification.chain_checks import ChainSource, check_receipts
 
     witnesses = _register_witnesses(case, ("DE", "FR", "CN"))
     a, b = case.bundle("a"), case.bundle("b")
@@ -543,7 +543,7 @@ def test_stale_receipt_beside_a_valid_one_is_a_warning(case: Case) -> None:
     assert finding(doc, "receipt-stale")["severity"] == "warning"
 
     # Order does not matter: the stale receipt first or last gives the same anchor.
-    from evidence.integrity import check_integrity
+    from evidence.bundle.integrity import check_integrity
 
     signed = check_integrity(a).signed_root
     assert signed is not None

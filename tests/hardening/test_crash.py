@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from evidence.findings import Severity
-from evidence.verification import verify
+from evidence.verification.verifier import verify
 from tests.conftest import PASSPHRASE
 
 from .conftest import PARTIAL_RE, tree_digest
@@ -175,9 +175,9 @@ def anchor_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _batch_root(bundle: Path) -> bytes:
-    from evidence.bundle import read_signed_root
-    from evidence.merkle import MerkleTree
-    from evidence.receipts import batch_leaf
+    from evidence.bundle.layout import read_signed_root
+    from evidence.bundle.receipts import batch_leaf
+    from evidence.standards.merkle import MerkleTree
 
     return MerkleTree([batch_leaf(read_signed_root(bundle).root)]).root
 
@@ -241,7 +241,7 @@ KNOWN_ANCHOR_DAMAGE = ("bag-unlisted-tag-file", "bag-unexpected-tag-file",
 
 def test_anchor_killed_at_random_points(anchor_workspace: Path, tmp_path: Path) -> None:
     from evidence.anchoring import anchor_bundles
-    from evidence.capturing import capture
+    from evidence.capturing.pipeline import capture
     from evidence.errors import EvidenceError
     from evidence.workspace import open_workspace
 
@@ -325,7 +325,7 @@ def test_kill_between_receipt_and_custody_entry(anchor_workspace: Path, tmp_path
     """A crash exactly between writing the receipt and appending its custody entry
     (simulated: the append raises as a kill would stop it), then a rerun."""
     import evidence.anchoring as anchoring
-    from evidence.capturing import capture
+    from evidence.capturing.pipeline import capture
     from evidence.workspace import open_workspace
 
     ws_path = tmp_path / "ws"
@@ -357,7 +357,7 @@ def test_kill_while_the_tag_manifests_are_written(anchor_workspace: Path, tmp_pa
     file beside them (found by the random kills in CI). The rerun must remove it, not list
     it in the manifests it writes again (a file the writer never keeps is refused)."""
     import evidence.anchoring as anchoring
-    from evidence.capturing import capture
+    from evidence.capturing.pipeline import capture
     from evidence.workspace import open_workspace
 
     ws_path = tmp_path / "ws"
@@ -400,7 +400,7 @@ def test_capture_move_killed_at_random_points(workspace: Path, tmp_path: Path) -
     time after its temporary folder appears (within that phase's measured length), where
     the plan is written and the files are moved, hashed and left while the bundle is made.
     """
-    from evidence.capturing import MOVE_PLAN_FILE, recover_moved
+    from evidence.capturing.pipeline import MOVE_PLAN_FILE, recover_moved
     from evidence.errors import InputError
 
     pristine = tmp_path / "pristine" / "shots"

@@ -38,16 +38,16 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evidence.bag import format_manifest, write_tag_manifests
-from evidence.bundle import ITEMS_FILE, iter_items
-from evidence.custody import make_entry, read_custody
+from evidence.bundle.custody import make_entry, read_custody
+from evidence.bundle.layout import ITEMS_FILE, iter_items
+from evidence.bundle.receipts import receipt_filename
 from evidence.errors import NotABundleError
 from evidence.findings import Finding, Severity, Verdict
-from evidence.jcs import canonicalize, loads_strict
 from evidence.keys import SigningKey
-from evidence.receipts import receipt_filename
 from evidence.result import VerificationResult
-from evidence.verification import verify
+from evidence.standards.bagit import format_manifest, write_tag_manifests
+from evidence.standards.jcs import canonicalize, loads_strict
+from evidence.verification.verifier import verify
 from tests.conftest import PASSPHRASE
 
 from .conftest import Bases, tree_digest
@@ -911,7 +911,7 @@ _JSON = st.recursive(_JSON_LEAF, lambda inner: st.one_of(
 def test_untouched_random_bundles_verify(tmp_path: Path, signing_key: SigningKey) -> None:
     """1,000 bundles of random shapes (file counts, sizes, unicode and spaced names, CSV,
     JSON and JSON Lines records) all verify intact: no false alarm."""
-    from evidence.capturing import capture
+    from evidence.capturing.pipeline import capture
 
     counts: Counter[str] = Counter()
 

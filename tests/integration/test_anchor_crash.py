@@ -54,7 +54,7 @@ def crash_then_complete(ws: Path, bundle: Path) -> None:
 
     rerun = ok(run_cli("anchor", str(bundle), cwd=ws))
     assert "completing an interrupted anchoring" in rerun.stdout
-    from evidence.receipts import read_receipts
+    from evidence.bundle.receipts import read_receipts
 
     (receipt,) = read_receipts(bundle)
     assert receipt.batch_root == root
@@ -76,7 +76,7 @@ def crash_then_complete(ws: Path, bundle: Path) -> None:
 def test_anchor_killed_after_sending_completes_on_the_embedded_chain(
         tmp_path: Path, session_workspace: Path) -> None:
     from evidence.anchoring import setup_chain
-    from evidence.witness import generate_witness_key
+    from evidence.witness.confirm import generate_witness_key
     from evidence.workspace import open_workspace
 
     ws = tmp_path / "ws"

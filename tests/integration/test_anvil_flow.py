@@ -80,7 +80,7 @@ def anchor_new_bundle(ws: Path, tmp_path: Path, name: str) -> bytes:
     bundle = tmp_path / name
     ok(run_cli("capture", str(source), "--case", f"ANVIL-{name}", "-o", str(bundle), cwd=ws))
     ok(run_cli("anchor", str(bundle), cwd=ws))
-    from evidence.receipts import read_receipts
+    from evidence.bundle.receipts import read_receipts
 
     (receipt,) = read_receipts(bundle)
     assert receipt.chain_id == 31337 and receipt.development_chain

@@ -93,7 +93,7 @@ def test_any_changed_byte_in_a_pdf_report_fails(written: dict[str, Path],
 
 def test_report_matches_its_bundle_only(tmp_path: Path, example_bundle: Path,
                                         signer: ReportSigner) -> None:
-    from evidence.verification import verify
+    from evidence.verification.verifier import verify
 
     report = build_report(verify(example_bundle, offline=True), bundle=example_bundle)
     js = write_report(report, tmp_path / "r.json", signer=signer)
@@ -134,7 +134,7 @@ def test_recheck_chain_values() -> None:
 
 def test_recheck_commands_reproduce_the_digests(tmp_path: Path, example_bundle: Path) -> None:
     """The printed sha256sum / record lines give the printed digests when run."""
-    from evidence.verification import verify
+    from evidence.verification.verifier import verify
 
     report = build_report(verify(example_bundle, offline=True), bundle=example_bundle)
     rc = report.recheck

@@ -142,7 +142,7 @@ def test_html_is_complete_and_self_contained(written: dict[str, Path]) -> None:
 
 def test_html_shows_thumbnails_of_a_real_bundle(tmp_path: Path, example_bundle: Path,
                                                 signer: ReportSigner) -> None:
-    from evidence.verification import verify
+    from evidence.verification.verifier import verify
 
     report = build_report(verify(example_bundle, offline=True), bundle=example_bundle)
     assert len(report.thumbnails) == 2

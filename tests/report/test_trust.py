@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from evidence import policy as policy_module
 from evidence.findings import Verdict
+from evidence.policy import evaluate as policy_module
 from evidence.report import Report, ReportSigner, build_report, write_report
 from evidence.report import model as report_model
 from evidence.report.text import REASONS, RULES
@@ -116,7 +116,8 @@ def _pdf_pages(path: Path) -> list[str]:
 
 
 def test_reason_rule_mirrors_policy() -> None:
-    """The model's mirror is evidence.policy's table (the source of truth), entry for entry."""
+    """The model's mirror is evidence.policy.evaluate's table (the source of truth), entry for
+    entry."""
     assert report_model._REASON_RULE == policy_module._REASON_RULE
 
 

@@ -32,9 +32,9 @@ from ..conftest import EXAMPLES, PASSPHRASE, run_cli
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
+    from evidence.bundle.receipts import Receipt
     from evidence.chain.backend import ChainClient
     from evidence.keys import SigningKey
-    from evidence.receipts import Receipt
     from evidence.workspace import Workspace
 
 #: scrypt work factor for the test keystores: tiny, so unlocking is instant, while the
@@ -109,7 +109,7 @@ class Lab:
 
     def verify(self, path: Path) -> Any:
         """``evidence.verify`` as the rows' own controls run it (under the lab's trust)."""
-        from evidence.verification import verify
+        from evidence.verification.verifier import verify
 
         return verify(path, workspace=self.ws_path, trust=self.trust_path)
 
@@ -199,7 +199,7 @@ class Lab:
 
     def bundle(self, name: str) -> Path:
         """Capture the shipped examples (two screenshots, one export of 12 records)."""
-        from evidence.capturing import capture
+        from evidence.capturing.pipeline import capture
 
         out = self.fresh(name)
         capture([EXAMPLES / "screenshots"], records=[EXAMPLES / "transactions.csv"], out=out,
@@ -276,7 +276,7 @@ class Lab:
 
 def rewrite_receipt(bundle: Path, **changes: Any) -> Path:
     """Change fields of the bundle's single receipt, keeping it canonical JSON."""
-    from evidence.jcs import canonicalize
+    from evidence.standards.jcs import canonicalize
 
     [path] = sorted((bundle / "evidence" / "receipts").glob("*.json"))
     doc = json.loads(path.read_bytes())
@@ -306,7 +306,7 @@ def flip_byte(path: Path, offset: int) -> None:
 
 def change_record_field(bundle: Path, line: int, field: str, value: str) -> None:
     """Change one field of the record on 1-based ``line`` of the records file."""
-    from evidence.jcs import canonicalize
+    from evidence.standards.jcs import canonicalize
 
     path = bundle / "data" / "records" / "transactions.csv.jsonl"
     lines = path.read_bytes().split(b"\n")
@@ -335,7 +335,7 @@ def verify_both(path: Path, *, workspace: Path | None, cwd: Path, policy: str | 
                 offline: bool = False, chain_url: str | None = None,
                 trust: Path | None = None) -> Outcome:
     """``evidence verify --json`` as a user runs it and, meanwhile, ``evidence.verify``."""
-    from evidence.verification import verify
+    from evidence.verification.verifier import verify
 
     args = [] if workspace is None else ["--workspace", str(workspace)]
     args += ["verify", str(path), "--json"]

@@ -468,7 +468,7 @@ CHAIN_ROWS = tuple(r for r in ROWS if r.chain_dependent)
 
 def run_row(row: Row, lab: Lab, validator: Any, cwd: Path) -> Outcome:
     """Build the row, verify it through the library and the CLI, and check everything."""
-    from evidence.verification import verify
+    from evidence.verification.verifier import verify
 
     case = row.build(lab)
     out = verify_both(case.path, workspace=lab.ws_path if case.use_workspace else None,

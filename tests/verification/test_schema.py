@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from evidence.findings import Finding, Severity, Verdict
-from evidence.policy import WitnessAssessment, load_policy
+from evidence.policy.evaluate import WitnessAssessment, load_policy
 from evidence.result import AnchorInfo, ItemStatus, VerificationResult
 
 HEX64 = "ab" * 32
@@ -65,7 +65,7 @@ def test_the_schema_is_a_valid_draft_2020_12_schema(result_schema: dict[str, Any
 
 
 def test_enums_are_the_python_enums(result_schema: dict[str, Any]) -> None:
-    from evidence.policy import _REASON_RULE
+    from evidence.policy.evaluate import _REASON_RULE
 
     defs = _defs(result_schema)
     assert set(defs["verdict"]["enum"]) == {v.value for v in Verdict}
@@ -126,7 +126,7 @@ def test_broken_documents_are_refused(schema_validator: Any, where: str, change:
 
 
 def test_an_unanchored_bundle_validates(schema_validator: Any, example_bundle: Path) -> None:
-    from evidence.verification import verify
+    from evidence.verification.verifier import verify
 
     doc = verify(example_bundle).to_json()
     schema_validator.validate(doc)
@@ -138,7 +138,7 @@ def test_an_unanchored_bundle_validates(schema_validator: Any, example_bundle: P
 
 def test_a_bundle_with_an_unreadable_root_validates(schema_validator: Any,
                                                     example_bundle: Path) -> None:
-    from evidence.verification import verify
+    from evidence.verification.verifier import verify
 
     (example_bundle / "evidence" / "root.json").write_text("{not json", encoding="utf-8")
     doc = verify(example_bundle).to_json()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .bundle import (
+from .custody import read_custody
+from .integrity import is_disclosure, require_package
+from .layout import (
     CUSTODY_FILE,
     PROVENANCE_FILE,
     RECEIPTS_DIR,
@@ -13,8 +15,6 @@ from .bundle import (
     read_json_file,
     read_signed_root,
 )
-from .custody import read_custody
-from .integrity import is_disclosure, require_package
 
 __all__ = ["inspect_bundle"]
 

@@ -21,11 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import FormatError
-from .findings import Finding, Severity
-from .fsutil import atomic_write_bytes
-from .jcs import canonicalize, loads_strict
-from .keys import SigningKey, fingerprint, verify_signature
+from ..errors import FormatError
+from ..findings import Finding, Severity
+from ..fsutil import atomic_write_bytes
+from ..keys import SigningKey, fingerprint, verify_signature
+from ..standards.jcs import canonicalize, loads_strict
 
 __all__ = ["CustodyEntry", "append_entry", "first_entry", "read_custody", "verify_custody"]
 
@@ -137,9 +137,9 @@ def read_custody(path: Path, *, within: Path | None = None) -> list[CustodyEntry
 
     Read line by line within :data:`MAX_ENTRY_BYTES` and :data:`MAX_ENTRIES`, so a hostile
     log cannot make the reader allocate without bound; links are never followed (see
-    :func:`evidence.bundle.open_regular`, ``within`` being the bundle folder).
+    :func:`evidence.bundle.layout.open_regular`, ``within`` being the bundle folder).
     """
-    from .bundle import open_regular
+    from .layout import open_regular
 
     try:
         fh = open_regular(path, within=within)
@@ -201,7 +201,7 @@ def verify_custody(entries: Sequence[CustodyEntry], *, signer: bytes | None,
 def append_entry(bundle: Path, action: str, details: dict[str, Any],
                  key: SigningKey) -> CustodyEntry:
     """Append an entry to a bundle's custody log and refresh the tag manifests atomically."""
-    from .bag import write_tag_manifests
+    from ..standards.bagit import write_tag_manifests
 
     path = bundle / "evidence" / "custody.jsonl"
     entries = read_custody(path)

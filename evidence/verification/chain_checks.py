@@ -42,7 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
+from ..bundle.receipts import Receipt
+from ..errors import (
     ChainError,
     ChainUnreachableError,
     ContractMismatchError,
@@ -51,8 +52,8 @@ from .errors import (
     NodeProofError,
     NodesDisagreeError,
 )
-from .findings import Finding, Severity
-from .policy import (
+from ..findings import Finding, Severity
+from ..policy.evaluate import (
     AnchorFacts,
     ConfirmationFacts,
     Identify,
@@ -63,12 +64,11 @@ from .policy import (
     load_policy_parties,
     registry_identity,
 )
-from .receipts import Receipt
-from .result import AnchorInfo
+from ..result import AnchorInfo
 
 if TYPE_CHECKING:
-    from .chain.types import AnchorReader, ChainReader, ConfirmationEvent, ConfirmationRecord
-    from .trust.model import ChainPin, RegistryPin, TrustProfile
+    from ..chain.types import AnchorReader, ChainReader, ConfirmationEvent, ConfirmationRecord
+    from ..trust.model import ChainPin, RegistryPin, TrustProfile
 
 __all__ = ["ChainCheck", "ChainSource", "check_receipts", "development_signs"]
 
@@ -289,7 +289,7 @@ def _open(source: ChainSource, trust: TrustProfile | None, receipt: Receipt) -> 
     if not urls and source.workspace is None and pin is not None:
         urls = pin.nodes
     if urls:
-        from .chain.proven import ProvenChain
+        from ..chain.proven import ProvenChain
 
         return ProvenChain.connect(list(urls), expected_chain_id=receipt.chain_id)
     if source.workspace is None:
@@ -297,8 +297,8 @@ def _open(source: ChainSource, trust: TrustProfile | None, receipt: Receipt) -> 
             f"no node to ask for chain id {receipt.chain_id}: pass --chain URL (several times "
             "for several nodes), list nodes for the chain in your trust profile, or name the "
             "workspace holding an embedded chain with --workspace" + _workspace_hint())
-    from .anchoring import chain_config
-    from .workspace import open_workspace
+    from ..anchoring import chain_config
+    from ..workspace import open_workspace
 
     try:
         ws = open_workspace(source.workspace)
@@ -312,10 +312,10 @@ def _open(source: ChainSource, trust: TrustProfile | None, receipt: Receipt) -> 
     if cfg.kind == "embedded":
         if not (cfg.state_dir and cfg.state_dir.exists()):
             raise ChainError(f"{ws.root}: the embedded chain is missing")
-        from .chain.light import LightChain
+        from ..chain.light import LightChain
 
         return LightChain.open(cfg.state_dir, expected_chain_id=cfg.expected_chain_id)
-    from .chain.proven import ProvenChain
+    from ..chain.proven import ProvenChain
 
     return ProvenChain.connect([str(cfg.url)], expected_chain_id=receipt.chain_id)
 
@@ -323,7 +323,7 @@ def _open(source: ChainSource, trust: TrustProfile | None, receipt: Receipt) -> 
 def _workspace_hint() -> str:
     """A workspace above the current folder is never used unless named; say so if there
     is one (the capturer's own folder, or one shipped beside the bundle)."""
-    from .workspace import find_workspace
+    from ..workspace import find_workspace
 
     try:
         found = find_workspace(None)
@@ -336,7 +336,7 @@ def _workspace_hint() -> str:
 def _judge_chain(chain: ChainReader, receipt: Receipt, trust: TrustProfile | None,
                  out: ChainCheck) -> tuple[ChainPin | None, bool, str | None]:
     """Is this chain one the verifier trusts? (pin, development, why not)."""
-    from .chain.light import EMBEDDED_CHAIN_ID
+    from ..chain.light import EMBEDDED_CHAIN_ID
 
     signs = development_signs(chain, embedded_chain_id=EMBEDDED_CHAIN_ID)
     genesis = chain.genesis_hash()
@@ -512,7 +512,7 @@ def _check_on_chain(receipt: Receipt, policy: Policy, chain: ChainReader, out: C
     identify: Identify = registry_identity
     submitter_operator = None
     if trust is not None and registry is not None:
-        from .trust.identify import profile_identity, submitter_operator_key
+        from ..trust.identify import profile_identity, submitter_operator_key
 
         identify = profile_identity(trust, registry)
         submitter_operator = submitter_operator_key(trust, record.submitter)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .bundle import MAX_TAG_JSON_BYTES, RECEIPTS_DIR, open_regular, read_json_file
-from .errors import FormatError
-from .jcs import JSONValue, canonicalize
-from .merkle import MAX_PROOF_LENGTH, leaf_hash, root_from_inclusion_proof
+from ..errors import FormatError
+from ..standards.jcs import JSONValue, canonicalize
+from ..standards.merkle import MAX_PROOF_LENGTH, leaf_hash, root_from_inclusion_proof
+from .layout import MAX_TAG_JSON_BYTES, RECEIPTS_DIR, open_regular, read_json_file
 
 __all__ = ["Receipt", "batch_leaf", "read_receipts", "receipt_filename"]
 

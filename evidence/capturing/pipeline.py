@@ -7,9 +7,9 @@ at the output path that could pass for a bundle, and an existing path is never o
 Speed (issue 7): files are copied and hashed (SHA-256 and SHA-512, each read once) on one
 thread per core, small files in batches, and their items written in bag-path order whatever
 finished first; disk writeback starts while hashing goes on. Records are encoded with
-per-export templates (:class:`evidence.jcs.StringRecordEncoder`,
-:class:`evidence.jcs.ObjectTemplate`) and written in blocks on a writer thread. The
-bundle index ``evidence/index.bin`` (:mod:`evidence.index`) is written from the leaf
+per-export templates (:class:`evidence.standards.jcs.StringRecordEncoder`,
+:class:`evidence.standards.jcs.ObjectTemplate`) and written in blocks on a writer thread. The
+bundle index ``evidence/index.bin`` (:mod:`evidence.bundle.index`) is written from the leaf
 hashes and offsets gathered on the way, and its top level gives the root, so the tree is
 built once.
 
@@ -42,14 +42,9 @@ from io import FileIO
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .bag import (
-    format_bag_info,
-    format_bagit_txt,
-    format_manifest,
-    payload_oxum,
-    write_tag_manifests,
-)
-from .bundle import (
+from ..bundle.custody import first_entry, utc_now
+from ..bundle.index import INDEX_FILE, write_index
+from ..bundle.layout import (
     CUSTODY_FILE,
     FORMAT_VERSION,
     HASH_ALGORITHM,
@@ -60,21 +55,26 @@ from .bundle import (
     SALT_BYTES,
     SignedRoot,
 )
-from .custody import first_entry, utc_now
-from .errors import BundleExistsError, EvidenceError, FormatError, InputError
-from .fsutil import atomic_write_bytes, flush_filesystem, fsync_dir, rename_noreplace
-from .index import INDEX_FILE, write_index
-from .jcs import (
+from ..errors import BundleExistsError, EvidenceError, FormatError, InputError
+from ..fsutil import atomic_write_bytes, flush_filesystem, fsync_dir, rename_noreplace
+from ..keys import SigningKey
+from ..standards.bagit import (
+    format_bag_info,
+    format_bagit_txt,
+    format_manifest,
+    payload_oxum,
+    write_tag_manifests,
+)
+from ..standards.jcs import (
     ObjectTemplate,
     StringRecordEncoder,
     canonical_string,
     canonicalize,
     loads_strict,
 )
-from .keys import SigningKey
-from .merkle import HASH_LEN
+from ..standards.merkle import HASH_LEN
+from ..version import TOOL_NAME, __version__
 from .records import detect_format, iter_csv_rows, iter_records
-from .version import TOOL_NAME, __version__
 
 __all__ = ["MOVE_PLAN_FILE", "CaptureResult", "Progress", "capture", "recover_moved"]
 
@@ -529,7 +529,8 @@ def _file_item(index: int, bag_path: str, name: str, d: _Digest, prov: str,
 
 class _FileItemEncoder:
     """The canonical line of a file's item, laid into a template of the members every file
-    item of a capture shares (see :class:`evidence.jcs.ObjectTemplate`); equal byte for byte
+    item of a capture shares (see :class:`evidence.standards.jcs.ObjectTemplate`); equal byte
+    for byte
     to :func:`canonicalize` of :func:`_file_item` with its salt, which an item with image
     info, or a name the template cannot take, goes through instead."""
 
@@ -999,7 +1000,7 @@ BLOCKS_QUEUED = 8
 SALT_BATCH = 4096
 
 #: Members of a record item that differ from record to record (the others are the same for
-#: a whole export and are encoded once; see evidence.jcs.ObjectTemplate).
+#: a whole export and are encoded once; see evidence.standards.jcs.ObjectTemplate).
 _RECORD_SLOTS = ("id", "line", "locator", "size", "sha256", "sha512", "salt")
 #: Slots that are plain strings needing no JSON escaping: generated ids and lowercase hex.
 _RECORD_RAW = ("id", "sha256", "sha512", "salt")
@@ -1027,9 +1028,10 @@ def _write_records(builder: _Builder, src: Path, export_item: dict[str, Any], en
     """Canonicalize each record of ``src`` into ``data/records/NAME.jsonl``, one item each.
 
     A CSV export takes the fast path: its rows are laid into a template whose names were
-    sorted once (:class:`evidence.jcs.StringRecordEncoder`); JSON and JSON Lines records are
+    sorted once (:class:`evidence.standards.jcs.StringRecordEncoder`); JSON and JSON Lines
+    records are
     canonicalized one by one. Either way each item is laid into a template of the export's
-    constant members (:class:`evidence.jcs.ObjectTemplate`), so it is byte for byte the
+    constant members (:class:`evidence.standards.jcs.ObjectTemplate`), so it is byte for byte the
     canonical form of the item. Raises FormatError naming the row, line or element of a bad
     record.
     """
@@ -1093,7 +1095,7 @@ def _record_lines(src: Path, encoding: str) -> Iterator[tuple[str, bytes]]:
         _, header = next(rows)
         encode = StringRecordEncoder(header).encode
         for row_number, values in rows:
-            yield f'"row {row_number}"', encode(values)  # the locator of evidence.records
+            yield f'"row {row_number}"', encode(values)  # the locator of evidence.capturing.records
     else:
         for record in iter_records(src, encoding=encoding):
             yield canonical_string(record.locator), canonicalize(record.fields)

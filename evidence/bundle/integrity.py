@@ -20,7 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .bag import (
+from ..errors import FormatError, InputError, NotABundleError, VerificationError
+from ..findings import Finding, Severity
+from ..keys import verify_signature
+from ..result import ItemStatus
+from ..standards.bagit import (
     MAX_MANIFEST_BYTES,
     BagCheck,
     BagInfo,
@@ -28,7 +32,11 @@ from .bag import (
     format_bag_info,
     format_manifest,
 )
-from .bundle import (
+from ..standards.jcs import canonicalize, loads_strict
+from ..standards.merkle import leaf_hash, root_from_inclusion_proof, root_from_leaf_hashes
+from .custody import read_custody, verify_custody
+from .index import INDEX_FILE, index_parts
+from .layout import (
     CUSTODY_FILE,
     ITEMS_FILE,
     MAX_TAG_JSON_BYTES,
@@ -43,14 +51,6 @@ from .bundle import (
     open_regular,
     read_signed_root,
 )
-from .custody import read_custody, verify_custody
-from .errors import FormatError, InputError, NotABundleError, VerificationError
-from .findings import Finding, Severity
-from .index import INDEX_FILE, index_parts
-from .jcs import canonicalize, loads_strict
-from .keys import verify_signature
-from .merkle import leaf_hash, root_from_inclusion_proof, root_from_leaf_hashes
-from .result import ItemStatus
 
 __all__ = ["IntegrityReport", "check_integrity", "is_disclosure", "require_package"]
 
@@ -238,7 +238,7 @@ def _check_manifest_form(path: Path, bag: BagInfo, report: IntegrityReport) -> N
 
     Tag manifests cannot cover themselves (RFC 8493 §2.2.1), so blank lines, reordered
     lines or changed spacing in them would otherwise go unnoticed; an evidence bundle is
-    only ever written by :func:`evidence.bag.format_manifest`.
+    only ever written by :func:`evidence.standards.bagit.format_manifest`.
     """
     for manifest in (*bag.payload_manifests, *bag.tag_manifests):
         try:

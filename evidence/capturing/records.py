@@ -1,6 +1,7 @@
 """Transaction exports (CSV, JSON array, JSON Lines) read as a stream of records.
 
-Each record later becomes one evidence item, canonicalized with RFC 8785 (:mod:`evidence.jcs`),
+Each record later becomes one evidence item, canonicalized with RFC 8785
+(:mod:`evidence.standards.jcs`),
 so this module's job is to read an export exactly, one record at a time, and to stop with a
 precise message (file and row or line) at the first thing it cannot read exactly. It never
 reads a whole file into memory: memory is bounded by :data:`MAX_RECORD_BYTES` plus one read
@@ -18,7 +19,7 @@ Formats (from the file extension, or named with ``fmt``):
     header).
 ``json`` (``.json``)
     One top-level array of objects, streamed element by element under the strict rules of
-    :func:`evidence.jcs.loads_strict` (no BOM, no duplicate names, exact numbers...).
+    :func:`evidence.standards.jcs.loads_strict` (no BOM, no duplicate names, exact numbers...).
     Locators are ``"element N"``, counting from 1.
 ``jsonl`` (``.jsonl``, ``.ndjson``)
     One object per non-empty line (JSON Lines), each strict as above; a BOM is rejected.
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import IO
 
 from evidence.errors import FormatError, InputError
-from evidence.jcs import JSONValue, iter_array_strict, loads_strict
+from evidence.standards.jcs import JSONValue, iter_array_strict, loads_strict
 
 __all__ = [
     "FORMATS",
@@ -189,7 +190,7 @@ def iter_csv_rows(path: Path, *, encoding: str = "utf-8") -> Iterator[tuple[int,
     """Yield the rows of a CSV export as ``(row number, values)``: the header row first.
 
     The lower layer of :func:`iter_records` for CSV, for callers that encode many records
-    with the same names (:class:`evidence.jcs.StringRecordEncoder`) and need no
+    with the same names (:class:`evidence.standards.jcs.StringRecordEncoder`) and need no
     :class:`Record` per row. Same reading rules and errors: the header is checked (names
     non-empty and distinct), every later row has as many values as the header, the row
     number is the ``N`` of the locator ``"row N"``, and an export without a data row raises

@@ -44,7 +44,7 @@ Number rule (what "exact" means here)
 Byte order mark
     Rejected, with a message asking for UTF-8 without BOM: RFC 8259 §8.1 forbids adding one
     and I-JSON (RFC 7493 §2.1) requires plain UTF-8. (CSV readers strip it; see
-    :mod:`evidence.records`.)
+    :mod:`evidence.capturing.records`.)
 
 Errors are :class:`~evidence.errors.FormatError` carrying the file path (when given) and
 ``where="line L, column C"`` (1-based; the column counts code points). Values that are not

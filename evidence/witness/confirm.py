@@ -45,18 +45,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .bundle import read_json_file
-from .custody import utc_now
-from .errors import ChainError, FormatError, InputError, TransactionError
-from .fsutil import atomic_write_bytes
-from .receipts import read_receipts
-from .workspace import Workspace
+from ..bundle.custody import utc_now
+from ..bundle.layout import read_json_file
+from ..bundle.receipts import read_receipts
+from ..errors import ChainError, FormatError, InputError, TransactionError
+from ..fsutil import atomic_write_bytes
+from ..workspace import Workspace
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
-    from .chain.backend import ChainClient
-    from .chain.contract import AnchorContract, AnchoredEvent, WitnessRecord
+    from ..chain.backend import ChainClient
+    from ..chain.contract import AnchorContract, AnchoredEvent, WitnessRecord
 
 __all__ = [
     "CONFIRM_BATCH",
@@ -194,7 +194,7 @@ def _address(text: str) -> str:
 
 
 def _jurisdiction(code: str) -> str:
-    from .jurisdictions import country_name, is_iso2
+    from ..jurisdictions import country_name, is_iso2
 
     upper = code.strip().upper()
     if not is_iso2(upper) or country_name(upper) == upper:
@@ -217,14 +217,14 @@ def generate_witness_key(path: Path, passphrase: str, *, light_kdf: bool = False
     ``light_kdf`` uses :data:`LIGHT_SCRYPT_N` (development chains only). Raises
     :class:`InputError` if ``path`` exists, :class:`KeyFileError` for an empty passphrase.
     """
-    from .chain.accounts import KEYSTORE_SCRYPT_N, create_keystore
+    from ..chain.accounts import KEYSTORE_SCRYPT_N, create_keystore
 
     return create_keystore(path, passphrase,
                            scrypt_n=LIGHT_SCRYPT_N if light_kdf else KEYSTORE_SCRYPT_N)
 
 
 def _load_key(path: Path, passphrase: str) -> LocalAccount:
-    from .chain.accounts import load_account
+    from ..chain.accounts import load_account
 
     return load_account(path, passphrase)
 
@@ -258,7 +258,7 @@ class WitnessInfo:
 
 
 def _info(record: WitnessRecord) -> WitnessInfo:
-    from .jurisdictions import country_name, is_iso2, load_default_parties
+    from ..jurisdictions import country_name, is_iso2, load_default_parties
 
     code = record.jurisdiction
     name = country_name(code) if is_iso2(code) else code
@@ -307,7 +307,7 @@ def add_witness(ws: Workspace, passphrase: str, address: str, *, jurisdiction: s
     chain only. Raises :class:`InputError` for a malformed address, code or operator name,
     :class:`TransactionError` for a non-registrar account or an existing witness.
     """
-    from .anchoring import open_workspace_chain, open_workspace_contract
+    from ..anchoring import open_workspace_chain, open_workspace_contract
 
     witness = _address(address)
     code = _jurisdiction(jurisdiction)
@@ -336,7 +336,7 @@ def revoke_witness(ws: Workspace, passphrase: str, address: str, *,
     Raises :class:`TransactionError` for a non-registrar account, an unknown or already
     revoked witness, or a time before the registration.
     """
-    from .anchoring import open_workspace_chain, open_workspace_contract
+    from ..anchoring import open_workspace_chain, open_workspace_contract
 
     witness = _address(address)
     if effective_at is not None and not 0 < effective_at < 2**64:
@@ -354,7 +354,7 @@ def revoke_witness(ws: Workspace, passphrase: str, address: str, *,
 
 def list_witnesses(ws: Workspace) -> list[WitnessInfo]:
     """Every witness ever registered (revoked ones included), in registration order."""
-    from .anchoring import open_workspace_chain, open_workspace_contract
+    from ..anchoring import open_workspace_chain, open_workspace_contract
 
     with open_workspace_chain(ws) as chain:
         contract = open_workspace_contract(ws, chain)
@@ -488,7 +488,7 @@ def confirm_root(ws: Workspace, root: bytes, key: Path, passphrase: str, *,
     :class:`ClockSkewError`, or :class:`ChainError` for an unknown root, a key that is not an
     active witness, or a witness without gas.
     """
-    from .anchoring import open_workspace_chain, open_workspace_contract
+    from ..anchoring import open_workspace_chain, open_workspace_contract
 
     skew = ws.chain.max_skew_seconds if max_skew_s is None else max_skew_s
     _check_skew_setting(skew)
@@ -573,8 +573,8 @@ def sign_root(ws: Workspace, root: bytes, key: Path, passphrase: str, *,
     :func:`confirm_root`; sends nothing. Raises :class:`ClockSkewError` or
     :class:`ChainError` (unknown root, not an active witness).
     """
-    from .anchoring import open_workspace_chain, open_workspace_contract
-    from .chain.eip712 import sign_confirmation
+    from ..anchoring import open_workspace_chain, open_workspace_contract
+    from ..chain.eip712 import sign_confirmation
 
     skew = ws.chain.max_skew_seconds if max_skew_s is None else max_skew_s
     _check_skew_setting(skew)
@@ -610,8 +610,8 @@ def relay_signatures(ws: Workspace, passphrase: str,
     :class:`InputError` for a signature made for another deployment or by another key, and
     :class:`TransactionError` when the contract refuses it.
     """
-    from .anchoring import open_workspace_chain, open_workspace_contract
-    from .chain.eip712 import recover_confirmation_signer
+    from ..anchoring import open_workspace_chain, open_workspace_contract
+    from ..chain.eip712 import recover_confirmation_signer
 
     out: list[RelayOutcome] = []
     with open_workspace_chain(ws) as chain:
@@ -748,7 +748,7 @@ class _Daemon:
     # -- connection and state --
 
     def connect(self) -> AnchorContract:
-        from .anchoring import open_workspace_chain, open_workspace_contract
+        from ..anchoring import open_workspace_chain, open_workspace_contract
 
         if self.contract is None:
             chain = open_workspace_chain(self.ws)
@@ -964,7 +964,7 @@ class _Daemon:
 
 def _fatal(exc: BaseException) -> bool:
     """Errors a retry cannot fix: a revoked witness, a foreign contract, a bad state file."""
-    from .errors import ContractMismatchError
+    from ..errors import ContractMismatchError
 
     if isinstance(exc, ContractMismatchError):
         return True

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .errors import FormatError, NotABundleError
-from .jcs import JSONValue, canonicalize, loads_canonical, loads_strict
+from ..errors import FormatError, NotABundleError
+from ..standards.jcs import JSONValue, canonicalize, loads_canonical, loads_strict
 
 __all__ = [
     "CUSTODY_FILE",
@@ -302,7 +302,7 @@ class SignedRoot:
 
     @property
     def fingerprint(self) -> str:
-        from .keys import fingerprint
+        from ..keys import fingerprint
 
         return fingerprint(self.public_key)
 
@@ -351,7 +351,7 @@ class SignedRoot:
             raise FormatError("public key or signature is not hex", path=where) from exc
         if len(public_key) != 32 or len(signature) != 64:
             raise FormatError("public key or signature has the wrong length", path=where)
-        from .keys import fingerprint
+        from ..keys import fingerprint
 
         if signer.get("fingerprint") != fingerprint(public_key):
             raise FormatError("signer fingerprint does not match its public key", path=where)

@@ -19,7 +19,7 @@ Layout (all integers unsigned 64-bit big-endian; nothing else in the file)::
                  node hashes of level k paired left to right, SHA-256(0x01 || l || r), an
                  unpaired last node promoted unchanged, up to the level of one node (the root)
 
-The bottom-up levels are the RFC 6962 §2.1 tree (see :mod:`evidence.merkle`).
+The bottom-up levels are the RFC 6962 §2.1 tree (see :mod:`evidence.standards.merkle`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,24 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
-from .bundle import (
+from ..errors import (
+    BundleExistsError,
+    FormatError,
+    InputError,
+    NotABundleError,
+    VerificationError,
+)
+from ..standards.jcs import loads_strict
+from ..standards.merkle import (
+    HASH_LEN,
+    MAX_PROOF_LENGTH,
+    MerkleTree,
+    _next_level,
+    _pack_leaf_hashes,
+    leaf_hash,
+    verify_inclusion,
+)
+from .layout import (
     ITEMS_FILE,
     MAX_ITEM_LINE_BYTES,
     ROOT_FILE,
@@ -47,23 +64,6 @@ from .bundle import (
     iter_items,
     open_regular,
     read_signed_root,
-)
-from .errors import (
-    BundleExistsError,
-    FormatError,
-    InputError,
-    NotABundleError,
-    VerificationError,
-)
-from .jcs import loads_strict
-from .merkle import (
-    HASH_LEN,
-    MAX_PROOF_LENGTH,
-    MerkleTree,
-    _next_level,
-    _pack_leaf_hashes,
-    leaf_hash,
-    verify_inclusion,
 )
 
 __all__ = [
@@ -91,7 +91,7 @@ _ENTRY_CHUNK = 1 << 16
 #: Read size when hashing a file item (streamed, never whole).
 _FILE_CHUNK = 1 << 20
 #: Longest record line read when walking a records file without an index (the capture's
-#: record limit with room for escaping, as in evidence.integrity).
+#: record limit with room for escaping, as in evidence.bundle.integrity).
 MAX_RECORD_LINE_BYTES = 1 << 24
 _ITEM_ID = re.compile(r"([FR])-([1-9][0-9]{0,18})\Z")
 
@@ -403,7 +403,7 @@ def prove(bundle: Path, item_id: str, *, check_data: bool = True) -> ItemProof:
     bundle or index that cannot be read, VerificationError when anything differs from the
     signed data (the message names what: root signature, index root, item line, data).
     """
-    from .keys import verify_signature
+    from ..keys import verify_signature
 
     bundle = Path(bundle)
     signed = read_signed_root(bundle)

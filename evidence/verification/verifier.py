@@ -1,7 +1,7 @@
 """``verify``: the whole verification of a bundle or disclosure package, as one result.
 
-Integrity is checked offline (:mod:`evidence.integrity`); receipts, the chain, the
-witnesses and the presumption policy by :mod:`evidence.chaincheck`. The verdict:
+Integrity is checked offline (:mod:`evidence.bundle.integrity`); receipts, the chain, the
+witnesses and the presumption policy by :mod:`evidence.verification.chain_checks`. The verdict:
 ``failed`` on any ERROR finding, else ``inconclusive`` when the chain could not be asked,
 else ``presumed-authentic`` when the policy holds on the chain, else ``not-presumed``.
 ``offline=True`` checks everything but the chain and can never presume authenticity.
@@ -17,18 +17,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .bundle import RECEIPTS_DIR, open_regular
-from .chaincheck import ChainSource, check_receipts
-from .custody import utc_now
-from .errors import FormatError
-from .findings import Finding, Severity
-from .integrity import check_integrity
-from .policy import DEFAULT_POLICY, Policy, load_policy
-from .receipts import Receipt, read_receipts
-from .result import VerificationResult, decide_verdict
+from ..bundle.custody import utc_now
+from ..bundle.integrity import check_integrity
+from ..bundle.layout import RECEIPTS_DIR, open_regular
+from ..bundle.receipts import Receipt, read_receipts
+from ..errors import FormatError
+from ..findings import Finding, Severity
+from ..policy.evaluate import DEFAULT_POLICY, Policy, load_policy
+from ..result import VerificationResult, decide_verdict
+from .chain_checks import ChainSource, check_receipts
 
 if TYPE_CHECKING:
-    from .trust.model import TrustProfile
+    from ..trust.model import TrustProfile
 
 __all__ = ["verify"]
 
@@ -62,7 +62,7 @@ def verify(
     findings); raises NotABundleError when ``path`` is not a bundle at all, and
     InputError/FormatError for an unusable policy or trust profile.
     """
-    from .trust.sources import resolve_trust
+    from ..trust.sources import resolve_trust
 
     path = Path(path)
     rules = policy if isinstance(policy, Policy) else load_policy(policy)

@@ -1,0 +1,1 @@
+"""Capture: copy or move files and record exports into a new signed bundle."""

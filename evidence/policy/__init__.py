@@ -1,0 +1,1 @@
+"""Policies: load a TOML policy, evaluate the witnesses against it, describe it."""

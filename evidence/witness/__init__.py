@@ -1,0 +1,1 @@
+"""Witnesses: the on-chain registry, confirmations, and the confirming daemon."""
