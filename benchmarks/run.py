@@ -437,7 +437,8 @@ GAS_SCRIPT = r"""
 import json, sys
 from pathlib import Path
 from eth_account import Account
-from evidence.chain.backend import ChainConfig, open_chain
+from evidence.chain.backend import ChainConfig
+from evidence.chain.connect import open_chain
 from evidence.chain.contract import AnchorContract, deploy_anchor_contract
 from evidence.chain.eip712 import sign_confirmation
 
@@ -491,7 +492,8 @@ print(head, found)
 OPEN_FULL_SCRIPT = r"""
 import sys
 from pathlib import Path
-from evidence.chain.backend import ChainConfig, open_chain
+from evidence.chain.backend import ChainConfig
+from evidence.chain.connect import open_chain
 with open_chain(ChainConfig(kind="embedded", state_dir=Path(sys.argv[1]), create=False)) as c:
     c.latest_block_number()
 """

@@ -10,13 +10,11 @@ import click
 
 from evidence.errors import InputError
 
-from .main import Context, cli, emit_json, passphrase
+from .common import Context, emit_json, pass_ctx, passphrase
 from .render import render_inspect, render_verification
 
-pass_ctx = click.make_pass_decorator(Context)
 
-
-@cli.command()
+@click.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path), default=Path("."))
 @click.option("--chain", "chain_url", metavar="URL",
               help="An EVM JSON-RPC node (default: the embedded development chain).")
@@ -84,7 +82,7 @@ def _progress_printer(label: str) -> Any:
     return update
 
 
-@cli.command()
+@click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--records", "records", multiple=True, type=click.Path(path_type=Path),
               help="A transaction export (CSV, JSON array, JSON Lines); one item per record.")
@@ -134,7 +132,7 @@ def capture(ctx: Context, paths: tuple[Path, ...], records: tuple[Path, ...], ca
     return 0
 
 
-@cli.command("capture-recover")
+@click.command("capture-recover")
 @click.argument("partial", type=click.Path(path_type=Path))
 def capture_recover(partial: Path) -> int:
     """Move the files of an interrupted `capture --move` back to where they were.
@@ -150,7 +148,7 @@ def capture_recover(partial: Path) -> int:
     return 0
 
 
-@cli.command()
+@click.command()
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def inspect(bundle: Path, as_json: bool) -> int:
@@ -165,7 +163,7 @@ def inspect(bundle: Path, as_json: bool) -> int:
     return 0
 
 
-@cli.command()
+@click.command()
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the result object as JSON.")
 @click.option("--offline", is_flag=True, help="Do not ask the chain (never presumed authentic).")
@@ -206,7 +204,7 @@ def verify(ctx: Context, bundle: Path, as_json: bool, offline: bool, policy: str
     return result.exit_code
 
 
-@cli.command()
+@click.command()
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("--item", "item_id", required=True, help="Item id (F-1, R-12) or data/ path.")
 @click.option("-o", "--out", required=True, type=click.Path(path_type=Path),
@@ -223,7 +221,7 @@ def disclose(ctx: Context, bundle: Path, item_id: str, out: Path) -> int:
     return 0
 
 
-@cli.command()
+@click.command()
 @click.argument("bundles", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--reanchor", is_flag=True,
               help="Anchor again even if a receipt exists (e.g. after a reorganisation).")
@@ -253,7 +251,7 @@ def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: boo
     return 0
 
 
-@cli.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--parties", type=click.Path(path_type=Path, dir_okay=False),
               help="A CSV of contracting parties to use instead of the shipped list.")
@@ -292,7 +290,7 @@ def jurisdictions(as_json: bool, parties: Path | None) -> int:
     return 0
 
 
-@cli.command()
+@click.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("demo-out"),
               show_default=True, help="Folder for everything the demo makes (new or empty).")
 def demo(out: Path) -> int:
@@ -306,16 +304,3 @@ def demo(out: Path) -> int:
         click.echo(f"demo passphrase (not a secret): {DEMO_PASSPHRASE!r}")
     result = run_demo(out, passphrase=secret, log=click.echo)
     return 0 if result.verdict == "presumed-authentic" else 1
-
-
-from .witness_cmd import register as _register_witness  # noqa: E402
-
-_register_witness(cli)
-
-from .report_cmd import register as _register_report  # noqa: E402
-
-_register_report(cli)
-
-from .trust_cmd import register as _register_trust  # noqa: E402
-
-_register_trust(cli)

@@ -9,67 +9,57 @@ so ``evidence --help`` stays fast.
 
 from __future__ import annotations
 
-import json
-import os
+import importlib
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 
 from evidence.errors import EXIT_BUG, EXIT_INPUT, EvidenceError
 from evidence.version import __version__
 
-PASSPHRASE_ENV = "EVIDENCE_PASSPHRASE"
+from .common import Context
+
+#: Every command of ``evidence``: its name -> "module:attribute", relative to this package.
+#: A command's module is imported only when the command runs (or help lists it), so the
+#: library loads lazily and no command module imports this one.
+COMMANDS: dict[str, str] = {
+    "anchor": ".commands:anchor",
+    "capture": ".commands:capture",
+    "capture-recover": ".commands:capture_recover",
+    "demo": ".commands:demo",
+    "disclose": ".commands:disclose",
+    "init": ".commands:init",
+    "inspect": ".commands:inspect",
+    "jurisdictions": ".commands:jurisdictions",
+    "report": ".report_cmd:report",
+    "report-check": ".report_cmd:report_check",
+    "trust": ".trust_cmd:trust",
+    "verify": ".commands:verify",
+    "witness": ".witness_cmd:witness",
+}
 
 
-class Context:
-    def __init__(self, workspace: Path | None, debug: bool):
-        self.workspace_path = workspace
-        self.debug = debug
+class LazyGroup(click.Group):
+    """A click group whose commands are named in :data:`COMMANDS` and imported on use
+    (the pattern of click's documentation, "Lazily Loading Subcommands")."""
 
-    def workspace(self) -> Any:
-        from evidence.workspace import open_workspace
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
 
-        return open_workspace(self.workspace_path)
-
-
-def passphrase(*, confirm: bool = False) -> str:
-    """The key passphrase from EVIDENCE_PASSPHRASE, else a hidden prompt."""
-    value = os.environ.get(PASSPHRASE_ENV)
-    if value:
-        return value
-    if not sys.stdin.isatty():
-        raise EvidenceError(f"no passphrase: set {PASSPHRASE_ENV} or run in a terminal")
-    return str(click.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm))
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = spec.split(":")
+        command = getattr(importlib.import_module(module_name, __package__), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{spec} is not a click command")
+        return command
 
 
-def emit_json(obj: Any) -> None:
-    click.echo(format_json(obj))
-
-
-#: Writes one JSON value on one line, in C (json's encoder runs in Python once indenting).
-_ONE_LINE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-
-
-def format_json(value: Any, *, levels: int = 2, pad: str = "") -> str:
-    """``value`` as JSON for people and programs: objects and arrays of the first
-    ``levels`` levels one member per line, indented by two spaces; deeper values on one
-    line each. A verification result lists every item (tens of thousands), one per line:
-    fully indented, json's pure-Python encoder took seconds over it."""
-    if levels <= 0 or not isinstance(value, dict | list) or not value:
-        return _ONE_LINE(value)
-    inner = pad + "  "
-    if isinstance(value, dict):
-        members = [f"{inner}{_ONE_LINE(str(name))}: "
-                   f"{format_json(member, levels=levels - 1, pad=inner)}"
-                   for name, member in value.items()]
-        return "{\n" + ",\n".join(members) + f"\n{pad}}}"
-    elements = [inner + format_json(element, levels=levels - 1, pad=inner) for element in value]
-    return "[\n" + ",\n".join(elements) + f"\n{pad}]"
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="evidence")
 @click.option("--workspace", "-w", type=click.Path(path_type=Path, file_okay=False),
               envvar="EVIDENCE_WORKSPACE", help="Workspace folder (else EVIDENCE_WORKSPACE, "
@@ -90,14 +80,9 @@ def cli(ctx: click.Context, workspace: Path | None, debug: bool) -> None:
     ctx.obj = Context(workspace, debug)
 
 
-def _load_commands() -> None:
-    from . import commands  # noqa: F401  (registers the commands on `cli`)
-
-
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: run the command, map errors to exit codes, never show a traceback
     unless --debug."""
-    _load_commands()
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:

@@ -10,7 +10,7 @@ Usage::
 ``report BUNDLE`` is short for ``report make BUNDLE``: the group falls back to ``make`` when
 its first argument is not a subcommand. Writing a report exits 0 whatever the verdict (the
 verdict is in the report and printed); ``check`` exits 0 when the report checks out, 1 when
-it does not, 2 for bad input. Attach with :func:`register`.
+it does not, 2 for bad input. Listed in :data:`evidence_cli.main.COMMANDS`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import click
 
-from .main import Context, emit_json, passphrase
+from .common import Context, emit_json, passphrase
 
-__all__ = ["register", "report", "report_check"]
+__all__ = ["report", "report_check"]
 
 #: Environment variable holding the passphrase of a ``--cert`` PKCS#12 file (default: the
 #: workspace passphrase).
@@ -158,9 +158,3 @@ def check(file: Path, bundle: Path | None, as_json: bool) -> int:
 def report_check(file: Path, bundle: Path | None, as_json: bool) -> int:
     """Check a JSON or PDF report (same as `evidence report check`)."""
     return _check(file, bundle, as_json)
-
-
-def register(cli_group: click.Group) -> None:
-    """Attach ``report`` and ``report-check`` to the main command group."""
-    cli_group.add_command(report)
-    cli_group.add_command(report_check)

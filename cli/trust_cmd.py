@@ -9,7 +9,7 @@ Usage::
     evidence trust draft --chain URL [--chain URL ...] --contract ADDRESS -o DRAFT.toml
 
 The publisher key's passphrase comes from ``EVIDENCE_PASSPHRASE`` (else a hidden prompt).
-Bad input gives one line and exit 2. Attach with :func:`register`.
+Bad input gives one line and exit 2. Listed in :data:`evidence_cli.main.COMMANDS`.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .main import emit_json, passphrase
+from .common import emit_json, passphrase
 
 if TYPE_CHECKING:
     from evidence.trust import TrustProfile
 
-__all__ = ["register", "trust"]
+__all__ = ["trust"]
 
 _PUBLISHER_KEY = click.option(
     "--publisher-key", "publisher_keys", multiple=True, metavar="FINGERPRINT|KEYFILE",
@@ -192,9 +192,3 @@ def draft(ctx: click.Context, chain_urls: tuple[str, ...], contract: str | None,
     click.echo(f"draft written: {out}; review every operator (id, name, jurisdiction, source), "
                "then delete `draft = true`; check it with: evidence trust check " + str(out))
     return 0
-
-
-def register(cli_group: click.Group) -> None:
-    """Attach the ``trust`` group to the main command group (``evidence trust draft``
-    is added to the same group later)."""
-    cli_group.add_command(trust)

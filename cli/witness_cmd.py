@@ -13,7 +13,7 @@ Usage::
 
 Passphrases come from ``EVIDENCE_PASSPHRASE`` (else a hidden prompt): the witness key's
 for keygen, confirm, sign and serve; the workspace account's for add, revoke and relay.
-Attach with :func:`register`.
+Listed in :data:`evidence_cli.main.COMMANDS`.
 """
 
 from __future__ import annotations
@@ -27,11 +27,9 @@ from types import FrameType
 
 import click
 
-from .main import Context, emit_json, passphrase
+from .common import Context, emit_json, pass_ctx, passphrase
 
-__all__ = ["register", "witness"]
-
-pass_ctx = click.make_pass_decorator(Context)
+__all__ = ["witness"]
 
 _KEY = click.option("--key", "key", required=True,
                     type=click.Path(path_type=Path, dir_okay=False, exists=True),
@@ -237,8 +235,3 @@ def serve(ctx: Context, key: Path, poll: float, state: Path | None, from_block: 
          f"{summary.refused} refused (state {summary.state_path})")
     sys.stderr.flush()
     return 0
-
-
-def register(cli_group: click.Group) -> None:
-    """Attach the ``witness`` group to the main command group."""
-    cli_group.add_command(witness)

@@ -30,6 +30,7 @@ from .keys import SigningKey
 from .standards.jcs import canonicalize
 from .standards.merkle import MerkleTree
 from .workspace import ChainSettings, Workspace
+from .workspace_chain import chain_config, open_workspace_chain, open_workspace_contract
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -41,8 +42,6 @@ __all__ = [
     "DEMO_WITNESSES",
     "AnchorOutcome",
     "anchor_bundles",
-    "open_workspace_chain",
-    "open_workspace_contract",
     "setup_chain",
 ]
 
@@ -75,39 +74,6 @@ def _test_crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def chain_config(ws: Workspace, *, url: str | None = None, create: bool = False) -> Any:
-    from .chain.backend import ChainConfig
-
-    s = ws.chain
-    if url is not None:
-        return ChainConfig(kind="rpc", url=url, expected_chain_id=None,
-                           confirmations=s.confirmations, timeout_s=s.timeout_seconds)
-    if s.kind == "embedded":
-        return ChainConfig(kind="embedded", state_dir=ws.path(s.state_dir),
-                           expected_chain_id=s.chain_id, create=create,
-                           timeout_s=s.timeout_seconds)
-    return ChainConfig(kind="rpc", url=s.url, expected_chain_id=s.chain_id,
-                       confirmations=s.confirmations, timeout_s=s.timeout_seconds,
-                       is_development=s.is_development)
-
-
-def open_workspace_chain(ws: Workspace, *, create: bool = False) -> ChainClient:
-    """Open the workspace's chain (embedded or JSON-RPC)."""
-    from .chain.backend import open_chain
-
-    if ws.chain.kind == "embedded" and not create and not ws.path(ws.chain.state_dir).exists():
-        raise ChainError(f"{ws.root}: the workspace has no chain yet; run `evidence init`")
-    return open_chain(chain_config(ws, create=create))
-
-
-def open_workspace_contract(ws: Workspace, chain: ChainClient) -> AnchorContract:
-    from .chain.contract import AnchorContract
-
-    if not ws.chain.contract:
-        raise ChainError(f"{ws.root}: no contract recorded in evidence.toml; run `evidence init`")
-    return AnchorContract(chain, ws.chain.contract)
-
-
 def _account(ws: Workspace, passphrase: str) -> LocalAccount:
     from .chain.accounts import load_account
 
@@ -131,7 +97,7 @@ def setup_chain(ws: Workspace, passphrase: str, *, url: str | None = None,
     that ``demo_witnesses`` adds the demo witnesses if they are missing.
     """
     from .chain.accounts import create_keystore, keystore_address
-    from .chain.backend import open_chain
+    from .chain.connect import open_chain
     from .chain.contract import AnchorContract, deploy_anchor_contract
 
     say = log or (lambda _msg: None)

@@ -33,6 +33,7 @@ from .bundle.layout import (
     open_regular,
 )
 from .bundle.receipts import Receipt, read_receipts
+from .bundle.recorded import receipts_against_custody
 from .errors import (
     BundleExistsError,
     FormatError,
@@ -151,10 +152,8 @@ def _checked_receipts(bundle: Path, signed: SignedRoot) -> list[Receipt]:
         if not r.path_leads_to_batch_root():
             raise _refuse(bundle, f"{r.file}: its path does not lead to its batch root")
     if not problems and (receipts or any(e.action == "anchored" for e in entries)):
-        # The check `evidence verify` makes (imported here only: it pulls in the chain code).
-        from .verification.verifier import _receipts_against_custody
-
-        problems = [f for f in _receipts_against_custody(
+        # The check `evidence verify` makes.
+        problems = [f for f in receipts_against_custody(
             receipts, [e.to_json() for e in entries], "bundle", custody_ok=True)
             if f.severity is Severity.ERROR]
     if problems:

@@ -105,8 +105,8 @@ def batch_root(bundle: Path) -> bytes:
 
 @contextmanager
 def contract_of(env: Path) -> Iterator[Any]:
-    from evidence.anchoring import open_workspace_chain, open_workspace_contract
     from evidence.workspace import open_workspace
+    from evidence.workspace_chain import open_workspace_chain, open_workspace_contract
 
     ws = open_workspace(env / "ws")
     with open_workspace_chain(ws) as chain:
@@ -267,8 +267,8 @@ def test_sign_and_relay_eip712(env: Path) -> None:
 
 def test_anchor_in_the_witness_future_is_refused(env: Path) -> None:
     """The chain's clock moved an hour ahead: the anchor is ~3600 s in the witness's future."""
-    from evidence.anchoring import open_workspace_chain
     from evidence.workspace import open_workspace
+    from evidence.workspace_chain import open_workspace_chain
 
     with open_workspace_chain(open_workspace(env / "ws")) as chain:
         chain.advance_time(3600)

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from web3.types import BlockData, BlockIdentifier, TxParams, TxReceipt
 
 __all__ = [
+    "ALREADY_SENT_MARKERS",
     "DEFAULT_POLL_INTERVAL_S",
     "DEFAULT_RETRY_ATTEMPTS",
     "DEFAULT_RETRY_BASE_DELAY_S",
@@ -59,7 +60,8 @@ __all__ = [
     "ChainKind",
     "DeployableArtifact",
     "LogEntry",
-    "open_chain",
+    "checksum_address",
+    "revert_error",
 ]
 
 ChainKind = Literal["embedded", "rpc"]
@@ -106,7 +108,7 @@ _PANIC_SELECTOR = bytes.fromhex("4e487b71")  # Panic(uint256)
 
 #: Node messages meaning "this exact transaction is already known or already mined": seen
 #: when a send is retried after its first answer was lost.
-_ALREADY_SENT_MARKERS = ("already known", "known transaction", "already imported", "nonce too low")
+ALREADY_SENT_MARKERS = ("already known", "known transaction", "already imported", "nonce too low")
 
 
 @dataclass(frozen=True)
@@ -283,13 +285,13 @@ class ChainClient(abc.ABC):
 
     def get_code(self, address: str) -> bytes:
         """The runtime code at ``address`` (empty for an account without code)."""
-        checksum = _checksum(address)
+        checksum = checksum_address(address)
         with self._errors(f"reading the code at {checksum}"):
             return bytes(self._w3.eth.get_code(checksum))
 
     def balance(self, address: str) -> int:
         """The balance of ``address`` in wei."""
-        checksum = _checksum(address)
+        checksum = checksum_address(address)
         with self._errors(f"reading the balance of {checksum}"):
             return int(self._w3.eth.get_balance(checksum))
 
@@ -311,7 +313,7 @@ class ChainClient(abc.ABC):
         The lean path for hot loops (no ABI machinery): the caller encodes and decodes. A
         revert raises :class:`TransactionError` with the decoded custom error.
         """
-        checksum = _checksum(to)
+        checksum = checksum_address(to)
         with self._errors(f"call to {checksum}"):
             return bytes(self._w3.eth.call(cast("TxParams", {"to": checksum, "data": data})))
 
@@ -325,7 +327,7 @@ class ChainClient(abc.ABC):
     ) -> list[LogEntry]:
         """The logs of ``address`` in blocks ``from_block``..``to_block`` whose topics match
         ``topics`` position by position (None matches any), in chain order."""
-        checksum = _checksum(address)
+        checksum = checksum_address(address)
         wanted = [None if t is None else "0x" + t.hex() for t in topics]
         with self._errors(f"reading the logs of {checksum} in blocks {from_block}-{to_block}"):
             found = self._w3.eth.get_logs(cast("Any", {
@@ -401,10 +403,10 @@ class ChainClient(abc.ABC):
 
         A call that would revert raises :class:`TransactionError` with the decoded error.
         """
-        checksum = _checksum(to)
+        checksum = checksum_address(to)
         with self._errors(f"estimating gas for a call to {checksum}"):
             estimate = int(self._w3.eth.estimate_gas(cast("TxParams", {
-                "from": _checksum(sender), "to": checksum, "data": data})))
+                "from": checksum_address(sender), "to": checksum, "data": data})))
         return estimate * (100 + GAS_MARGIN_PERCENT) // 100
 
     def send_many(
@@ -420,7 +422,7 @@ class ChainClient(abc.ABC):
         (see :meth:`revert_error`). Raises :class:`ChainError` when a send fails; the ones
         before it are sent already.
         """
-        checksum = _checksum(to)
+        checksum = checksum_address(to)
         hashes: list[bytes] = []
         with self.exclusive(), self._errors(f"sending {len(payloads)} transactions to {checksum}"):
             if not payloads:
@@ -451,8 +453,8 @@ class ChainClient(abc.ABC):
     ) -> TransactionError:
         """Explain a mined transaction with status 0 (replayed as a call one block
         earlier): a :class:`TransactionError` naming the decoded custom error."""
-        tx = cast("TxParams", {"from": _checksum(sender), "to": _checksum(to), "data": data,
-                               "value": 0, "gas": gas})
+        tx = cast("TxParams", {"from": checksum_address(sender), "to": checksum_address(to),
+                               "data": data, "value": 0, "gas": gas})
         try:
             self._raise_mined_revert(tx, receipt, abi=None, label=label)
         except TransactionError as exc:
@@ -523,7 +525,7 @@ class ChainClient(abc.ABC):
         try:
             return bytes(self._w3.eth.send_raw_transaction(raw))
         except Web3RPCError as exc:
-            if any(marker in str(exc).lower() for marker in _ALREADY_SENT_MARKERS):
+            if any(marker in str(exc).lower() for marker in ALREADY_SENT_MARKERS):
                 try:
                     self._w3.eth.get_transaction(cast("Any", tx_hash))
                 except TransactionNotFound:
@@ -591,7 +593,7 @@ class ChainClient(abc.ABC):
         try:
             self._w3.eth.call(cast("TxParams", replay), block_identifier=max(0, number - 1))
         except ContractLogicError as exc:
-            raise _revert_error(
+            raise revert_error(
                 f"{label} transaction {shown} (block {number})", _revert_bytes(exc), abi
             ) from exc
         except Web3Exception:
@@ -611,27 +613,11 @@ class ChainClient(abc.ABC):
         except EvidenceError:
             raise
         except ContractLogicError as exc:
-            raise _revert_error(action, _revert_bytes(exc), abi, fallback=str(exc)) from exc
+            raise revert_error(action, _revert_bytes(exc), abi, fallback=str(exc)) from exc
         except TimeExhausted as exc:
             raise TransactionError(f"{action}: timed out on {self.description}") from exc
         except Web3Exception as exc:
             raise ChainError(f"{action} failed on {self.description}: {_rpc_message(exc)}") from exc
-
-
-def open_chain(config: ChainConfig) -> ChainClient:
-    """Open the chain ``config`` names: the embedded chain or a JSON-RPC node.
-
-    Raises :class:`ChainUnreachableError` for a node that does not answer,
-    :class:`ChainError` for a chain id other than ``config.expected_chain_id`` or a damaged
-    or busy embedded store, :class:`ConfigurationError` for an unusable configuration.
-    """
-    if config.kind == "embedded":
-        from evidence.chain.embedded import EmbeddedChain
-
-        return EmbeddedChain.open(config)
-    from evidence.chain.rpc import RpcChain
-
-    return RpcChain.connect(config)
 
 
 # -- revert decoding ----------------------------------------------------------------------
@@ -689,7 +675,7 @@ def _decode_revert(data: bytes, abi: Any) -> tuple[str, tuple[object, ...]] | No
     return str(name), tuple(args)
 
 
-def _revert_error(
+def revert_error(
     action: str, data: bytes | None, abi: Any, *, fallback: str | None = None
 ) -> TransactionError:
     """A :class:`TransactionError` naming the decoded error, or the raw payload."""
@@ -726,7 +712,8 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def _checksum(address: str) -> ChecksumAddress:
+def checksum_address(address: str) -> ChecksumAddress:
+    """``address`` in its EIP-55 form; ChainError when it is not an address."""
     from eth_utils.address import is_address, to_checksum_address
 
     if not is_address(address):

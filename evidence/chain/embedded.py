@@ -59,7 +59,7 @@ from eth_utils.exceptions import ValidationError as EthValidationError
 from web3 import Web3
 from web3.providers.eth_tester import EthereumTesterProvider
 
-from evidence.chain.backend import ChainClient, ChainConfig, _checksum
+from evidence.chain.backend import ChainClient, ChainConfig, checksum_address
 from evidence.chain.light import (
     DB_FILE_NAME,
     EMBEDDED_CHAIN_ID,
@@ -488,7 +488,7 @@ class EmbeddedChain(ChainClient):
         """Send ``wei`` to ``address`` from the prefunded development account."""
         if wei <= 0:
             raise ChainError("the amount to fund must be a positive number of wei")
-        to = _checksum(address)
+        to = checksum_address(address)
         with self.exclusive():
             with self._errors(f"funding {to}"):
                 tx_hash = self._w3.eth.send_transaction(

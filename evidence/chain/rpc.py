@@ -28,12 +28,12 @@ from urllib3.util.retry import Retry
 from web3 import HTTPProvider, Web3
 
 from evidence.chain.backend import (
-    _ALREADY_SENT_MARKERS,
+    ALREADY_SENT_MARKERS,
     ChainClient,
     ChainConfig,
     LogEntry,
-    _checksum,
-    _revert_error,
+    checksum_address,
+    revert_error,
 )
 from evidence.chain.jsonrpc import MAX_RETRY_DELAY_S, RETRYABLE_HTTP_STATUS, redact_url
 from evidence.chain.types import DEVELOPMENT_CHAIN_IDS
@@ -263,19 +263,19 @@ class RpcChain(ChainClient):
             except ValueError:
                 payload = None
             if payload:
-                raise _revert_error(action, payload, None)
+                raise revert_error(action, payload, None)
         if "revert" in message.lower():
-            raise _revert_error(action, None, None, fallback=message)
+            raise revert_error(action, None, None, fallback=message)
         raise ChainError(f"{action} failed on {self.description}: {' '.join(message.split())}")
 
     def call_data(self, to: str, data: bytes) -> bytes:
-        checksum = _checksum(to)
+        checksum = checksum_address(to)
         result = self._request("eth_call", [{"to": checksum, "data": "0x" + data.hex()},
                                             "latest"], f"call to {checksum}")
         return _hex_bytes(result)
 
     def call_many(self, to: str, payloads: Sequence[bytes]) -> list[bytes]:
-        checksum = _checksum(to)
+        checksum = checksum_address(to)
         action = f"call to {checksum}"
         answers = self._batch([("eth_call", [{"to": checksum, "data": "0x" + data.hex()},
                                              "latest"]) for data in payloads], action)
@@ -296,7 +296,7 @@ class RpcChain(ChainClient):
     def logs(
         self, address: str, topics: Sequence[bytes | None], from_block: int, to_block: int
     ) -> list[LogEntry]:
-        checksum = _checksum(address)
+        checksum = checksum_address(address)
         query = {"address": checksum, "fromBlock": hex(from_block), "toBlock": hex(to_block),
                  "topics": [None if t is None else "0x" + t.hex() for t in topics]}
         found = self._request("eth_getLogs", [query], f"reading the logs of {checksum} in "
@@ -313,7 +313,7 @@ class RpcChain(ChainClient):
         try:
             return _hex_bytes(self._request("eth_sendRawTransaction", ["0x" + raw.hex()], action))
         except ChainError as exc:
-            if not any(marker in str(exc).lower() for marker in _ALREADY_SENT_MARKERS):
+            if not any(marker in str(exc).lower() for marker in ALREADY_SENT_MARKERS):
                 raise
             known = self._request("eth_getTransactionByHash", ["0x" + tx_hash.hex()], action)
             if known is None:
@@ -328,7 +328,7 @@ class RpcChain(ChainClient):
         self._require_development("funding accounts")
         if wei <= 0:
             raise ChainError("the amount to fund must be a positive number of wei")
-        to = _checksum(address)
+        to = checksum_address(address)
         with self._errors(f"funding {to}"):
             balance = int(self._w3.eth.get_balance(to))
             target = hex(balance + wei)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from evidence.result import AnchorInfo
 
 if TYPE_CHECKING:
-    from .model import ReportItem
+    from .items import ReportItem
 
 __all__ = ["ChainRecheck", "Recheck", "build", "calldata", "selector"]
 

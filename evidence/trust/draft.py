@@ -38,8 +38,8 @@ def _open(urls: Sequence[str], workspace: Path | None) -> tuple[ChainReader, str
     if workspace is None:
         raise InputError("name the registry's chain: --chain URL (once per node), or a "
                          "workspace with --workspace")
-    from evidence.anchoring import chain_config
     from evidence.workspace import open_workspace
+    from evidence.workspace_chain import chain_config
 
     ws = open_workspace(workspace)
     cfg = chain_config(ws)

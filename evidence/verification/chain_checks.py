@@ -297,8 +297,8 @@ def _open(source: ChainSource, trust: TrustProfile | None, receipt: Receipt) -> 
             f"no node to ask for chain id {receipt.chain_id}: pass --chain URL (several times "
             "for several nodes), list nodes for the chain in your trust profile, or name the "
             "workspace holding an embedded chain with --workspace" + _workspace_hint())
-    from ..anchoring import chain_config
     from ..workspace import open_workspace
+    from ..workspace_chain import chain_config
 
     try:
         ws = open_workspace(source.workspace)
@@ -512,7 +512,7 @@ def _check_on_chain(receipt: Receipt, policy: Policy, chain: ChainReader, out: C
     identify: Identify = registry_identity
     submitter_operator = None
     if trust is not None and registry is not None:
-        from ..trust.identify import profile_identity, submitter_operator_key
+        from ..policy.identify import profile_identity, submitter_operator_key
 
         identify = profile_identity(trust, registry)
         submitter_operator = submitter_operator_key(trust, record.submitter)

@@ -307,7 +307,7 @@ def add_witness(ws: Workspace, passphrase: str, address: str, *, jurisdiction: s
     chain only. Raises :class:`InputError` for a malformed address, code or operator name,
     :class:`TransactionError` for a non-registrar account or an existing witness.
     """
-    from ..anchoring import open_workspace_chain, open_workspace_contract
+    from ..workspace_chain import open_workspace_chain, open_workspace_contract
 
     witness = _address(address)
     code = _jurisdiction(jurisdiction)
@@ -336,7 +336,7 @@ def revoke_witness(ws: Workspace, passphrase: str, address: str, *,
     Raises :class:`TransactionError` for a non-registrar account, an unknown or already
     revoked witness, or a time before the registration.
     """
-    from ..anchoring import open_workspace_chain, open_workspace_contract
+    from ..workspace_chain import open_workspace_chain, open_workspace_contract
 
     witness = _address(address)
     if effective_at is not None and not 0 < effective_at < 2**64:
@@ -354,7 +354,7 @@ def revoke_witness(ws: Workspace, passphrase: str, address: str, *,
 
 def list_witnesses(ws: Workspace) -> list[WitnessInfo]:
     """Every witness ever registered (revoked ones included), in registration order."""
-    from ..anchoring import open_workspace_chain, open_workspace_contract
+    from ..workspace_chain import open_workspace_chain, open_workspace_contract
 
     with open_workspace_chain(ws) as chain:
         contract = open_workspace_contract(ws, chain)
@@ -488,7 +488,7 @@ def confirm_root(ws: Workspace, root: bytes, key: Path, passphrase: str, *,
     :class:`ClockSkewError`, or :class:`ChainError` for an unknown root, a key that is not an
     active witness, or a witness without gas.
     """
-    from ..anchoring import open_workspace_chain, open_workspace_contract
+    from ..workspace_chain import open_workspace_chain, open_workspace_contract
 
     skew = ws.chain.max_skew_seconds if max_skew_s is None else max_skew_s
     _check_skew_setting(skew)
@@ -573,8 +573,8 @@ def sign_root(ws: Workspace, root: bytes, key: Path, passphrase: str, *,
     :func:`confirm_root`; sends nothing. Raises :class:`ClockSkewError` or
     :class:`ChainError` (unknown root, not an active witness).
     """
-    from ..anchoring import open_workspace_chain, open_workspace_contract
     from ..chain.eip712 import sign_confirmation
+    from ..workspace_chain import open_workspace_chain, open_workspace_contract
 
     skew = ws.chain.max_skew_seconds if max_skew_s is None else max_skew_s
     _check_skew_setting(skew)
@@ -610,8 +610,8 @@ def relay_signatures(ws: Workspace, passphrase: str,
     :class:`InputError` for a signature made for another deployment or by another key, and
     :class:`TransactionError` when the contract refuses it.
     """
-    from ..anchoring import open_workspace_chain, open_workspace_contract
     from ..chain.eip712 import recover_confirmation_signer
+    from ..workspace_chain import open_workspace_chain, open_workspace_contract
 
     out: list[RelayOutcome] = []
     with open_workspace_chain(ws) as chain:
@@ -748,7 +748,7 @@ class _Daemon:
     # -- connection and state --
 
     def connect(self) -> AnchorContract:
-        from ..anchoring import open_workspace_chain, open_workspace_contract
+        from ..workspace_chain import open_workspace_chain, open_workspace_contract
 
         if self.contract is None:
             chain = open_workspace_chain(self.ws)

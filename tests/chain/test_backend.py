@@ -20,9 +20,9 @@ from evidence.chain.backend import (
     MAX_CONFIRMATIONS,
     ChainClient,
     ChainConfig,
-    _revert_error,
-    open_chain,
+    revert_error,
 )
+from evidence.chain.connect import open_chain
 from evidence.errors import ConfigurationError, TransactionError
 
 from .conftest import BOX_ABI, AnvilNode
@@ -75,7 +75,7 @@ def _payload(signature: str, types: list[str], values: list[object]) -> bytes:
 def test_custom_error_from_the_calling_contracts_abi() -> None:
     caller = "0x" + "ab" * 20
     data = _payload("Box__Zero(uint256,address)", ["uint256", "address"], [0, caller])
-    error = _revert_error("store", data, BOX_ABI)
+    error = revert_error("store", data, BOX_ABI)
     assert error.error_name == "Box__Zero"
     assert str(error) == "store reverted: Box__Zero(0, 0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB)"
 
@@ -83,19 +83,19 @@ def test_custom_error_from_the_calling_contracts_abi() -> None:
 def test_custom_error_from_the_evidence_anchor_artifact_as_fallback() -> None:
     root = hashlib.sha256(b"root").digest()
     data = _payload("EvidenceAnchor__UnknownRoot(bytes32)", ["bytes32"], [root])
-    error = _revert_error("confirm", data, BOX_ABI)  # not in Box's ABI
+    error = revert_error("confirm", data, BOX_ABI)  # not in Box's ABI
     assert error.error_name == "EvidenceAnchor__UnknownRoot"
     assert root.hex() in str(error)
 
 
 def test_builtin_errors_unknown_selectors_and_empty_reverts() -> None:
-    panic = _revert_error("f", _payload("Panic(uint256)", ["uint256"], [0x11]), None)
+    panic = revert_error("f", _payload("Panic(uint256)", ["uint256"], [0x11]), None)
     assert panic.error_name == "Panic" and "Panic(17)" in str(panic)
-    reason = _revert_error("f", _payload("Error(string)", ["string"], ["no"]), None)
+    reason = revert_error("f", _payload("Error(string)", ["string"], ["no"]), None)
     assert reason.error_name == "Error" and "Error('no')" in str(reason)
-    unknown = _revert_error("f", bytes.fromhex("deadbeef") + bytes(32), BOX_ABI)
+    unknown = revert_error("f", bytes.fromhex("deadbeef") + bytes(32), BOX_ABI)
     assert unknown.error_name is None and "unknown error data 0xdeadbeef" in str(unknown)
-    empty = _revert_error("f", b"", None)
+    empty = revert_error("f", b"", None)
     assert empty.error_name is None and str(empty) == "f reverted without a reason"
 
 

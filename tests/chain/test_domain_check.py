@@ -22,7 +22,8 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from evidence.chain import anchorstate, rlp
-from evidence.chain.backend import ChainClient, ChainConfig, open_chain
+from evidence.chain.backend import ChainClient, ChainConfig
+from evidence.chain.connect import open_chain
 from evidence.chain.contract import AnchorContract
 from evidence.chain.embedded import EmbeddedChain
 from evidence.chain.light import LightChain

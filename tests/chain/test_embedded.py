@@ -18,7 +18,8 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from evidence.chain.backend import ChainConfig, open_chain
+from evidence.chain.backend import ChainConfig
+from evidence.chain.connect import open_chain
 from evidence.chain.embedded import (
     DB_FILE_NAME,
     EMBEDDED_CHAIN_ID,
@@ -48,7 +49,8 @@ PRELUDE = textwrap.dedent(
     import json, sys, time
     from pathlib import Path
     from eth_account import Account
-    from evidence.chain.backend import ChainConfig, open_chain
+    from evidence.chain.backend import ChainConfig
+    from evidence.chain.connect import open_chain
     STATE = Path(sys.argv[1])
     BOX = json.loads(Path(sys.argv[2]).read_text())
     class Art:

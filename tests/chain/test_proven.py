@@ -27,7 +27,8 @@ from eth_account.signers.local import LocalAccount
 from evidence.chain import header as header_module
 from evidence.chain import mpt
 from evidence.chain.anchorstate import SLOT_OWNER
-from evidence.chain.backend import ChainConfig, open_chain
+from evidence.chain.backend import ChainConfig
+from evidence.chain.connect import open_chain
 from evidence.chain.contract import AnchorContract
 from evidence.chain.primitives import keccak256
 from evidence.chain.proven import MAX_HEAD_SPREAD, ProvenChain

@@ -20,7 +20,8 @@ from typing import Any, cast
 
 import pytest
 
-from evidence.chain.backend import ChainConfig, open_chain
+from evidence.chain.backend import ChainConfig
+from evidence.chain.connect import open_chain
 from evidence.chain.embedded import EmbeddedChain
 from evidence.chain.light import LightChain
 from evidence.chain.proven import ProvenChain

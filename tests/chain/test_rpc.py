@@ -13,7 +13,8 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from evidence.chain.backend import ChainConfig, open_chain
+from evidence.chain.backend import ChainConfig
+from evidence.chain.connect import open_chain
 from evidence.chain.rpc import RpcChain, redact_url
 from evidence.errors import ChainError, ChainUnreachableError, TransactionError
 

@@ -66,8 +66,8 @@ def env(tmp_path: Path, session_workspace: Path,
 
 def anchor(env: Env, count: int) -> list[bytes]:
     """Anchor ``count`` fresh roots from the workspace account."""
-    from evidence.anchoring import open_workspace_chain, open_workspace_contract
     from evidence.chain.accounts import load_account
+    from evidence.workspace_chain import open_workspace_chain, open_workspace_contract
 
     roots = [secrets.token_bytes(32) for _ in range(count)]
     account = load_account(env.ws.path(env.ws.chain.account_keystore), PASSPHRASE)
@@ -80,7 +80,7 @@ def anchor(env: Env, count: int) -> list[bytes]:
 
 def confirmed_roots(env: Env) -> list[bytes]:
     """Every root of a ``Confirmed`` event by the witness, repeats included."""
-    from evidence.anchoring import open_workspace_chain, open_workspace_contract
+    from evidence.workspace_chain import open_workspace_chain, open_workspace_contract
 
     with open_workspace_chain(env.ws) as chain:
         contract = open_workspace_contract(env.ws, chain)
@@ -155,9 +155,9 @@ def test_a_root_confirmed_meanwhile_is_not_confirmed_twice(
         env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
     """Another run confirms two roots between the check and the send: the first is seen
     by the gas estimate, the second reverts on chain (AlreadyConfirmed); neither counts."""
-    from evidence.anchoring import open_workspace_chain, open_workspace_contract
     from evidence.chain.accounts import load_account
     from evidence.chain.contract import AnchorContract
+    from evidence.workspace_chain import open_workspace_chain, open_workspace_contract
 
     roots = anchor(env, SMALL_BATCH)
     witness = load_account(env.key, PASSPHRASE)
@@ -173,8 +173,8 @@ def test_a_root_confirmed_meanwhile_is_not_confirmed_twice(
 
 
 def test_lean_reads_agree_with_the_abi_path(env: Env) -> None:
-    from evidence.anchoring import open_workspace_chain, open_workspace_contract
     from evidence.chain.accounts import load_account
+    from evidence.workspace_chain import open_workspace_chain, open_workspace_contract
 
     roots = anchor(env, 2)
     witness = load_account(env.key, PASSPHRASE)

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from evidence_cli.common import format_json
 from hypothesis import given
 from hypothesis import strategies as st
-
-from cli.main import format_json
 
 _values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),

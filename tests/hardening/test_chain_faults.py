@@ -469,9 +469,9 @@ def _register_witnesses(case: Case, jurisdictions: tuple[str, ...]) -> list[Any]
     will confirm: a witness registered after an anchor does not count for it)."""
     from eth_account import Account
 
-    from evidence.anchoring import open_workspace_chain, open_workspace_contract
     from evidence.chain.accounts import load_account
     from evidence.workspace import open_workspace
+    from evidence.workspace_chain import open_workspace_chain, open_workspace_contract
 
     ws = open_workspace(case.ws)
     registrar = load_account(ws.path(ws.chain.account_keystore), PASSPHRASE)
@@ -491,8 +491,8 @@ def _register_witnesses(case: Case, jurisdictions: tuple[str, ...]) -> list[Any]
 
 
 def _confirm(case: Case, batch_root: bytes, witnesses: list[Any]) -> None:
-    from evidence.anchoring import open_workspace_chain, open_workspace_contract
     from evidence.workspace import open_workspace
+    from evidence.workspace_chain import open_workspace_chain, open_workspace_contract
 
     ws = open_workspace(case.ws)
     with open_workspace_chain(ws) as chain:

@@ -185,8 +185,8 @@ def _batch_root(bundle: Path) -> bytes:
 def _anchored_count(ws_path: Path, batch_root: bytes) -> int:
     """Anchored events for ``batch_root`` on the workspace's chain (opens the store:
     a store damaged by a kill fails here, naming the error)."""
-    from evidence.anchoring import open_workspace_chain, open_workspace_contract
     from evidence.workspace import open_workspace
+    from evidence.workspace_chain import open_workspace_chain, open_workspace_contract
 
     ws = open_workspace(ws_path)
     try:

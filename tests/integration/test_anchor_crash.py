@@ -27,7 +27,7 @@ CRASH = {"EVIDENCE_TEST_CRASH_AFTER": "anchor-sent"}
 
 @contextmanager
 def contract_of(ws: Path) -> Iterator[Any]:
-    from evidence.anchoring import open_workspace_chain, open_workspace_contract
+    from evidence.workspace_chain import open_workspace_chain, open_workspace_contract
     from evidence.workspace import open_workspace
 
     workspace = open_workspace(ws)

@@ -88,9 +88,9 @@ def anchor_new_bundle(ws: Path, tmp_path: Path, name: str) -> bytes:
 
 
 def confirmations(ws: Path, root: bytes) -> set[str]:
-    from evidence.anchoring import open_workspace_chain, open_workspace_contract
     from evidence.errors import ChainError
     from evidence.workspace import open_workspace
+    from evidence.workspace_chain import open_workspace_chain, open_workspace_contract
 
     workspace = open_workspace(ws)
     try:

@@ -161,10 +161,8 @@ def test_recheck_script(example_bundle: Path) -> None:
 def test_cli_report_and_check(tmp_path: Path, example_bundle: Path,
                               report_workspace: Path, monkeypatch: pytest.MonkeyPatch,
                               capsys: pytest.CaptureFixture[str]) -> None:
-    from evidence_cli.main import cli, main
-    from evidence_cli.report_cmd import register
+    from evidence_cli.main import main
 
-    register(cli)
     monkeypatch.setenv("EVIDENCE_PASSPHRASE", PASSPHRASE)
     monkeypatch.setenv("EVIDENCE_WORKSPACE", str(report_workspace))
 

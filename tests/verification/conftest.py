@@ -144,7 +144,7 @@ class Lab:
         return self.root / f"{self._serial:03d}-{name}"
 
     def chain(self) -> ChainClient:
-        from evidence.anchoring import open_workspace_chain
+        from evidence.workspace_chain import open_workspace_chain
 
         return open_workspace_chain(self.ws)
 
@@ -152,8 +152,8 @@ class Lab:
 
     def witness(self, jurisdiction: str, operator: str | None = None) -> Witness:
         """A new witness in ``jurisdiction``, funded and registered by the registrar."""
-        from evidence.anchoring import open_workspace_contract
         from evidence.chain.accounts import create_keystore, load_account
+        from evidence.workspace_chain import open_workspace_contract
 
         self._serial += 1
         path = self.ws_path / "keys" / "test-witnesses" / f"{self._serial:03d}-{jurisdiction}.json"
@@ -170,7 +170,7 @@ class Lab:
 
     def register_submitter(self, jurisdiction: str) -> Witness:
         """Register the workspace account (the anchors' submitter) as a witness."""
-        from evidence.anchoring import open_workspace_contract
+        from evidence.workspace_chain import open_workspace_contract
 
         registrar = self.registrar
         operator = "The submitter's own node"
@@ -181,14 +181,14 @@ class Lab:
         return Witness(registrar, jurisdiction, operator)
 
     def revoke(self, witness: Witness, *, effective_at: int) -> None:
-        from evidence.anchoring import open_workspace_contract
+        from evidence.workspace_chain import open_workspace_contract
 
         with self.chain() as chain:
             contract = open_workspace_contract(self.ws, chain)
             contract.revoke_witness(witness.address, effective_at, self.registrar)
 
     def registered_at(self, witness: Witness) -> int:
-        from evidence.anchoring import open_workspace_contract
+        from evidence.workspace_chain import open_workspace_contract
 
         with self.chain() as chain:
             record = open_workspace_contract(self.ws, chain).witness_of(witness.address)
@@ -216,7 +216,7 @@ class Lab:
         return outcome.anchored[0][1]
 
     def confirm(self, receipt: Receipt, *witnesses: Witness) -> None:
-        from evidence.anchoring import open_workspace_contract
+        from evidence.workspace_chain import open_workspace_contract
 
         with self.chain() as chain:
             contract = open_workspace_contract(self.ws, chain)

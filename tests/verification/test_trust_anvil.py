@@ -558,7 +558,8 @@ def test_a_node_without_old_state_cannot_dodge_a_registrar_change(
 def _transfer_registry(d: Deployment, successor: str, key: Path) -> None:
     """Ownable2Step: the registrar offers the registry, the successor accepts it."""
     from evidence.chain.accounts import load_account
-    from evidence.chain.backend import ChainConfig, open_chain
+    from evidence.chain.backend import ChainConfig
+    from evidence.chain.connect import open_chain
     from evidence.chain.contract import AnchorContract
 
     from ..conftest import PASSPHRASE

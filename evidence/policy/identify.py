@@ -12,9 +12,8 @@ evidence.
 
 from __future__ import annotations
 
-from evidence.policy.evaluate import Identify, WitnessFacts, WitnessIdentity, registry_identity
-
-from .model import RegistryPin, TrustProfile
+from ..trust.model import RegistryPin, TrustProfile
+from .evaluate import Identify, WitnessFacts, WitnessIdentity, registry_identity
 
 __all__ = ["profile_identity", "submitter_operator_key"]
 
