@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import emit_json, passphrase
+from .common import Context, emit_json, passphrase
 
 if TYPE_CHECKING:
     from evidence.trust import TrustProfile
@@ -180,8 +180,8 @@ def draft(ctx: click.Context, chain_urls: tuple[str, ...], contract: str | None,
     from evidence.fsutil import atomic_write_bytes
     from evidence.trust.draft import draft_from_chain
 
-    root = ctx.find_root().obj
-    workspace = getattr(root, "workspace_path", None)
+    obj = ctx.find_object(Context)
+    workspace = obj.workspace_path if obj is not None else None
     if out.exists():
         raise InputError(f"{out}: exists already; a draft is never written over a file")
     text = draft_from_chain(urls=chain_urls, workspace=workspace, contract=contract)

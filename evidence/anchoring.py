@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -61,19 +59,6 @@ JOURNAL_DIR = "journal"
 DEMO_WITNESS_SCRYPT_N = 2**14
 
 
-#: Test hook: the environment variable naming a point where the process kills itself.
-TEST_CRASH_ENV = "EVIDENCE_TEST_CRASH_AFTER"
-
-
-def _test_crash_point(name: str) -> None:
-    """Test hook only: SIGKILL this process at point ``name`` when
-    ``EVIDENCE_TEST_CRASH_AFTER=name`` (``anchor-sent``: the anchor transaction is mined, no
-    receipt is written yet). Lets tests/integration/test_anchor_crash.py crash ``evidence
-    anchor`` at a deterministic point; unset, it does nothing."""
-    if os.environ.get(TEST_CRASH_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
 def _account(ws: Workspace, passphrase: str) -> LocalAccount:
     from .chain.accounts import load_account
 
@@ -86,7 +71,7 @@ def setup_chain(ws: Workspace, passphrase: str, *, url: str | None = None,
                 ) -> Workspace:
     """Give a workspace its chain: account, contract (deployed unless given), witnesses.
 
-    Roles (ARCHITECTURE.md, "Trust"): without ``contract`` the workspace deploys
+    Roles (docs/architecture.md, "Trust"): without ``contract`` the workspace deploys
     EvidenceAnchor and its account becomes the registrar (it needs gas); with ``contract``
     it joins that registry as a capturer or a witness operator: nothing is sent and no
     funds are needed (only anchoring and direct confirmations cost gas). On a development
@@ -314,7 +299,6 @@ def _anchor_batch(ws: Workspace, client: ChainClient, contract: AnchorContract,
         except TransactionError as exc:
             if exc.error_name != "EvidenceAnchor__AlreadyAnchored":
                 raise
-        _test_crash_point("anchor-sent")
         record = contract.anchor_of(batch_root)
         if record is None:
             raise ChainError(f"the anchor of {batch_root.hex()} is not visible on "

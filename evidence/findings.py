@@ -25,7 +25,7 @@ class Severity(enum.StrEnum):
 
 
 class Verdict(enum.StrEnum):
-    """The four verdicts of ARCHITECTURE.md step 6."""
+    """The four verdicts of docs/architecture.md step 6."""
 
     PRESUMED_AUTHENTIC = "presumed-authentic"
     NOT_PRESUMED = "not-presumed"

@@ -50,9 +50,9 @@ from ..standards.merkle import (
     HASH_LEN,
     MAX_PROOF_LENGTH,
     MerkleTree,
-    _next_level,
-    _pack_leaf_hashes,
     leaf_hash,
+    next_level,
+    pack_leaf_hashes,
     verify_inclusion,
 )
 from .layout import (
@@ -150,7 +150,7 @@ def index_parts(*, leaves: Sequence[bytes], file_leaves: Sequence[int],
     """
     n = len(leaves)
     _check_inputs(n, file_leaves, item_offsets, data_offsets)
-    level = _pack_leaf_hashes(leaves)
+    level = pack_leaf_hashes(leaves)
     yield "header", _HEADER.pack(INDEX_MAGIC, n, len(file_leaves))
     yield "file leaves", _u64_array(file_leaves, "file leaves").tobytes()
     for start in range(0, n, _ENTRY_CHUNK):
@@ -164,7 +164,7 @@ def index_parts(*, leaves: Sequence[bytes], file_leaves: Sequence[int],
     k = 0
     yield f"level {k}", level
     while len(level) > HASH_LEN:
-        level = _next_level(level)
+        level = next_level(level)
         k += 1
         yield f"level {k}", level
 

@@ -15,7 +15,7 @@ Layout::
 
 Every line of ``items.jsonl`` is the RFC 8785 (JCS) encoding of one item description
 with its 32-byte random salt; its RFC 6962 leaf hash is SHA-256(0x00 || line)
-(ARCHITECTURE.md step 2). The leaves, in file order, form the bundle's Merkle tree, whose
+(docs/architecture.md step 2). The leaves, in file order, form the bundle's Merkle tree, whose
 root the capturer signs (Ed25519) inside a canonical statement.
 """
 
@@ -57,7 +57,7 @@ PROVENANCE_FILE = "evidence/provenance.json"
 CUSTODY_FILE = "evidence/custody.jsonl"
 RECEIPTS_DIR = "evidence/receipts"
 PROOF_FILE = "evidence/proof.json"
-#: Salt length (ARCHITECTURE.md step 2): 32 random bytes keep low-entropy records from being
+#: Salt length (docs/architecture.md step 2): 32 random bytes keep low-entropy records from being
 #: guessed from their leaf hash.
 SALT_BYTES = 32
 #: An item line holds digests and short names; 64 KiB is far above any honest one.

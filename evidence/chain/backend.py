@@ -1,4 +1,4 @@
-"""One client for every chain evidence is anchored on (ARCHITECTURE.md, "Chains").
+"""One client for every chain evidence is anchored on (docs/architecture.md, "Chains").
 
 Two kinds of chain sit behind :class:`ChainClient`:
 

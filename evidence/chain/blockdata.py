@@ -31,7 +31,7 @@ from .rlp import RLPItem
 
 __all__ = [
     "LEGACY_TX_TYPE",
-    "LogEntry",
+    "ReceiptLog",
     "TransactionReceipt",
     "decode_receipt",
     "encode_receipt",
@@ -49,7 +49,7 @@ _ADDRESS_LENGTH = 20
 
 
 @dataclass(frozen=True)
-class LogEntry:
+class ReceiptLog:
     """One log of a receipt: the emitting contract, its topics and its data."""
 
     address: bytes
@@ -63,7 +63,7 @@ class TransactionReceipt:
 
     transaction_hash: bytes
     status: int
-    logs: tuple[LogEntry, ...]
+    logs: tuple[ReceiptLog, ...]
 
 
 def _log(obj: object, where: str) -> RLPItem:
@@ -131,7 +131,7 @@ def decode_receipt(raw: bytes, *, transaction_hash: bytes, what: str = "receipt"
             raise ChainError(f"{what} holds a malformed log")
         topics = tuple(rlp.as_bytes(t, f"{what} log topic")
                        for t in rlp.as_list(parts[1], f"{what} log topics"))
-        logs.append(LogEntry(rlp.as_bytes(parts[0], f"{what} log address"), topics,
+        logs.append(ReceiptLog(rlp.as_bytes(parts[0], f"{what} log address"), topics,
                              rlp.as_bytes(parts[2], f"{what} log data")))
     return TransactionReceipt(transaction_hash, status, tuple(logs))
 

@@ -63,7 +63,7 @@ from .anchorstate import (
     check_anchor_code,
     event_topic,
 )
-from .blockdata import LogEntry, TransactionReceipt, decode_receipt
+from .blockdata import ReceiptLog, TransactionReceipt, decode_receipt
 from .mpt import BLANK_ROOT, EMPTY_CODE_HASH, MAX_TRIE_DEPTH, AccountState
 from .primitives import address_bytes, keccak256, to_checksum_address
 from .rlp import MAX_RLP_DEPTH, RLPItem
@@ -102,7 +102,7 @@ __all__ = [
     "ConfirmationEvent",
     "ConfirmationRecord",
     "LightChain",
-    "LogEntry",
+    "ReceiptLog",
     "RevocationIssued",
     "TransactionReceipt",
     "WitnessRecord",

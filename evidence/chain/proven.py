@@ -70,7 +70,7 @@ from .anchorstate import (
     decode_confirmed,
     event_topic,
 )
-from .blockdata import LogEntry, decode_receipt, encode_receipt, indexed_root
+from .blockdata import ReceiptLog, decode_receipt, encode_receipt, indexed_root
 from .header import hex_bytes, hex_quantity, parse_block
 from .jsonrpc import DEFAULT_RETRIES, DEFAULT_TIMEOUT_S, Answer, JsonRpcClient
 from .mpt import EMPTY_ACCOUNT, EMPTY_CODE_HASH, AccountState
@@ -142,7 +142,7 @@ class ProvenLog:
     block_number: int
     transaction_index: int
     transaction_hash: bytes
-    log: LogEntry
+    log: ReceiptLog
 
 
 def _expect_dict(value: object, what: str) -> dict[str, Any]:
@@ -611,7 +611,7 @@ class ProvenChain:
             found = self._proven_block_logs(node, numbers, raw, tuple(topics))
             for log in mine:
                 number = hex_quantity(log["blockNumber"], "blockNumber")
-                entry = LogEntry(hex_bytes(log.get("address"), "a log's address", 20),
+                entry = ReceiptLog(hex_bytes(log.get("address"), "a log's address", 20),
                                  tuple(hex_bytes(t, "a log's topic", 32)
                                        for t in _expect_list(log.get("topics"), "topics")),
                                  hex_bytes(log.get("data"), "a log's data"))

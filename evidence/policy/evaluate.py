@@ -7,7 +7,7 @@ returns a :class:`PolicyOutcome` with one assessment per confirmation and one
 :class:`~evidence.findings.Finding` per rule.
 
 Why: the default policy ``hague-3`` (``data/policies/hague-3.toml``) is this project's proposed
-standard (ARCHITECTURE.md, "Verify" and "Legal stance"), not a rule of the 1970 Hague Evidence
+standard (docs/architecture.md, "Verify" and "Legal stance"), not a rule of the 1970 Hague Evidence
 Convention, which governs taking evidence abroad through Letters of Request (Art. 9 is the
 article on procedure and special methods). Keeping policies as data lets a court or a user
 choose other rules and lets a report print exactly which rules were applied. The result is
@@ -127,7 +127,7 @@ _STR_KEYS = ("name", "description")
 #: stricter rule (a policy file written before them means the same or stricter).
 _OPTIONAL_BOOL_KEYS: dict[str, bool] = {
     # A witness registered after the anchor was made could have been registered for it:
-    # by default it does not count (ARCHITECTURE.md, "Trust").
+    # by default it does not count (docs/architecture.md, "Trust").
     "count_witnesses_registered_after_anchor": False,
     # Count a Contracting State only when the party list marks its entry-into-force date
     # verified (status "verified"), not secondary, computed or unknown. Off by default: a

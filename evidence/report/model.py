@@ -6,7 +6,7 @@ words, items with both digests, records as field tables, capture provenance, the
 its registrar, the verifier's trust profile (or that none was given) and the chain as read,
 witnesses, findings, custody log, legal notes and the re-check commands, in English, Chinese
 or both. The bundle folder is read only for screenshot thumbnails; nothing else is
-recomputed, so the report says exactly what the verification said (ARCHITECTURE.md step 7).
+recomputed, so the report says exactly what the verification said (docs/architecture.md step 7).
 
 Why a model: the three formats render the same object, and the JSON form
 (:meth:`Report.to_json`, schema ``evidence/schemas/report.schema.json``) is what is signed;

@@ -8,7 +8,7 @@ the standalone script ``docs/recheck.py``, and raw JSON-RPC ``eth_call`` request
 (function selector = first 4 bytes of Keccak-256 of the signature, Solidity ABI spec).
 
 Why: a court or the other side must be able to check the evidence without trusting this
-software or the party that ran it (ARCHITECTURE.md step 7).
+software or the party that ran it (docs/architecture.md step 7).
 
 Failures: none; values come from a verified result.
 """

@@ -5,7 +5,7 @@ short name, each as an ``(English, Chinese)`` pair; :func:`pick` returns the lan
 report asked for.
 
 Why one table: the HTML, PDF and JSON reports say the same things, and the Chinese must
-say exactly what the English says. The legal notes follow ARCHITECTURE.md "Legal stance":
+say exactly what the English says. The legal notes follow docs/architecture.md "Legal stance":
 an anchor proves that exact bytes existed no later than the block time and were not changed
 since, nothing about truth or pre-capture authenticity; the ">= N Hague Evidence Convention
 States" rule is this project's policy, not the Convention's; meeting it gives a rebuttable
@@ -426,7 +426,7 @@ CUSTODY_ACTIONS: dict[str, Pair] = {
     "exported": ("exported", "导出"),
 }
 
-#: The legal notes every report carries (ARCHITECTURE.md "Legal stance").
+#: The legal notes every report carries (docs/architecture.md "Legal stance").
 LEGAL_NOTES: tuple[Pair, ...] = (
     ("What the anchor proves: that the exact bytes listed in this report existed no later "
      "than the block time shown and have not been changed since. It does not prove that "

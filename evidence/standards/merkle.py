@@ -39,7 +39,9 @@ __all__ = [
     "consistency_proof",
     "inclusion_proof",
     "leaf_hash",
+    "next_level",
     "node_hash",
+    "pack_leaf_hashes",
     "root_from_inclusion_proof",
     "root_from_leaf_hashes",
     "verify_consistency",
@@ -96,7 +98,7 @@ def _check_hash(value: bytes, what: str) -> bytes:
     return value
 
 
-def _pack_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
+def pack_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
     """Concatenate leaf hashes into one flat byte string, checking each length.
 
     The length check and the join run in C (``map``, ``bytes.join``): a million leaves take
@@ -109,7 +111,7 @@ def _pack_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
     return b"".join(hashes)
 
 
-def _next_level(level: bytes) -> bytes:
+def next_level(level: bytes) -> bytes:
     """Hash adjacent pairs of a packed level; an odd last node is carried up unchanged."""
     count = len(level) // HASH_LEN
     pair_bytes = (count // 2) * 2 * HASH_LEN
@@ -133,11 +135,11 @@ def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
 
     Raises :class:`FormatError` if a hash is not 32 bytes.
     """
-    level = _pack_leaf_hashes(hashes)
+    level = pack_leaf_hashes(hashes)
     if not level:
         return EMPTY_ROOT
     while len(level) > HASH_LEN:
-        level = _next_level(level)
+        level = next_level(level)
     return level
 
 
@@ -157,7 +159,7 @@ class MerkleTree:
     __slots__ = ("_levels", "_size")
 
     def __init__(self, leaf_hashes: Sequence[bytes]) -> None:
-        self._init_from_packed(_pack_leaf_hashes(leaf_hashes))
+        self._init_from_packed(pack_leaf_hashes(leaf_hashes))
 
     def _init_from_packed(self, packed: bytes) -> None:
         if len(packed) // HASH_LEN > MAX_TREE_SIZE:  # pragma: no cover - not reachable in RAM
@@ -165,7 +167,7 @@ class MerkleTree:
         self._size = len(packed) // HASH_LEN
         levels = [packed]
         while len(levels[-1]) > HASH_LEN:
-            levels.append(_next_level(levels[-1]))
+            levels.append(next_level(levels[-1]))
         self._levels = levels
 
     @classmethod

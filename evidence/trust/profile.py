@@ -8,7 +8,7 @@ profile's bytes and returns a :class:`~evidence.trust.model.TrustProfile`;
 :func:`load_trust_profile` reads a file and checks its detached publisher signature
 (:mod:`evidence.trust.signing`) against the keys the verifier pinned.
 
-Why: "the verifier, not the capturer, names whom it trusts" (issue 19; ARCHITECTURE.md,
+Why: "the verifier, not the capturer, names whom it trusts" (issue 19; docs/architecture.md,
 "Trust"). A profile is therefore strict: unknown keys anywhere, an ambiguous time, a
 witness address claimed by two operators, a development chain outside a demonstration
 profile, or an unreviewed draft are refused, never guessed at.

@@ -7,7 +7,7 @@ from the chain. Problems become findings: ERROR for what is changed, invalid or 
 (-> inconclusive), WARNING for intact evidence the verifier's trust does not cover
 (-> not presumed).
 
-**Trust comes from the verifier** (ARCHITECTURE.md, "Trust"; docs/trust.md). The party who
+**Trust comes from the verifier** (docs/architecture.md, "Trust"; docs/trust.md). The party who
 captured the evidence may have deployed the contract (so it is the registrar and can
 register any "witness" under any name and jurisdiction), may run the chain (so it sets the
 block times), and may run the node the verifier asks. So a presumption is possible only

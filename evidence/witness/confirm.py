@@ -2,7 +2,7 @@
 
 A witness is an Ethereum account registered in the EvidenceAnchor contract by the
 registrar, with a jurisdiction (ISO 3166-1 alpha-2) and an operator name
-(ARCHITECTURE.md, step 5). It watches new anchors, compares each anchor's block time
+(docs/architecture.md, step 5). It watches new anchors, compares each anchor's block time
 with its own clock, and confirms the root: by its own ``confirm(root)`` transaction, or
 by an EIP-712 signature over ``Confirmation(root, witness, observedAt)`` that anyone
 relays with ``confirmBySignature`` (EIP-712; domain bound to the chain id and contract).

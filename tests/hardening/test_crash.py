@@ -48,7 +48,6 @@ _LIB = threading.Lock()
 def _env() -> dict[str, str]:
     env = {**os.environ, "EVIDENCE_PASSPHRASE": PASSPHRASE}
     env.pop("EVIDENCE_WORKSPACE", None)
-    env.pop("EVIDENCE_TEST_CRASH_AFTER", None)
     return env
 
 

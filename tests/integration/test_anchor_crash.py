@@ -1,17 +1,21 @@
 """``evidence anchor`` killed right after its transaction is mined, then run again.
 
-The kill point is deterministic: ``EVIDENCE_TEST_CRASH_AFTER=anchor-sent`` makes
-evidence.anchoring SIGKILL its own process after the anchor transaction is mined and
-before any receipt is written (a test hook, inert when the variable is unset). The next
-run must complete from the journal: receipts written, exactly one ``Anchored`` event for
-the batch root on chain, and the journal gone. On the embedded chain and on anvil.
+The kill point is deterministic: the crashed run is the command line in a Python process
+whose ``AnchorContract.anchor`` SIGKILLs the process once the anchor transaction is mined,
+before any receipt is written (:data:`KILL_AFTER_ANCHOR`; the product carries no hook for
+it). The next run must complete from the journal: receipts written, exactly one
+``Anchored`` event for the batch root on chain, and the journal gone. On the embedded
+chain and on anvil.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,13 +26,35 @@ import pytest
 from ..conftest import PASSPHRASE, run_cli
 from .conftest import AnvilNode, free_port, init_on_anvil, ok
 
-CRASH = {"EVIDENCE_TEST_CRASH_AFTER": "anchor-sent"}
+#: `evidence ARGS...` in a process that kills itself right after the anchor transaction
+#: is mined (the contract call returned) and before any receipt is written.
+KILL_AFTER_ANCHOR = """
+import os, signal, sys
+from evidence.chain.contract import AnchorContract
+from evidence_cli.main import main
+
+sent = AnchorContract.anchor
+
+def anchor_then_die(self, *args, **kwargs):
+    sent(self, *args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+AnchorContract.anchor = anchor_then_die
+main(sys.argv[1:])
+"""
+
+
+def run_cli_killed_after_anchor(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "EVIDENCE_PASSPHRASE": PASSPHRASE}
+    env.pop("EVIDENCE_WORKSPACE", None)
+    return subprocess.run([sys.executable, "-c", KILL_AFTER_ANCHOR, *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
 
 
 @contextmanager
 def contract_of(ws: Path) -> Iterator[Any]:
-    from evidence.workspace_chain import open_workspace_chain, open_workspace_contract
     from evidence.workspace import open_workspace
+    from evidence.workspace_chain import open_workspace_chain, open_workspace_contract
 
     workspace = open_workspace(ws)
     with open_workspace_chain(workspace) as chain:
@@ -44,7 +70,7 @@ def capture(ws: Path, tmp_path: Path) -> Path:
 
 
 def crash_then_complete(ws: Path, bundle: Path) -> None:
-    crashed = run_cli("anchor", str(bundle), cwd=ws, env=CRASH)
+    crashed = run_cli_killed_after_anchor("anchor", str(bundle), cwd=ws)
     assert crashed.returncode == -signal.SIGKILL, (crashed.returncode, crashed.stderr)
     assert not (bundle / "receipts").exists() or not any((bundle / "receipts").iterdir())
     (journal,) = (ws / "journal").glob("anchor-*.json")
