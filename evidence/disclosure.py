@@ -51,7 +51,8 @@ from .standards.bagit import (
     payload_oxum,
     write_tag_manifests,
 )
-from .standards.jcs import canonicalize, loads_strict
+from .standards.ijson import loads_strict
+from .standards.jcs import canonicalize
 from .version import TOOL_NAME, __version__
 
 __all__ = ["disclose", "find_item"]

@@ -14,15 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evidence.errors import FormatError
-from evidence.standards import jcs
+from evidence.standards import ijson
+from evidence.standards.ijson import iter_array_strict, loads_strict
 from evidence.standards.jcs import (
     MAX_DEPTH,
     MAX_EXACT_INTEGER,
     JSONValue,
     canonicalize,
     dumps_canonical,
-    iter_array_strict,
-    loads_strict,
 )
 
 from .conftest import VECTORS as ALL_VECTORS
@@ -405,13 +404,13 @@ def test_fast_path_agrees_with_reference_parser(text: str) -> None:
     """loads_strict's C fast path never accepts more, or differently, than _Parser alone."""
 
     def reference(data: str) -> JSONValue:
-        parser = jcs._Parser(data)
+        parser = ijson._Parser(data)
         try:
             value, end = parser.value(0, 0)
             if parser.skip_ws(end) != len(data):
-                raise jcs._ParseError("trailing data after the JSON value", end)
-        except jcs._ParseError as exc:
-            raise FormatError(exc.message, where=jcs._where(data, exc.pos)) from None
+                raise ijson._ParseError("trailing data after the JSON value", end)
+        except ijson._ParseError as exc:
+            raise FormatError(exc.message, where=ijson._where(data, exc.pos)) from None
         return value
 
     assert _outcome(loads_strict, text) == _outcome(reference, text)
@@ -536,7 +535,7 @@ def test_deep_input_cannot_overflow_the_c_stack_when_the_recursion_limit_is_rais
     import sys
 
     code = ("import sys; sys.setrecursionlimit(200000)\n"
-            "from evidence.standards.jcs import loads_strict\n"
+            "from evidence.standards.ijson import loads_strict\n"
             "from evidence.errors import FormatError\n"
             "for text in ('[' * 150000, '[1,' * 150000, '{\"a\":' * 150000):\n"
             "    try:\n        loads_strict(text)\n    except FormatError as e:\n"
@@ -625,7 +624,7 @@ def _strictly_canonical(data: bytes) -> bool:
     _token_soup.map(lambda t: ("{" + t).encode("utf-8")),
 ))
 def test_loads_canonical_never_accepts_what_the_strict_check_refuses(data: bytes) -> None:
-    value = jcs.loads_canonical(data)
+    value = ijson.loads_canonical(data)
     if value is not None:
         assert _strictly_canonical(data)
         assert value == loads_strict(data)
@@ -636,7 +635,7 @@ def test_loads_canonical_never_accepts_what_the_strict_check_refuses(data: bytes
     b'{"z":{},"\xc3\xa9":"x"}',
 ])
 def test_loads_canonical_takes_plain_canonical_objects(line: bytes) -> None:
-    assert jcs.loads_canonical(line) == loads_strict(line)
+    assert ijson.loads_canonical(line) == loads_strict(line)
 
 
 @pytest.mark.parametrize("line", [
@@ -648,4 +647,4 @@ def test_loads_canonical_takes_plain_canonical_objects(line: bytes) -> None:
     b'{"a":' + b"[" * 20 + b"]" * 20 + b"}",
 ])
 def test_loads_canonical_declines(line: bytes) -> None:
-    assert jcs.loads_canonical(line) is None
+    assert ijson.loads_canonical(line) is None

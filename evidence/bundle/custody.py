@@ -25,7 +25,8 @@ from ..errors import FormatError
 from ..findings import Finding, Severity
 from ..fsutil import atomic_write_bytes
 from ..keys import SigningKey, fingerprint, verify_signature
-from ..standards.jcs import canonicalize, loads_strict
+from ..standards.ijson import loads_strict
+from ..standards.jcs import canonicalize
 
 __all__ = ["CustodyEntry", "append_entry", "first_entry", "read_custody", "verify_custody"]
 

@@ -45,7 +45,7 @@ from ..errors import (
     NotABundleError,
     VerificationError,
 )
-from ..standards.jcs import loads_strict
+from ..standards.ijson import loads_strict
 from ..standards.merkle import (
     HASH_LEN,
     MAX_PROOF_LENGTH,

@@ -32,7 +32,8 @@ from ..standards.bagit import (
     format_bag_info,
     format_manifest,
 )
-from ..standards.jcs import canonicalize, loads_strict
+from ..standards.ijson import loads_strict
+from ..standards.jcs import canonicalize
 from ..standards.merkle import leaf_hash, root_from_inclusion_proof, root_from_leaf_hashes
 from .custody import read_custody, verify_custody
 from .index import INDEX_FILE, index_parts

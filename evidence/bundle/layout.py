@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import FormatError, NotABundleError
-from ..standards.jcs import JSONValue, canonicalize, loads_canonical, loads_strict
+from ..standards.ijson import loads_canonical, loads_strict
+from ..standards.jcs import JSONValue, canonicalize
 
 __all__ = [
     "CUSTODY_FILE",

@@ -65,13 +65,8 @@ from ..standards.bagit import (
     payload_oxum,
     write_tag_manifests,
 )
-from ..standards.jcs import (
-    ObjectTemplate,
-    StringRecordEncoder,
-    canonical_string,
-    canonicalize,
-    loads_strict,
-)
+from ..standards.ijson import loads_strict
+from ..standards.jcs import ObjectTemplate, StringRecordEncoder, canonical_string, canonicalize
 from ..standards.merkle import HASH_LEN
 from ..version import TOOL_NAME, __version__
 from .records import detect_format, iter_csv_rows, iter_records

@@ -42,7 +42,8 @@ from pathlib import Path
 from typing import IO
 
 from evidence.errors import FormatError, InputError
-from evidence.standards.jcs import JSONValue, iter_array_strict, loads_strict
+from evidence.standards.ijson import iter_array_strict, loads_strict
+from evidence.standards.jcs import JSONValue
 
 __all__ = [
     "FORMATS",

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from evidence.errors import FormatError, InputError
-from evidence.standards.jcs import canonicalize, loads_strict
+from evidence.standards.ijson import loads_strict
+from evidence.standards.jcs import canonicalize
 
 __all__ = ["MAX_REPORT_BYTES", "ReportCheck", "check_report"]
 

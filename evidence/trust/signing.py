@@ -111,7 +111,7 @@ def read_signature_file(path: Path) -> bytes:
 def _parse_document(sig_raw: bytes, *, sig_shown: str) -> dict[str, object]:
     # The project's strict JSON reader: UTF-8, no duplicate names, no NaN, nesting bounded
     # (MAX_DEPTH) whatever the interpreter's recursion limit, nothing after the value.
-    from evidence.standards.jcs import loads_strict
+    from evidence.standards.ijson import loads_strict
 
     try:
         doc = loads_strict(sig_raw, path=sig_shown)

@@ -46,7 +46,8 @@ from evidence.findings import Finding, Severity, Verdict
 from evidence.keys import SigningKey
 from evidence.result import VerificationResult
 from evidence.standards.bagit import format_manifest, write_tag_manifests
-from evidence.standards.jcs import canonicalize, loads_strict
+from evidence.standards.ijson import loads_strict
+from evidence.standards.jcs import canonicalize
 from evidence.verification.verifier import verify
 from tests.conftest import PASSPHRASE
 
