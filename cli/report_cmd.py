@@ -97,7 +97,7 @@ def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
         signer = ReportSigner.from_workspace(
             obj.workspace(), secret, cert=cert,
             cert_passphrase=os.environ.get(CERT_PASSPHRASE_ENV) if cert is not None else None)
-    from evidence.policy.evaluate import DEFAULT_POLICY
+    from evidence.policy.load import DEFAULT_POLICY
 
     result = verify(bundle, offline=offline, policy=policy or DEFAULT_POLICY,
                     chain_url=chain_urls or None, workspace=obj.workspace_path, trust=trust,

@@ -15,17 +15,15 @@ from hypothesis import strategies as st
 from evidence.errors import FormatError, InputError
 from evidence.findings import Severity
 from evidence.jurisdictions import PartyList, load_default_parties
+from evidence.policy.describe import describe
 from evidence.policy.evaluate import (
     AnchorFacts,
     ConfirmationFacts,
-    Policy,
     PolicyOutcome,
     WitnessFacts,
-    describe,
     evaluate,
-    load_policy,
-    load_policy_parties,
 )
+from evidence.policy.load import Policy, load_policy, load_policy_parties
 
 ASSETS = Path(__file__).resolve().parent / "assets" / "policies"
 

@@ -25,25 +25,18 @@ broken by confirmation time then address, so the outcome is deterministic.
 Membership only: like :mod:`evidence.jurisdictions`, the policy counts States listed as
 Contracting Parties; it does not check Art. 39 acceptances between pairs of States.
 
-Failures: :func:`load_policy` raises :class:`~evidence.errors.FormatError` naming the file and
-the key (unknown key, wrong type, out-of-range value, unknown version, invalid TOML) and
-:class:`~evidence.errors.InputError` for an unknown policy name or unreadable file.
-:func:`evaluate` never raises for odd chain data: it reports it in the assessments.
+Policies are read by :mod:`evidence.policy.load` and put in words by
+:mod:`evidence.policy.describe`. :func:`evaluate` never raises for odd chain data: it reports
+it in the assessments.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-from evidence.errors import FormatError, InputError
 from evidence.findings import Finding, Severity
 from evidence.jurisdictions import (
     DateStatus,
@@ -51,328 +44,24 @@ from evidence.jurisdictions import (
     country_name,
     date_status_text,
     is_iso2,
-    load_default_parties,
-    load_parties,
 )
-from evidence.tomltypes import toml_type
 from evidence.trust.names import operator_key
 
+from .describe import duration
+from .load import Policy
+
 __all__ = [
-    "BUILTIN_POLICIES",
-    "DEFAULT_POLICY",
-    "POLICY_VERSION",
     "AnchorFacts",
     "ConfirmationFacts",
     "Identify",
-    "Policy",
     "PolicyOutcome",
     "WitnessAssessment",
     "WitnessFacts",
     "WitnessIdentity",
-    "describe",
     "evaluate",
-    "load_policy",
-    "load_policy_parties",
     "registry_identity",
 ]
 
-#: The only policy file format version this code reads.
-POLICY_VERSION = 1
-
-#: Name of the built-in default policy.
-DEFAULT_POLICY = "hague-3"
-
-#: Built-in policy names (files ``data/policies/<name>.toml``).
-BUILTIN_POLICIES = (DEFAULT_POLICY,)
-
-#: Largest policy file read (bytes): a policy is a dozen keys; anything bigger is a wrong file.
-MAX_POLICY_BYTES = 64 * 1024
-
-#: Upper bound for ``min_jurisdictions``: ISO 3166-1 assigns 249 codes, so more can never be met.
-MAX_MIN_JURISDICTIONS = 249
-
-#: Upper bound for ``confirmation_window_seconds`` (366 days): a witness is meant to watch new
-#: anchors as they arrive; a longer window would let it endorse arbitrarily old anchors.
-MAX_WINDOW_SECONDS = 366 * 86400
-
-#: Upper bound for ``max_clock_skew_seconds`` (1 h): beyond that the check says nothing about
-#: a witness's clock.
-MAX_CLOCK_SKEW_SECONDS = 3600
-
-#: Upper bound for ``min_blocks_on_top``: far beyond any chain's finality depth (Ethereum
-#: finalises after about 64 blocks); larger values are typing mistakes.
-MAX_BLOCKS_ON_TOP = 100_000
-
-#: Longest policy name and description, so that reports stay readable.
-MAX_NAME_CHARS = 64
-MAX_DESCRIPTION_CHARS = 2000
-
-_NAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]*")
-
-_BOOL_KEYS = (
-    "require_hague_party",
-    "require_in_force_at_confirmation",
-    "count_distinct_operators",
-    "exclude_submitter",
-)
-#: Integer keys with their (minimum, maximum).
-_INT_KEYS: dict[str, tuple[int, int]] = {
-    "min_jurisdictions": (1, MAX_MIN_JURISDICTIONS),
-    "confirmation_window_seconds": (0, MAX_WINDOW_SECONDS),
-    "max_clock_skew_seconds": (0, MAX_CLOCK_SKEW_SECONDS),
-    "min_blocks_on_top": (0, MAX_BLOCKS_ON_TOP),
-}
-_STR_KEYS = ("name", "description")
-#: Keys added after version 1 was first published: optional, with the default that keeps the
-#: stricter rule (a policy file written before them means the same or stricter).
-_OPTIONAL_BOOL_KEYS: dict[str, bool] = {
-    # A witness registered after the anchor was made could have been registered for it:
-    # by default it does not count (docs/architecture.md, "Trust").
-    "count_witnesses_registered_after_anchor": False,
-    # Count a Contracting State only when the party list marks its entry-into-force date
-    # verified (status "verified"), not secondary, computed or unknown. Off by default: a
-    # policy written before the key counted every listed State, its date's status shown.
-    "require_verified_in_force_date": False,
-}
-_OPTIONAL_KEYS = ("description_zh", "parties_file", *_OPTIONAL_BOOL_KEYS)
-_KNOWN_KEYS = frozenset(("version", *_STR_KEYS, *_BOOL_KEYS, *_INT_KEYS, *_OPTIONAL_KEYS))
-
-
-@dataclass(frozen=True)
-class Policy:
-    """One verification policy, as read from its TOML file.
-
-    ``parties_file`` is resolved against the policy file's folder; None means the built-in
-    party list. ``source`` says where the policy came from ("built-in hague-3" or a path) and
-    ``sha256`` is the digest of the file's bytes, so a report can pin the exact rules applied.
-    """
-
-    version: int
-    name: str
-    description: str
-    description_zh: str | None
-    min_jurisdictions: int
-    require_hague_party: bool
-    require_in_force_at_confirmation: bool
-    count_distinct_operators: bool
-    exclude_submitter: bool
-    confirmation_window_seconds: int
-    max_clock_skew_seconds: int
-    min_blocks_on_top: int
-    parties_file: Path | None
-    source: str
-    sha256: str
-    count_witnesses_registered_after_anchor: bool = False
-    require_verified_in_force_date: bool = False
-
-    @property
-    def builtin(self) -> bool:
-        """True for a policy shipped with the tool (its name is reserved for it)."""
-        return self.source.startswith("built-in ")
-
-    def to_json(self) -> dict[str, Any]:
-        """The policy's rules as a JSON object (for JSON reports)."""
-        return {
-            "version": self.version,
-            "name": self.name,
-            "description": self.description,
-            "description_zh": self.description_zh,
-            "min_jurisdictions": self.min_jurisdictions,
-            "require_hague_party": self.require_hague_party,
-            "require_in_force_at_confirmation": self.require_in_force_at_confirmation,
-            "count_distinct_operators": self.count_distinct_operators,
-            "exclude_submitter": self.exclude_submitter,
-            "confirmation_window_seconds": self.confirmation_window_seconds,
-            "max_clock_skew_seconds": self.max_clock_skew_seconds,
-            "min_blocks_on_top": self.min_blocks_on_top,
-            "count_witnesses_registered_after_anchor":
-                self.count_witnesses_registered_after_anchor,
-            "require_verified_in_force_date": self.require_verified_in_force_date,
-            "parties_file": None if self.parties_file is None else str(self.parties_file),
-            "source": self.source,
-            "builtin": self.builtin,
-            "sha256": self.sha256,
-        }
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def _parse_policy(raw: bytes, *, shown: str, base: Path | None) -> Policy:
-    """Parse and check policy bytes; ``shown`` names the file in errors."""
-    if len(raw) > MAX_POLICY_BYTES:
-        raise FormatError(f"larger than {MAX_POLICY_BYTES} bytes: not a policy file", path=shown)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FormatError(f"not UTF-8 text ({exc.reason})", path=shown) from exc
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise FormatError(f"invalid TOML: {exc}", path=shown) from exc
-
-    unknown = sorted(set(doc) - _KNOWN_KEYS)
-    if unknown:
-        known = ", ".join(sorted(_KNOWN_KEYS))
-        raise FormatError(f"unknown key (known keys: {known})", path=shown, where=unknown[0])
-
-    def need(key: str) -> object:
-        if key not in doc:
-            raise FormatError("missing key", path=shown, where=key)
-        return doc[key]
-
-    version = need("version")
-    if type(version) is not int:
-        raise FormatError(f"must be an integer, found {toml_type(version)}", path=shown,
-                          where="version")
-    if version != POLICY_VERSION:
-        raise FormatError(
-            f"unsupported policy version {version}: this tool reads version {POLICY_VERSION}",
-            path=shown,
-            where="version",
-        )
-
-    strings: dict[str, str] = {}
-    for key in _STR_KEYS:
-        value = need(key)
-        if not isinstance(value, str):
-            raise FormatError(f"must be a string, found {toml_type(value)}", path=shown,
-                              where=key)
-        strings[key] = value
-    name = strings["name"]
-    if len(name) > MAX_NAME_CHARS or _NAME_RE.fullmatch(name) is None:
-        raise FormatError(
-            f"must be lowercase letters, digits, '.', '_' or '-' (at most {MAX_NAME_CHARS})",
-            path=shown,
-            where="name",
-        )
-    description = strings["description"]
-    if description.strip() == "" or len(description) > MAX_DESCRIPTION_CHARS:
-        raise FormatError(
-            f"must be non-empty and at most {MAX_DESCRIPTION_CHARS} characters",
-            path=shown,
-            where="description",
-        )
-
-    bools: dict[str, bool] = {}
-    for key in _BOOL_KEYS:
-        value = need(key)
-        if not isinstance(value, bool):
-            raise FormatError(f"must be true or false, found {toml_type(value)}", path=shown,
-                              where=key)
-        bools[key] = value
-
-    ints: dict[str, int] = {}
-    for key, (low, high) in _INT_KEYS.items():
-        value = need(key)
-        if type(value) is not int:  # bool is an int subclass: reject it here
-            raise FormatError(f"must be an integer, found {toml_type(value)}", path=shown,
-                              where=key)
-        if not low <= value <= high:
-            raise FormatError(f"must be between {low} and {high}, found {value}", path=shown,
-                              where=key)
-        ints[key] = value
-
-    description_zh = doc.get("description_zh")
-    if description_zh is not None and (
-        not isinstance(description_zh, str)
-        or description_zh.strip() == ""
-        or len(description_zh) > MAX_DESCRIPTION_CHARS
-    ):
-        raise FormatError(
-            f"must be a non-empty string of at most {MAX_DESCRIPTION_CHARS} characters",
-            path=shown,
-            where="description_zh",
-        )
-
-    optional_bools: dict[str, bool] = {}
-    for key, default in _OPTIONAL_BOOL_KEYS.items():
-        value = doc.get(key, default)
-        if not isinstance(value, bool):
-            raise FormatError(f"must be true or false, found {toml_type(value)}", path=shown,
-                              where=key)
-        optional_bools[key] = value
-
-    parties_file: Path | None = None
-    if "parties_file" in doc:
-        value = doc["parties_file"]
-        if not isinstance(value, str) or value.strip() == "":
-            raise FormatError("must be a non-empty path string", path=shown, where="parties_file")
-        if base is None:
-            raise FormatError(
-                "built-in policies cannot name a parties file", path=shown, where="parties_file"
-            )
-        parties_file = base / value
-
-    return Policy(
-        version=version,
-        name=name,
-        description=description,
-        description_zh=description_zh,
-        min_jurisdictions=ints["min_jurisdictions"],
-        require_hague_party=bools["require_hague_party"],
-        require_in_force_at_confirmation=bools["require_in_force_at_confirmation"],
-        count_distinct_operators=bools["count_distinct_operators"],
-        exclude_submitter=bools["exclude_submitter"],
-        confirmation_window_seconds=ints["confirmation_window_seconds"],
-        max_clock_skew_seconds=ints["max_clock_skew_seconds"],
-        min_blocks_on_top=ints["min_blocks_on_top"],
-        parties_file=parties_file,
-        source=shown,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        count_witnesses_registered_after_anchor=optional_bools[
-            "count_witnesses_registered_after_anchor"],
-        require_verified_in_force_date=optional_bools["require_verified_in_force_date"],
-    )
-
-
-def _looks_like_name(text: str) -> bool:
-    return _NAME_RE.fullmatch(text.lower()) is not None and not text.lower().endswith(".toml")
-
-
-def load_policy(name_or_path: str | Path) -> Policy:
-    """Load a built-in policy by name (``"hague-3"``) or a policy TOML file by path.
-
-    A :class:`~pathlib.Path`, or a string with a folder separator or a ``.toml`` suffix, is a
-    path; any other string is a built-in name (case-insensitive). Raises :class:`InputError`
-    for an unknown name or an unreadable file and :class:`FormatError` (naming file and key)
-    for a bad file, including a file policy that takes a built-in policy's name.
-    """
-    if isinstance(name_or_path, str) and _looks_like_name(name_or_path):
-        name_or_path = name_or_path.lower()  # built-in names are case-insensitive
-        if name_or_path not in BUILTIN_POLICIES:
-            raise InputError(
-                f"unknown policy {name_or_path!r}: built-in policies are "
-                f"{', '.join(BUILTIN_POLICIES)}; or give the path of a .toml policy file"
-            )
-        policies = resources.files("evidence").joinpath("data", "policies")
-        raw = policies.joinpath(f"{name_or_path}.toml").read_bytes()
-        policy = _parse_policy(raw, shown=f"built-in {name_or_path}", base=None)
-        if policy.name != name_or_path:  # pragma: no cover - shipped data
-            raise FormatError("name differs from the file name", path=policy.source, where="name")
-        return policy
-    path = Path(name_or_path)
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_POLICY_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"cannot read policy file {path}: {exc.strerror or exc}") from exc
-    policy = _parse_policy(raw, shown=str(path), base=path.parent)
-    if policy.name in BUILTIN_POLICIES:
-        # A file named like a built-in policy would be shown as "policy hague-3 is met"
-        # whatever rules it holds: the built-in names belong to the built-in files.
-        raise FormatError(
-            f"the name {policy.name!r} is reserved for the built-in policy; give your policy "
-            "its own name (it is shown with its path and SHA-256 beside every verdict)",
-            path=str(path), where="name")
-    return policy
-
-
-def load_policy_parties(policy: Policy) -> PartyList:
-    """The party list a policy uses: its ``parties_file`` or else the built-in list."""
-    if policy.parties_file is None:
-        return load_default_parties()
-    return load_parties(policy.parties_file)
 
 
 # --------------------------------------------------------------------------- evaluation input
@@ -596,20 +285,6 @@ def _utc(ts: int) -> str:
         return f"unix time {ts} (out of range)"
 
 
-def _duration(seconds: int, lang: str = "en") -> str:
-    if lang == "zh":
-        if seconds and seconds % 3600 == 0:
-            return f"{seconds} 秒（{seconds // 3600} 小时）"
-        if seconds and seconds % 60 == 0:
-            return f"{seconds} 秒（{seconds // 60} 分钟）"
-        return f"{seconds} 秒"
-    if seconds and seconds % 3600 == 0:
-        return f"{seconds} s ({seconds // 3600} h)"
-    if seconds and seconds % 60 == 0:
-        return f"{seconds} s ({seconds // 60} min)"
-    return f"{seconds} s"
-
-
 @dataclass(frozen=True)
 class _Screened:
     conf: ConfirmationFacts
@@ -720,7 +395,7 @@ def _screen(
         return base.excluded(
             "outside-window",
             f"confirmed at {_utc(conf.confirmed_at)}, after the "
-            f"{_duration(policy.confirmation_window_seconds)} window closed at {_utc(deadline)}",
+            f"{duration(policy.confirmation_window_seconds)} window closed at {_utc(deadline)}",
         )
     skew = policy.max_clock_skew_seconds
     if conf.by_signature:
@@ -939,7 +614,6 @@ def evaluate(
     )
 
 
-
 def _date_words(s: _Screened) -> str:
     """A State's entry-into-force date with its status in the party list, in words."""
     if s.in_force_date is None:
@@ -1103,7 +777,7 @@ def _findings(
               "are outside the chain.",
             "witness active period",
         ))
-    window = _duration(policy.confirmation_window_seconds)
+    window = duration(policy.confirmation_window_seconds)
     out.append(_rule_finding(
         _RULE_WINDOW, "confirmation_window_seconds", screened,
         f"Every confirmation came within {window} after the anchor at "
@@ -1191,165 +865,3 @@ def _findings(
     return tuple(out)
 
 
-# --------------------------------------------------------------------------- description
-
-
-_CONVENTION_EN = (
-    "the HCCH Convention of 18 March 1970 on the Taking of Evidence Abroad in Civil or "
-    "Commercial Matters"
-)
-_CONVENTION_ZH = "1970年3月18日《关于从国外调取民事或商事证据的公约》（海牙取证公约）"
-
-
-def describe(policy: Policy, lang: str = "en") -> list[str]:
-    """The policy's rules as plain sentences, in English (``"en"``) or Chinese (``"zh"``).
-
-    Raises :class:`InputError` for another language.
-    """
-    if lang == "en":
-        return _describe_en(policy)
-    if lang == "zh":
-        return _describe_zh(policy)
-    raise InputError(f"unknown language {lang!r}: use 'en' or 'zh'")
-
-
-def _describe_en(p: Policy) -> list[str]:
-    lines = [
-        f"Policy {p.name} (version {p.version}, {p.source}): {p.description}",
-        f"At least {p.min_jurisdictions} distinct jurisdictions (ISO 3166-1 alpha-2) must have "
-        "a counted witness confirmation.",
-    ]
-    if p.require_hague_party:
-        lines.append(
-            f"Each counted jurisdiction must be a Contracting State of {_CONVENTION_EN}, "
-            "according to the party list used. Membership is counted; whether the Convention "
-            "applies between two given States (Art. 39 acceptances of accessions) is not "
-            "checked."
-        )
-        if p.require_in_force_at_confirmation:
-            lines.append(
-                "The Convention must have entered into force for that State by the UTC day of "
-                "the confirmation" + (
-                    "." if p.require_verified_in_force_date
-                    else "; a State whose entry-into-force date is blank in the list counts as "
-                    "a Contracting State with its date marked unknown.")
-            )
-        if p.require_verified_in_force_date:
-            lines.append(
-                "Only a State whose entry-into-force date the party list marks as verified in an "
-                "official source counts; a date from a secondary source, computed from one, or "
-                "unknown does not."
-            )
-        else:
-            lines.append(
-                "Each State's entry-into-force date is shown with its status in the party list "
-                "(verified in an official source, from a secondary source, computed from a "
-                "secondary source, or unknown); this policy counts the State whatever that "
-                "status."
-            )
-    else:
-        lines.append("Jurisdictions count whether or not they are Contracting States of "
-                     f"{_CONVENTION_EN}.")
-    if p.count_distinct_operators:
-        lines.append("Witnesses run by one operator count once, whatever their jurisdictions.")
-    if p.exclude_submitter:
-        lines.append("A witness with the submitter's address, or run by the same operator, "
-                     "does not count.")
-    lines.append("A witness counts only if it was registered and not revoked when it confirmed; "
-                 "a revocation dated back before a confirmation is shown as disputed, with the "
-                 "time it was issued and the time it takes effect.")
-    if not p.count_witnesses_registered_after_anchor:
-        lines.append("A witness registered after the anchor's block time does not count.")
-    lines.append(
-        "The capture time the capturer signed must not be later than the anchor's block time "
-        f"plus {p.max_clock_skew_seconds} s."
-    )
-    lines.append(
-        f"Confirmations count only within {_duration(p.confirmation_window_seconds)} after the "
-        "anchor's block time."
-    )
-    lines.append(
-        "A signed confirmation's observation time must lie between the anchor time minus "
-        f"{p.max_clock_skew_seconds} s and the confirmation time plus "
-        f"{p.max_clock_skew_seconds} s; a direct confirmation's must equal its block time."
-    )
-    blocks = f"The anchor must have at least {p.min_blocks_on_top} blocks on top of its block"
-    if p.min_blocks_on_top == 0:
-        blocks += " (0: the embedded development chain mines only on demand)"
-    lines.append(blocks + ".")
-    if p.parties_file is not None:
-        lines.append(f"Party list: {p.parties_file} (supplied by the user).")
-    else:
-        lines.append("Party list: the built-in list, which may be incomplete and carries its "
-                     "as-of date, its sources and the status of each entry-into-force date.")
-    lines.append(
-        "Meeting these rules gives only a rebuttable presumption of authenticity under this "
-        "policy: a standard proposed by this project, not a rule of the Convention. "
-        "Admissibility and weight are for the law of the court hearing the case, and the "
-        "presumption is rebutted by proof of a significant procedural defect."
-    )
-    return lines
-
-
-def _describe_zh(p: Policy) -> list[str]:
-    description = p.description_zh or p.description
-    lines = [
-        f"策略 {p.name}（第 {p.version} 版，{p.source}）：{description}",
-        f"至少须有 {p.min_jurisdictions} 个不同法域（ISO 3166-1 二位字母代码）"
-        "的见证节点确认被计入。",
-    ]
-    if p.require_hague_party:
-        lines.append(
-            f"每个被计入的法域须为{_CONVENTION_ZH}的缔约国（以所用缔约方名单为准）。"
-            "只计算缔约身份，不核查公约在两个特定国家之间是否适用（第39条对加入的接受）。"
-        )
-        if p.require_in_force_at_confirmation:
-            lines.append(
-                "确认之日（UTC）公约须已对该国生效" + (
-                    "。" if p.require_verified_in_force_date
-                    else "；名单中生效日期空白的国家按缔约国计入，并注明其生效日期不明。")
-            )
-        if p.require_verified_in_force_date:
-            lines.append(
-                "只有缔约方名单标明生效日期经官方来源核实的国家方可计入；生效日期仅见于非官方来源、"
-                "根据非官方来源推算或不明的国家不予计入。"
-            )
-        else:
-            lines.append(
-                "每个国家的生效日期均注明其在缔约方名单中的来源状态（经官方来源核实、仅见于非官方"
-                "来源、根据非官方来源推算或不明）；本策略不论该状态均计入该国。"
-            )
-    else:
-        lines.append(f"法域无论是否为{_CONVENTION_ZH}的缔约国均予计入。")
-    if p.count_distinct_operators:
-        lines.append("同一运营者的多个见证节点只计算一次，无论其位于哪些法域。")
-    if p.exclude_submitter:
-        lines.append("地址与提交者相同、或与提交者属同一运营者的见证节点不予计入。")
-    lines.append("见证节点须在确认时已登记且未被撤销，方可计入；撤销生效时间倒签至确认之前的，"
-                 "作为有争议的撤销列明，并写明撤销的发出时间与生效时间。")
-    if not p.count_witnesses_registered_after_anchor:
-        lines.append("在锚定区块时间之后登记的见证节点不予计入。")
-    lines.append(f"取证人签名的取证时间不得晚于锚定区块时间加 {p.max_clock_skew_seconds} 秒。")
-    lines.append(
-        f"只计入锚定区块时间之后 {_duration(p.confirmation_window_seconds, 'zh')}内的确认。"
-    )
-    skew = p.max_clock_skew_seconds
-    lines.append(
-        f"签名确认的观察时间须在锚定时间前 {skew} 秒至确认时间后 {skew} 秒之间；"
-        "直接确认的观察时间须等于其区块时间。"
-    )
-    blocks = f"锚定所在区块之上至少须有 {p.min_blocks_on_top} 个区块"
-    if p.min_blocks_on_top == 0:
-        blocks += "（0：内置开发链仅在有交易时出块）"
-    lines.append(blocks + "。")
-    if p.parties_file is not None:
-        lines.append(f"缔约方名单：{p.parties_file}（由用户提供）。")
-    else:
-        lines.append("缔约方名单：内置名单，该名单可能不完整，并注明其截至日期、来源及各生效日期的"
-                     "来源状态。")
-    lines.append(
-        "满足上述规则仅产生本策略下可推翻的真实性推定：这是本项目提出的标准，并非公约本身的规则。"
-        "证据能否采纳及其证明力由受理案件法院所适用的法律决定；如有证据证明存在重大程序瑕疵，"
-        "该推定即被推翻。"
-    )
-    return lines

@@ -53,17 +53,16 @@ from ..errors import (
     NodesDisagreeError,
 )
 from ..findings import Finding, Severity
+from ..policy.describe import describe
 from ..policy.evaluate import (
     AnchorFacts,
     ConfirmationFacts,
     Identify,
-    Policy,
     WitnessFacts,
-    describe,
     evaluate,
-    load_policy_parties,
     registry_identity,
 )
+from ..policy.load import Policy, load_policy_parties
 from ..result import AnchorInfo
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from ..bundle.receipts import Receipt, read_receipts
 from ..bundle.recorded import receipts_against_custody
 from ..errors import FormatError
 from ..findings import Finding, Severity
-from ..policy.evaluate import DEFAULT_POLICY, Policy, load_policy
+from ..policy.load import DEFAULT_POLICY, Policy, load_policy
 from ..result import VerificationResult, decide_verdict
 from .chain_checks import ChainSource, check_receipts
 

@@ -507,7 +507,7 @@ def test_stale_receipt_beside_a_valid_one_is_a_warning(case: Case) -> None:
     first, reports the stale one as ``receipt-stale`` (warning), and still presumes
     authenticity when witnesses of three Hague states confirmed the valid anchor."""
     from evidence.bundle.receipts import read_receipts
-    from evidence.policy.evaluate import load_policy
+    from evidence.policy.load import load_policy
     from evidence.trust.sources import resolve_trust
     from evidence.verification.chain_checks import ChainSource, check_receipts
 

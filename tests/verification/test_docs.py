@@ -11,7 +11,8 @@ DOC = REPO / "docs" / "verification.md"
 #: The modules whose findings make up a verification result (the BagIt reader's problem
 #: codes come through integrity as ``bag-CODE`` and are checked separately); a folder
 #: stands for every module in it.
-SOURCES = ("bundle/integrity.py", "verification", "bundle/custody.py", "policy")
+SOURCES = ("bundle/integrity.py", "bundle/recorded.py", "verification", "bundle/custody.py",
+           "policy")
 
 _CODE = re.compile(r'(?:\.add|Finding)\(\s*"([a-z0-9-]+)"|_RULE_[A-Z_]+ = "([a-z0-9-]+)"')
 

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from evidence.findings import Finding, Severity, Verdict
-from evidence.policy.evaluate import WitnessAssessment, load_policy
+from evidence.policy.evaluate import WitnessAssessment
+from evidence.policy.load import load_policy
 from evidence.result import AnchorInfo, ItemStatus, VerificationResult
 
 HEX64 = "ab" * 32
