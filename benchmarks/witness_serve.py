@@ -110,7 +110,7 @@ def stop_group(proc: subprocess.Popen[bytes]) -> None:
 def make_workspace(root: Path, url: str, rpc: Rpc) -> tuple[Path, Path, str]:
     """Workspace with the contract on anvil and one funded witness; (ws, key, contract)."""
     from evidence.anchoring import setup_chain
-    from evidence.witness.confirm import add_witness, generate_witness_key
+    from evidence.witness.registry import add_witness, generate_witness_key
     from evidence.workspace import init_workspace
 
     ws, _ = init_workspace(root / "ws", PASSPHRASE)

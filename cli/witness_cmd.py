@@ -57,7 +57,7 @@ def witness() -> None:
               help="Cheap scrypt setting (as geth --lightkdf): throwaway development keys only.")
 def keygen(out: Path, light_kdf: bool) -> int:
     """Create a witness key as an encrypted v3 keystore; print its address."""
-    from evidence.witness.confirm import generate_witness_key
+    from evidence.witness.registry import generate_witness_key
 
     address = generate_witness_key(out, passphrase(confirm=True), light_kdf=light_kdf)
     click.echo(address)
@@ -74,7 +74,7 @@ def keygen(out: Path, light_kdf: bool) -> int:
 @pass_ctx
 def add(ctx: Context, address: str, jurisdiction: str, operator: str, fund: bool) -> int:
     """Register ADDRESS as a witness (sent by the workspace account, the registrar)."""
-    from evidence.witness.confirm import add_witness
+    from evidence.witness.registry import add_witness
 
     info = add_witness(ctx.workspace(), passphrase(), address, jurisdiction=jurisdiction,
                        operator=operator, fund=fund)
@@ -92,7 +92,7 @@ def add(ctx: Context, address: str, jurisdiction: str, operator: str, fund: bool
 @pass_ctx
 def revoke(ctx: Context, address: str, at: str | None) -> int:
     """Revoke witness ADDRESS (sent by the workspace account, the registrar)."""
-    from evidence.witness.confirm import parse_time, revoke_witness
+    from evidence.witness.registry import parse_time, revoke_witness
 
     effective = None if at is None else parse_time(at)
     info = revoke_witness(ctx.workspace(), passphrase(), address, effective_at=effective)
@@ -106,7 +106,7 @@ def revoke(ctx: Context, address: str, at: str | None) -> int:
 @pass_ctx
 def list_(ctx: Context, as_json: bool) -> int:
     """Every witness ever registered, revoked ones included."""
-    from evidence.witness.confirm import list_witnesses
+    from evidence.witness.registry import list_witnesses
 
     infos = list_witnesses(ctx.workspace())
     if as_json:
@@ -217,7 +217,7 @@ def serve(ctx: Context, key: Path, poll: float, state: Path | None, from_block: 
     Logs one line per action to stderr. SIGTERM or SIGINT: finish the current batch,
     save the state, exit 0. A node that goes away is retried with a growing delay.
     """
-    from evidence.witness.confirm import serve as run_serve
+    from evidence.witness.daemon import serve as run_serve
 
     stop = threading.Event()
 

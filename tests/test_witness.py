@@ -52,7 +52,7 @@ def base(tmp_path_factory: pytest.TempPathFactory, session_workspace: Path) -> P
     command unlocks them fast.
     """
     from evidence.anchoring import setup_chain
-    from evidence.witness.confirm import add_witness, generate_witness_key
+    from evidence.witness.registry import add_witness, generate_witness_key
     from evidence.workspace import open_workspace
 
     root = tmp_path_factory.mktemp("witness-base")
@@ -75,7 +75,7 @@ def env(base: Path, tmp_path: Path) -> Path:
 
 
 def new_key(path: Path) -> str:
-    from evidence.witness.confirm import generate_witness_key
+    from evidence.witness.registry import generate_witness_key
 
     return generate_witness_key(path, PASSPHRASE, light_kdf=True)
 
@@ -360,7 +360,7 @@ def test_serve_stops_cleanly_on_sigterm(env: Path) -> None:
 
 def test_parse_time_and_root() -> None:
     from evidence.errors import InputError
-    from evidence.witness.confirm import parse_root, parse_time
+    from evidence.witness.registry import parse_root, parse_time
 
     assert parse_time("1700000000") == 1700000000
     assert parse_time("2023-11-14T22:13:20Z") == 1700000000
@@ -385,7 +385,8 @@ def test_check_skew_refuses_only_the_future_beyond_the_limit() -> None:
 
 def test_signed_confirmation_and_state_parse_strictly() -> None:
     from evidence.errors import FormatError
-    from evidence.witness.confirm import ServeState, SignedConfirmation
+    from evidence.witness.confirm import SignedConfirmation
+    from evidence.witness.daemon import ServeState
 
     signed = SignedConfirmation(31337, "0x" + "11" * 20, b"\x02" * 32, "0x" + "22" * 20, 5,
                                 b"\x03" * 65)

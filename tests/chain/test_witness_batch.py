@@ -42,8 +42,8 @@ class Env:
 def env(tmp_path: Path, session_workspace: Path,
         monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
     from evidence.anchoring import setup_chain
-    from evidence.witness import confirm as witness
-    from evidence.witness.confirm import add_witness, generate_witness_key
+    from evidence.witness import daemon as witness
+    from evidence.witness.registry import add_witness, generate_witness_key
     from evidence.workspace import open_workspace
 
     monkeypatch.setattr(witness, "CONFIRM_BATCH", SMALL_BATCH)
@@ -90,7 +90,7 @@ def confirmed_roots(env: Env) -> list[bytes]:
 
 
 def serve_once(env: Env, **kwargs: Any) -> Any:
-    from evidence.witness.confirm import serve
+    from evidence.witness.daemon import serve
 
     lines: list[str] = []
     summary = serve(env.ws, env.key, PASSPHRASE, once=True, log=lines.append, **kwargs)
@@ -111,7 +111,7 @@ def test_a_range_of_several_batches_is_confirmed_exactly_once(env: Env) -> None:
 
 def test_a_failure_in_the_middle_of_a_batch_then_restart_confirms_the_rest_once(
         env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
-    from evidence.witness.confirm import default_state_path, load_state
+    from evidence.witness.daemon import default_state_path, load_state
 
     roots = anchor(env, 2 * SMALL_BATCH)
     original = ChainClient.send_many

@@ -102,7 +102,7 @@ def crash_then_complete(ws: Path, bundle: Path) -> None:
 def test_anchor_killed_after_sending_completes_on_the_embedded_chain(
         tmp_path: Path, session_workspace: Path) -> None:
     from evidence.anchoring import setup_chain
-    from evidence.witness.confirm import generate_witness_key
+    from evidence.witness.registry import generate_witness_key
     from evidence.workspace import open_workspace
 
     ws = tmp_path / "ws"
