@@ -141,7 +141,7 @@ def capture_recover(partial: Path) -> int:
     A source path that exists again is never overwritten (nothing is moved: move it away
     first). The folder is removed once every file is back.
     """
-    from evidence.capturing.pipeline import recover_moved
+    from evidence.capturing.move import recover_moved
 
     count = recover_moved(partial)
     click.echo(f"moved {count} files back to their original paths; removed {partial}")

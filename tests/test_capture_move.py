@@ -15,8 +15,11 @@ import pytest
 from evidence.bundle import custody
 from evidence.bundle.integrity import check_integrity
 from evidence.bundle.layout import SALT_BYTES
+from evidence.capturing import copier, record_items
+from evidence.capturing import move as move_module
 from evidence.capturing import pipeline as capturing
-from evidence.capturing.pipeline import MOVE_PLAN_FILE, capture, recover_moved
+from evidence.capturing.move import MOVE_PLAN_FILE, recover_moved
+from evidence.capturing.pipeline import capture
 from evidence.errors import BundleExistsError, EvidenceError, InputError
 from evidence.keys import SigningKey
 from evidence.standards.jcs import canonicalize
@@ -33,7 +36,7 @@ def _inputs(root: Path) -> Path:
     for i in range(12):
         (folder / ("a" if i % 2 else "z/deep") / f"f{i:02d}.bin").write_bytes(
             os.urandom((i * 7919) % 100_000))
-    (folder / "big.bin").write_bytes(os.urandom(capturing.CHUNK_BYTES + 777))
+    (folder / "big.bin").write_bytes(os.urandom(copier.CHUNK_BYTES + 777))
     (folder / "chat.png").write_bytes((EXAMPLES / "screenshots" / "chat-1.png").read_bytes())
     (folder / "empty.txt").write_bytes(b"")
     return folder
@@ -55,7 +58,7 @@ def pinned(monkeypatch: pytest.MonkeyPatch) -> None:
         for n in itertools.count():
             yield f"{n:0{2 * SALT_BYTES}x}"
 
-    monkeypatch.setattr(capturing, "_salts", salts)
+    monkeypatch.setattr(record_items, "_salts", salts)
     monkeypatch.setattr(capturing, "utc_now", lambda: "2026-01-02T03:04:05Z")
     monkeypatch.setattr(custody, "utc_now", lambda: "2026-01-02T03:04:05Z")
 
@@ -128,7 +131,7 @@ def test_failure_while_hashing_puts_every_file_back(tmp_path: Path, signing_key:
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     folder = _inputs(tmp_path / "in")
     original = _files(folder)
-    real = capturing._read_and_hash
+    real = copier._read_and_hash
     calls = itertools.count(1)
 
     def third_fails(*args: object, **kw: object) -> object:
@@ -136,7 +139,7 @@ def test_failure_while_hashing_puts_every_file_back(tmp_path: Path, signing_key:
             raise Boom("disk read error")
         return real(*args, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(capturing, "_read_and_hash", third_fails)
+    monkeypatch.setattr(copier, "_read_and_hash", third_fails)
     with pytest.raises(Boom):
         capture([folder], out=tmp_path / "b", case="C", key=signing_key, move=True)
     assert _files(folder) == original
@@ -160,7 +163,7 @@ def test_interrupt_while_moving_in_puts_every_file_back(
     """Ctrl-C between two renames: the files moved so far go back."""
     folder = _inputs(tmp_path / "in")
     original = _files(folder)
-    real_rename = capturing.rename_noreplace
+    real_rename = copier.rename_noreplace
     calls = itertools.count(1)
 
     def interrupted(src: str, dst: str) -> None:
@@ -168,7 +171,7 @@ def test_interrupt_while_moving_in_puts_every_file_back(
             raise KeyboardInterrupt
         real_rename(src, dst)
 
-    monkeypatch.setattr(capturing, "rename_noreplace", interrupted)
+    monkeypatch.setattr(copier, "rename_noreplace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         capture([folder], out=tmp_path / "b", case="C", key=signing_key, move=True)
     monkeypatch.undo()
@@ -210,14 +213,14 @@ def test_taken_bundle_path_is_never_replaced(tmp_path: Path, signing_key: Signin
     back."""
     folder = _inputs(tmp_path / "in")
     original = _files(folder)
-    real_rename = capturing.rename_noreplace
+    real_rename = copier.rename_noreplace
 
     def taken(src: str, dst: str) -> None:
         if src.endswith("f07.bin") and "partial" in dst:  # moving in, not back
             Path(dst).write_bytes(b"already here")
         real_rename(src, dst)
 
-    monkeypatch.setattr(capturing, "rename_noreplace", taken)
+    monkeypatch.setattr(copier, "rename_noreplace", taken)
     with pytest.raises(InputError, match=r"f07\.bin: .* is taken by another file"):
         capture([folder], out=tmp_path / "b", case="C", key=signing_key, move=True)
     assert _files(folder) == original
@@ -232,8 +235,8 @@ def test_refuses_another_filesystem(tmp_path: Path, signing_key: SigningKey,
     folder = _inputs(tmp_path / "in")
     original = _files(folder)
     out = tmp_path / "b"
-    real = capturing._device  # the output's folder seen on another device than the files
-    monkeypatch.setattr(capturing, "_device", lambda p: real(p) + 1)
+    real = move_module._device  # the output's folder seen on another device than the files
+    monkeypatch.setattr(move_module, "_device", lambda p: real(p) + 1)
     with pytest.raises(InputError, match="not on the filesystem") as err:
         capture([folder], out=out, case="C", key=signing_key, move=True)
     assert "\n" not in str(err.value)
@@ -320,7 +323,7 @@ def _crash_at(monkeypatch: pytest.MonkeyPatch, where: str) -> None:
         raise Killed
 
     monkeypatch.setattr(capturing, where, die)
-    monkeypatch.setattr(capturing, "_undo_moves", die)
+    monkeypatch.setattr(capturing, "undo_moves", die)
     monkeypatch.setattr(capturing.shutil, "rmtree", lambda *_a, **_k: None)
 
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from evidence.bundle.index import INDEX_MAGIC, BundleIndex
 from evidence.bundle.integrity import check_integrity
 from evidence.bundle.layout import iter_items, read_signed_root
-from evidence.capturing import pipeline as capturing
+from evidence.capturing import copier, record_items
 from evidence.capturing.pipeline import capture
 from evidence.capturing.records import iter_records
 from evidence.errors import FormatError, InputError
@@ -60,7 +60,7 @@ def _inputs(root: Path) -> Path:
         size = (i * 7919) % 200_000
         (folder / ("a" if i % 2 else "z/deep") / f"f{i:02d}.bin").write_bytes(
             os.urandom(size))
-    (folder / "big.bin").write_bytes(os.urandom(capturing.CHUNK_BYTES + 12345))
+    (folder / "big.bin").write_bytes(os.urandom(copier.CHUNK_BYTES + 12345))
     (folder / "chat.png").write_bytes((EXAMPLES / "screenshots" / "chat-1.png").read_bytes())
     (folder / "fake.png").write_bytes(b"\x89PNG\r\n\x1a\nnot an image")
     return folder
@@ -69,12 +69,12 @@ def _inputs(root: Path) -> Path:
 @pytest.fixture
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tiny blocks and salt batches, so that every boundary is crossed many times."""
-    monkeypatch.setattr(capturing, "BLOCK_BYTES", 300)
-    monkeypatch.setattr(capturing, "BLOCKS_QUEUED", 2)
-    monkeypatch.setattr(capturing, "SALT_BATCH", 3)
-    monkeypatch.setattr(capturing, "BATCHES_IN_FLIGHT", 2)
-    monkeypatch.setattr(capturing, "BATCH_FILES", 3)
-    monkeypatch.setattr(capturing, "BATCH_BYTES", 150_000)
+    monkeypatch.setattr(record_items, "BLOCK_BYTES", 300)
+    monkeypatch.setattr(record_items, "BLOCKS_QUEUED", 2)
+    monkeypatch.setattr(record_items, "SALT_BATCH", 3)
+    monkeypatch.setattr(copier, "BATCHES_IN_FLIGHT", 2)
+    monkeypatch.setattr(copier, "BATCH_FILES", 3)
+    monkeypatch.setattr(copier, "BATCH_BYTES", 150_000)
 
 
 def test_parallel_copies_keep_path_order_and_digests(tmp_path: Path, signing_key: SigningKey,
@@ -174,14 +174,14 @@ def test_index_matches_items_and_records(tmp_path: Path, signing_key: SigningKey
 def test_failure_in_a_worker_leaves_nothing(tmp_path: Path, signing_key: SigningKey,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     folder = _inputs(tmp_path)
-    real = capturing._open_input
+    real = copier.open_input
 
     def failing(path: str | Path) -> object:
         if Path(path).name == "f17.bin":
             raise InputError(f"{path}: cannot read (test)")
         return real(path)
 
-    monkeypatch.setattr(capturing, "_open_input", failing)
+    monkeypatch.setattr(copier, "open_input", failing)
     with pytest.raises(InputError, match=r"f17\.bin"):
         capture([folder], out=tmp_path / "out", case="C", key=signing_key)
     assert not (tmp_path / "out").exists()
@@ -202,16 +202,16 @@ def test_bad_csv_row_is_named_on_the_fast_path(tmp_path: Path,
 
 @given(st.lists(st.integers(min_value=0, max_value=3 * 1024 * 1024), max_size=300))
 def test_batches_cover_every_file_once_in_order(sizes: list[int]) -> None:
-    batches = capturing._batches(sizes)
+    batches = copier._batches(sizes)
     assert [i for batch in batches for i in batch] == list(range(len(sizes)))
     for batch in batches:
         assert len(batch) >= 1
-        assert len(batch) <= capturing.BATCH_FILES
+        assert len(batch) <= copier.BATCH_FILES
         in_batch = sum(sizes[i] for i in batch)
-        assert in_batch <= capturing.BATCH_BYTES or len(batch) == 1  # a big file alone
+        assert in_batch <= copier.BATCH_BYTES or len(batch) == 1  # a big file alone
     for before, after in itertools.pairwise(batches):  # each as full as it could be
-        assert (len(before) == capturing.BATCH_FILES
-                or sum(sizes[i] for i in before) + sizes[after[0]] > capturing.BATCH_BYTES)
+        assert (len(before) == copier.BATCH_FILES
+                or sum(sizes[i] for i in before) + sizes[after[0]] > copier.BATCH_BYTES)
 
 
 def test_copying_small_files_flushes_while_copying(tmp_path: Path, signing_key: SigningKey,
@@ -219,16 +219,16 @@ def test_copying_small_files_flushes_while_copying(tmp_path: Path, signing_key: 
     """The flusher starts the disk's work during a copy of many small files (and only
     then); the bundle is the same."""
     flushes: list[int] = []
-    monkeypatch.setattr(capturing, "FLUSH_BYTES", 1)
-    monkeypatch.setattr(capturing, "FLUSH_SECONDS", 0.001)
-    monkeypatch.setattr(capturing, "flush_filesystem", lambda fd: flushes.append(fd))
-    real = capturing._read_and_hash
+    monkeypatch.setattr(copier, "FLUSH_BYTES", 1)
+    monkeypatch.setattr(copier, "FLUSH_SECONDS", 0.001)
+    monkeypatch.setattr(copier, "flush_filesystem", lambda fd: flushes.append(fd))
+    real = copier._read_and_hash
 
     def slow(*args: Any, **kw: Any) -> Any:
         time.sleep(0.005)  # long enough for the flusher to see bytes copied
         return real(*args, **kw)
 
-    monkeypatch.setattr(capturing, "_read_and_hash", slow)
+    monkeypatch.setattr(copier, "_read_and_hash", slow)
     folder = tmp_path / "small"
     folder.mkdir()
     for i in range(20):

@@ -399,7 +399,7 @@ def test_capture_move_killed_at_random_points(workspace: Path, tmp_path: Path) -
     time after its temporary folder appears (within that phase's measured length), where
     the plan is written and the files are moved, hashed and left while the bundle is made.
     """
-    from evidence.capturing.pipeline import MOVE_PLAN_FILE, recover_moved
+    from evidence.capturing.move import MOVE_PLAN_FILE, recover_moved
     from evidence.errors import InputError
 
     pristine = tmp_path / "pristine" / "shots"
