@@ -38,7 +38,7 @@ demo: install
 	$(EVIDENCE) demo --out $(DEMO_OUT)
 
 lint: install-dev
-	$(VENV)/bin/ruff check evidence cli tests benchmarks
+	$(VENV)/bin/ruff check evidence evidence_cli tests benchmarks
 
 typecheck: install-dev
 	$(VENV)/bin/mypy

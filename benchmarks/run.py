@@ -514,7 +514,7 @@ def compile_bytecode() -> None:
     start-up row below though no installed copy pays it.
     """
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "evidence"),
-                    str(REPO / "cli")], check=True, stdout=subprocess.DEVNULL)
+                    str(REPO / "evidence_cli")], check=True, stdout=subprocess.DEVNULL)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""cli.main.format_json: the JSON the CLI prints is the value, laid out one member per
+"""evidence_cli.main.format_json: the JSON the CLI prints is the value, laid out one member per
 line for two levels."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cli.main import format_json
+from evidence_cli.main import format_json
 
 _values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),

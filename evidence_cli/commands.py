@@ -37,6 +37,10 @@ def init(path: Path, chain_url: str | None, contract: str | None, confirmations:
     from evidence.workspace import CONFIG_NAME, init_workspace
 
     existing = (path / CONFIG_NAME).exists()
+    if not (existing or chain_url or no_chain):  # before any prompt or file: one clear line
+        from evidence.chain.extras import require_embedded
+
+        require_embedded()
     secret = passphrase(confirm=not existing)
     ws, created = init_workspace(path, secret)
     if created:
@@ -319,3 +323,7 @@ _register_report(cli)
 from .trust_cmd import register as _register_trust  # noqa: E402
 
 _register_trust(cli)
+
+from .recheck_cmd import register as _register_recheck  # noqa: E402
+
+_register_recheck(cli)
