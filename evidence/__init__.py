@@ -38,6 +38,8 @@ from .findings import Finding, Severity, Verdict
 from .version import __version__
 
 if TYPE_CHECKING:
+    from .anchoring import AnchorOutcome
+    from .api import anchor, report
     from .capturing import CaptureResult, capture
     from .disclosure import disclose
     from .index import ItemProof, prove
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from .workspace import Workspace, init_workspace, open_workspace
 
 __all__ = [
+    "AnchorOutcome",
     "BundleExistsError",
     "CaptureResult",
     "ChainError",
@@ -67,15 +70,19 @@ __all__ = [
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "anchor",
     "capture",
     "disclose",
     "init_workspace",
     "open_workspace",
     "prove",
+    "report",
     "verify",
 ]
 
 _LAZY = {
+    "anchor": "api",
+    "AnchorOutcome": "anchoring",
     "capture": "capturing",
     "CaptureResult": "capturing",
     "disclose": "disclosure",
@@ -90,6 +97,11 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "report":
+        # ``evidence.report`` is also the report package (evidence/report/), which Python
+        # binds to this name whenever it is imported; the package is callable, as
+        # :func:`evidence.api.report`, so the name means one thing either way.
+        return importlib.import_module(".report", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'evidence' has no attribute {name!r}")
