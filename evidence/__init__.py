@@ -1,13 +1,15 @@
 """evidence: capture, anchor, witness and verify evidence for cross-border disputes.
 
-The library API, for legal tools::
+The library API, for legal tools (README.md, "Library", runs this flow as a test)::
 
     import evidence
     ws = evidence.open_workspace(Path("case-ws"))
     key = ws.signing_key(passphrase)
-    result = evidence.capture([Path("shots")], records=[Path("orders.csv")],
-                              case="2026-CN-0042", key=key, out=Path("bundle"))
-    verdict = evidence.verify(Path("bundle"))
+    cap = evidence.capture([Path("shots")], records=[Path("orders.csv")],
+                           case="2026-CN-0042", key=key, out=Path("bundle"))
+    done = evidence.anchor([Path("bundle")], workspace=ws, passphrase=passphrase)
+    result = evidence.verify(Path("bundle"), chain_url=[...], trust=Path("court.toml"))
+    evidence.report(result, Path("report.pdf"), workspace=ws, passphrase=passphrase)
     evidence.disclose(Path("bundle"), "R-3", out=Path("r3"), key=key)
     proof = evidence.prove(Path("bundle"), "R-3")  # O(log n) with evidence/index.bin
 
