@@ -8,6 +8,7 @@ folder the walkthrough describes; the other tests reuse what it wrote.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ import pytest
 import evidence
 from evidence.errors import InputError
 
-from .conftest import EXAMPLES, PASSPHRASE, REPO
+from .conftest import EXAMPLES, PASSPHRASE, REPO, run_cli
 
 #: The README section whose Python block is run.
 LIBRARY_HEADING = "## Library"
@@ -119,3 +120,18 @@ def test_anchor_of_an_anchored_bundle_keeps_its_receipt(ran: Ran) -> None:
 def test_anchor_refuses_a_folder_that_is_not_a_bundle(ran: Ran, tmp_path: Path) -> None:
     with pytest.raises(evidence.EvidenceError):
         evidence.anchor([tmp_path], workspace=ran.folder / "case-ws", passphrase=PASSPHRASE)
+
+
+def test_verify_needs_no_embedded_chain_install(ran: Ran, tmp_path: Path) -> None:
+    """`pip install evidence-anchor` without [embedded] verifies a bundle anchored on the
+    embedded chain: the store is read without py-evm (evidence/chain/light.py)."""
+    from .test_packaging import without_embedded_env
+
+    ws = ran.folder / "case-ws"
+    args = ("verify", str(ran.folder / "bundle"), "-w", str(ws), "--trust",
+            str(ws / "trust-demo.toml"), "--json")
+    blocked = run_cli(*args, cwd=tmp_path, env=without_embedded_env(tmp_path / "block"))
+    assert blocked.returncode == 0, blocked.stderr
+    result = json.loads(blocked.stdout)
+    assert result["verdict"] == "presumed-authentic" and result["demonstration"] is True
+    assert result["anchor"] is not None
