@@ -154,9 +154,14 @@ def check_wheel(wheel: Path, sources: list[str], version: str) -> None:
         fail(f"the wheel holds files outside its packages: {stray[:10]}")
     if f"\nVersion: {version}\n" not in metadata:
         fail(f"the wheel's METADATA does not give version {version}")
+    if "\nLicense-Expression: Apache-2.0\n" not in metadata:
+        fail("the wheel's METADATA has no License-Expression: Apache-2.0")
     for line in metadata.splitlines():
-        if line.startswith("Requires-Dist:") and re.search(r"eth-tester|py-evm", line) \
-                and 'extra == "embedded"' not in line and 'extra == "dev"' not in line:
+        if not line.startswith("Requires-Dist:") or 'extra == "dev"' in line:
+            continue
+        if "==" in line:
+            fail(f"a dependency users get is pinned exactly: {line}")
+        if re.search(r"eth-tester|py-evm", line) and 'extra == "embedded"' not in line:
             fail(f"the embedded chain is a required dependency: {line}")
 
 
