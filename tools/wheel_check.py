@@ -49,6 +49,10 @@ SDIST_PATHS = ("tests", "docs", "contracts", "LICENSE", "NOTICE", "README.md", "
 LICENSE_FILES = ("LICENSE", "NOTICE")
 #: Never shipped.
 JUNK = re.compile(r"(^|/)(__pycache__|\.pytest_cache|\.mypy_cache|\.hypothesis)(/|$)|\.py[cod]$")
+#: What a checkout without git holds besides its source: environments, installed tools,
+#: build output, the demo's and benchmarks' output, hidden folders.
+LOCAL_ONLY = re.compile(
+    r"^(\.[^/]*|node_modules|build|dist|demo-out|bench-out|[^/]*\.egg-info)(/|$)")
 #: A build line that is a warning: distutils' "warning: ...", pip's "WARNING: ...", Python's
 #: "...Warning: ..." (setuptools' deprecations among them). File names are not matched.
 WARNING = re.compile(r"^\s*warning\b|^\s*WARNING\b|Warning\b")
@@ -89,13 +93,15 @@ def run(cmd: list[str], *, cwd: Path, env: dict[str, str] | None = None,
 def source_files(root: Path) -> list[str]:
     """The files of the source tree: what git tracks or would track (not ignored), else
     (an unpacked sdist) every file that is not a cache."""
-    try:
+    names: list[str] = []
+    if (root / ".git").exists():
         out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
                               "--exclude-standard"], cwd=root, capture_output=True, check=True)
         names = [n for n in out.stdout.decode("utf-8").split("\0") if n]
-    except (OSError, subprocess.CalledProcessError):
+    else:  # an unpacked sdist: its files, less what a build or `make` put there
         names = [p.relative_to(root).as_posix() for p in root.rglob("*")
-                 if p.is_file() or p.is_symlink()]
+                 if (p.is_file() or p.is_symlink())
+                 and not LOCAL_ONLY.search(p.relative_to(root).as_posix())]
     return sorted(n for n in names if (root / n).is_file() and not JUNK.search(n))
 
 
