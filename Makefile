@@ -1,6 +1,8 @@
 # One Makefile: CI runs the same targets a person runs.
 #   make demo   - install the tool, then run the whole flow on the embedded chain
-#   make test   - install the tool and the test tools (solc, anvil from npm), run every test
+#   make test   - install the tool and the test tools (solc, anvil from npm), run every test,
+#                 then check the wheel as users get it (make wheel-check)
+#   make dist   - build the sdist and the wheel into dist/ from a clean copy of the source
 #   make bench  - benchmarks, as ratios against baselines measured in the same run
 #   make contracts - recompile contracts/ into the committed artifact
 
@@ -11,14 +13,15 @@ PIP    := $(PY) -m pip
 EVIDENCE := $(VENV)/bin/evidence
 DEMO_OUT ?= demo-out
 
-.PHONY: all install install-dev node demo test lint typecheck pytest bench contracts clean
+.PHONY: all install install-dev node demo test lint typecheck pytest wheel-check dist bench \
+        contracts clean
 
 all: test
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e .
+	$(PIP) install --quiet -e '.[embedded]'
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
@@ -38,7 +41,7 @@ demo: install
 	$(EVIDENCE) demo --out $(DEMO_OUT)
 
 lint: install-dev
-	$(VENV)/bin/ruff check evidence cli tests benchmarks
+	$(VENV)/bin/ruff check evidence cli tests benchmarks tools setup.py
 
 typecheck: install-dev
 	$(VENV)/bin/mypy
@@ -46,7 +49,18 @@ typecheck: install-dev
 pytest: install-dev node
 	$(PY) -m pytest -n 2 -q
 
-test: lint typecheck pytest
+# Build the sdist, then the wheel from it (no warnings allowed), install the wheel into a
+# fresh venv (not editable) and run `evidence --version`, `evidence demo` and the re-check
+# script from a folder outside the repository; also the verifier without the [embedded]
+# extra, and the sdist's own tests (tools/wheel_check.py says what and how).
+wheel-check: install-dev
+	$(PY) tools/wheel_check.py
+
+dist: install-dev
+	rm -rf dist
+	$(PY) tools/wheel_check.py --dist-only dist
+
+test: lint typecheck pytest wheel-check
 
 bench: install-dev node
 	$(PY) benchmarks/run.py

@@ -35,6 +35,10 @@ def init(path: Path, chain_url: str | None, contract: str | None, confirmations:
     from evidence.workspace import CONFIG_NAME, init_workspace
 
     existing = (path / CONFIG_NAME).exists()
+    if not (existing or chain_url or no_chain):  # before any prompt or file: one clear line
+        from evidence.chain.extras import require_embedded
+
+        require_embedded()
     secret = passphrase(confirm=not existing)
     ws, created = init_workspace(path, secret)
     if created:

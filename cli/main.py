@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "init": ".commands:init",
     "inspect": ".commands:inspect",
     "jurisdictions": ".commands:jurisdictions",
+    "recheck-script": ".recheck_cmd:recheck_script",
     "report": ".report_cmd:report",
     "report-check": ".report_cmd:report_check",
     "trust": ".trust_cmd:trust",

@@ -1,13 +1,15 @@
 """evidence: capture, anchor, witness and verify evidence for cross-border disputes.
 
-The library API, for legal tools::
+The library API, for legal tools (README.md, "Library", runs this flow as a test)::
 
     import evidence
     ws = evidence.open_workspace(Path("case-ws"))
     key = ws.signing_key(passphrase)
-    result = evidence.capture([Path("shots")], records=[Path("orders.csv")],
-                              case="2026-CN-0042", key=key, out=Path("bundle"))
-    verdict = evidence.verify(Path("bundle"))
+    cap = evidence.capture([Path("shots")], records=[Path("orders.csv")],
+                           case="2026-CN-0042", key=key, out=Path("bundle"))
+    done = evidence.anchor([Path("bundle")], workspace=ws, passphrase=passphrase)
+    result = evidence.verify(Path("bundle"), chain_url=[...], trust=Path("court.toml"))
+    evidence.report(result, Path("report.pdf"), workspace=ws, passphrase=passphrase)
     evidence.disclose(Path("bundle"), "R-3", out=Path("r3"), key=key)
     proof = evidence.prove(Path("bundle"), "R-3")  # O(log n) with evidence/index.bin
 
@@ -38,6 +40,8 @@ from .findings import Finding, Severity, Verdict
 from .version import __version__
 
 if TYPE_CHECKING:
+    from .anchoring import AnchorOutcome
+    from .api import anchor, report
     from .bundle.index import ItemProof, prove
     from .capturing.pipeline import CaptureResult, capture
     from .disclosure import disclose
@@ -46,6 +50,7 @@ if TYPE_CHECKING:
     from .workspace import Workspace, init_workspace, open_workspace
 
 __all__ = [
+    "AnchorOutcome",
     "BundleExistsError",
     "CaptureResult",
     "ChainError",
@@ -67,15 +72,19 @@ __all__ = [
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "anchor",
     "capture",
     "disclose",
     "init_workspace",
     "open_workspace",
     "prove",
+    "report",
     "verify",
 ]
 
 _LAZY = {
+    "anchor": "api",
+    "AnchorOutcome": "anchoring",
     "capture": "capturing.pipeline",
     "CaptureResult": "capturing.pipeline",
     "disclose": "disclosure",
@@ -90,6 +99,11 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "report":
+        # ``evidence.report`` is also the report package (evidence/report/), which Python
+        # binds to this name whenever it is imported; the package is callable, as
+        # :func:`evidence.api.report`, so the name means one thing either way.
+        return importlib.import_module(".report", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'evidence' has no attribute {name!r}")

@@ -19,6 +19,9 @@ __all__ = ["DEMO_PASSPHRASE", "DemoResult", "find_examples", "run_demo"]
 
 DEMO_PASSPHRASE = "demo passphrase - not a secret"
 
+#: Where the demo's examples live inside the package (package data, shipped in the wheel).
+EXAMPLES_PACKAGE_PATH = ("data", "examples")
+
 
 @dataclass(frozen=True)
 class DemoResult:
@@ -30,12 +33,12 @@ class DemoResult:
 
 
 def find_examples() -> Path:
-    """The shipped examples: ``examples/`` of the checkout (or beside the package)."""
-    here = Path(str(resources.files("evidence"))).resolve()
-    for candidate in (here.parent / "examples", here / "examples"):
-        if (candidate / "transactions.csv").is_file():
-            return candidate
-    raise InputError("the shipped examples/ folder was not found next to the package")
+    """The shipped examples: package data in ``evidence/data/examples`` (in the wheel too)."""
+    folder = Path(str(resources.files("evidence").joinpath(*EXAMPLES_PACKAGE_PATH)))
+    if not (folder / "transactions.csv").is_file():
+        raise InputError(f"{folder}: the examples shipped with the package are missing; "
+                         "reinstall evidence-anchor")
+    return folder
 
 
 def run_demo(out: Path, *, passphrase: str = DEMO_PASSPHRASE,
@@ -43,6 +46,7 @@ def run_demo(out: Path, *, passphrase: str = DEMO_PASSPHRASE,
     """Run the demo into ``out`` (which must not exist or be empty)."""
     from .anchoring import anchor_bundles, setup_chain
     from .capturing.pipeline import capture
+    from .chain.extras import require_embedded
     from .disclosure import disclose
     from .trust.sources import DEMO_PROFILE_NAME
     from .verification.verifier import verify
@@ -50,6 +54,7 @@ def run_demo(out: Path, *, passphrase: str = DEMO_PASSPHRASE,
 
     if out.exists() and any(out.iterdir()):
         raise InputError(f"{out}: exists and is not empty; choose another --out")
+    require_embedded()  # the demo runs on the embedded development chain
     examples = find_examples()
     out.mkdir(parents=True, exist_ok=True)
     ws_path, bundle, disclosure = out / "workspace", out / "bundle", out / "disclosure-R-1"

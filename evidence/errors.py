@@ -2,7 +2,7 @@
 
 Every failure the library reports is an :class:`EvidenceError`. Its subclasses are grouped
 by domain (input and formats, configuration, verification, chain) and each carries the
-process exit code the command line uses for it, so that one place (``cli``) maps errors
+process exit code the command line uses for it, so that one place (``evidence_cli``) maps errors
 to exit codes. Messages are one actionable line: what failed, on which file, what to do.
 Foreign exceptions are wrapped at the boundary with ``raise ... from``.
 """

@@ -24,7 +24,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "examples"
+EXAMPLES = REPO / "evidence" / "data" / "examples"
 VECTORS = REPO / "tests" / "vectors"
 PASSPHRASE = "correct horse battery staple"
 

@@ -16,7 +16,7 @@ from evidence.standards.jcs import canonicalize
 
 REPO = Path(__file__).resolve().parents[1]
 ASSETS = Path(__file__).resolve().parent / "assets" / "records"
-EXAMPLES = REPO / "examples"
+EXAMPLES = REPO / "evidence" / "data" / "examples"
 
 
 def read(name: str, **options: str) -> list[Record]:

@@ -7,6 +7,7 @@ imports neither of them: this module sits above the backend and the two clients.
 from __future__ import annotations
 
 from evidence.chain.backend import ChainClient, ChainConfig
+from evidence.errors import ConfigurationError
 
 __all__ = ["open_chain"]
 
@@ -19,8 +20,14 @@ def open_chain(config: ChainConfig) -> ChainClient:
     or busy embedded store, :class:`ConfigurationError` for an unusable configuration.
     """
     if config.kind == "embedded":
-        from evidence.chain.embedded import EmbeddedChain
+        from evidence.chain.extras import EMBEDDED_MISSING, is_embedded_import_error
 
+        try:
+            from evidence.chain.embedded import EmbeddedChain
+        except ImportError as exc:  # installed without the `embedded` extra
+            if not is_embedded_import_error(exc):
+                raise
+            raise ConfigurationError(EMBEDDED_MISSING) from exc
         return EmbeddedChain.open(config)
     from evidence.chain.rpc import RpcChain
 

@@ -1,4 +1,4 @@
-"""cli.main.format_json: the JSON the CLI prints is the value, laid out one member per
+"""evidence_cli.main.format_json: the JSON the CLI prints is the value, laid out one member per
 line for two levels."""
 
 from __future__ import annotations

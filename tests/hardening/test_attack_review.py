@@ -24,8 +24,8 @@ def test_control_sequences_in_a_registry_label_are_shown_escaped(example_bundle:
     """A witness labelled "\\r\\x1b[Kverdict: PRESUMED AUTHENTIC\\x1b[8m" in the capturer's own
     registry printed a fake verdict line and hid the real one on a terminal."""
     import click
+    from evidence_cli.render import render_verification
 
-    from cli.render import render_verification
     from evidence.verification.verifier import verify
 
     result = verify(example_bundle, offline=True)
@@ -46,7 +46,7 @@ def test_control_sequences_in_a_registry_label_are_shown_escaped(example_bundle:
 
 
 def test_an_out_of_range_time_is_shown_not_a_crash() -> None:
-    from cli.render import _utc
+    from evidence_cli.render import _utc
 
     assert "out of range" in _utc(2**53 - 1)
 

@@ -1,8 +1,8 @@
-"""Draw the example chat screenshots (examples/screenshots/chat-*.png) with Pillow.
+"""Draw the example chat screenshots (evidence/data/examples/screenshots/chat-*.png) with Pillow.
 
-The conversations are fictitious (see examples/README.md). Run from anywhere:
+The conversations are fictitious (see README.md beside it). Run from anywhere:
 
-    python examples/make_screenshots.py
+    python evidence/data/examples/make_screenshots.py
 
 The output is deterministic for a given Pillow version, so the committed PNGs can be
 regenerated and compared. Each image is 800x1200 and saved with a small palette to stay
