@@ -9,9 +9,9 @@ thread per core, small files in batches, and their items written in bag-path ord
 finished first; disk writeback starts while hashing goes on (:mod:`.copier`). Records are
 encoded with per-export templates (:class:`evidence.standards.jcs.StringRecordEncoder`,
 :class:`evidence.standards.jcs.ObjectTemplate`) and written in blocks on a writer thread
-(:mod:`.record_items`). The bundle index ``evidence/index.bin`` (:mod:`evidence.bundle.index`) is written from the leaf
-hashes and offsets gathered on the way, and its top level gives the root, so the tree is
-built once.
+(:mod:`.record_items`). The bundle index ``evidence/index.bin``
+(:mod:`evidence.bundle.index`) is written from the leaf hashes and offsets gathered on the
+way, and its top level gives the root, so the tree is built once.
 
 With ``move`` the files are renamed into the bundle and only read (like ``bagit.py``
 making a bag in place), each by the worker about to read it: no byte of them is written,
