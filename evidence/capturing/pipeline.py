@@ -6,17 +6,17 @@ at the output path that could pass for a bundle, and an existing path is never o
 
 Speed (issue 7): files are copied and hashed (SHA-256 and SHA-512, each read once) on one
 thread per core, small files in batches, and their items written in bag-path order whatever
-finished first; disk writeback starts while hashing goes on. Records are encoded with
-per-export templates (:class:`evidence.standards.jcs.StringRecordEncoder`,
-:class:`evidence.standards.jcs.ObjectTemplate`) and written in blocks on a writer thread. The
-bundle index ``evidence/index.bin`` (:mod:`evidence.bundle.index`) is written from the leaf
-hashes and offsets gathered on the way, and its top level gives the root, so the tree is
-built once.
+finished first; disk writeback starts while hashing goes on (:mod:`.copier`). Records are
+encoded with per-export templates (:class:`evidence.standards.jcs.StringRecordEncoder`,
+:class:`evidence.standards.jcs.ObjectTemplate`) and written in blocks on a writer thread
+(:mod:`.record_items`). The bundle index ``evidence/index.bin``
+(:mod:`evidence.bundle.index`) is written from the leaf hashes and offsets gathered on the
+way, and its top level gives the root, so the tree is built once.
 
 With ``move`` the files are renamed into the bundle and only read (like ``bagit.py``
 making a bag in place), each by the worker about to read it: no byte of them is written,
 no file already in the bundle is ever replaced, and a move plan makes every step undoable,
-even after a crash (:func:`recover_moved`).
+even after a crash (:mod:`.move`, :func:`~evidence.capturing.move.recover_moved`).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ Formats (from the file extension, or named with ``fmt``):
     header).
 ``json`` (``.json``)
     One top-level array of objects, streamed element by element under the strict rules of
-    :func:`evidence.standards.jcs.loads_strict` (no BOM, no duplicate names, exact numbers...).
+    :func:`evidence.standards.ijson.loads_strict` (no BOM, no duplicate names, exact numbers...).
     Locators are ``"element N"``, counting from 1.
 ``jsonl`` (``.jsonl``, ``.ndjson``)
     One object per non-empty line (JSON Lines), each strict as above; a BOM is rejected.
