@@ -83,7 +83,7 @@ POLICY_VERSION = 1
 DEFAULT_POLICY = "hague-3"
 
 #: Built-in policy names (files ``data/policies/<name>.toml``).
-BUILTIN_POLICIES = (DEFAULT_POLICY,)
+BUILTIN_POLICIES = (DEFAULT_POLICY, "hague-3-tsa")
 
 #: Largest policy file read (bytes): a policy is a dozen keys; anything bigger is a wrong file.
 MAX_POLICY_BYTES = 64 * 1024
@@ -133,8 +133,20 @@ _OPTIONAL_BOOL_KEYS: dict[str, bool] = {
     # verified (status "verified"), not secondary, computed or unknown. Off by default: a
     # policy written before the key counted every listed State, its date's status shown.
     "require_verified_in_force_date": False,
+    # Presume authenticity only with an RFC 3161 timestamp from a TSA the verifier's trust
+    # profile pins (evidence.timestamps; the built-in policy hague-3-tsa).
+    "require_timestamp": False,
 }
-_OPTIONAL_KEYS = ("description_zh", "parties_file", *_OPTIONAL_BOOL_KEYS)
+#: Upper bound for ``timestamp_window_seconds`` (1 day): how far a TSA's clock, the chain's
+#: and the capturer's may differ before they are said to disagree.
+MAX_TIMESTAMP_WINDOW_SECONDS = 86_400
+#: Optional integer keys added after version 1: (minimum, maximum, default).
+_OPTIONAL_INT_KEYS: dict[str, tuple[int, int, int]] = {
+    # 600 s: a capture, its timestamp and its anchoring follow each other within minutes;
+    # NTP-synchronised clocks differ by far less.
+    "timestamp_window_seconds": (0, MAX_TIMESTAMP_WINDOW_SECONDS, 600),
+}
+_OPTIONAL_KEYS = ("description_zh", "parties_file", *_OPTIONAL_BOOL_KEYS, *_OPTIONAL_INT_KEYS)
 _KNOWN_KEYS = frozenset(("version", *_STR_KEYS, *_BOOL_KEYS, *_INT_KEYS, *_OPTIONAL_KEYS))
 
 
@@ -164,6 +176,8 @@ class Policy:
     sha256: str
     count_witnesses_registered_after_anchor: bool = False
     require_verified_in_force_date: bool = False
+    require_timestamp: bool = False
+    timestamp_window_seconds: int = 600
 
     @property
     def builtin(self) -> bool:
@@ -188,6 +202,8 @@ class Policy:
             "count_witnesses_registered_after_anchor":
                 self.count_witnesses_registered_after_anchor,
             "require_verified_in_force_date": self.require_verified_in_force_date,
+            "require_timestamp": self.require_timestamp,
+            "timestamp_window_seconds": self.timestamp_window_seconds,
             "parties_file": None if self.parties_file is None else str(self.parties_file),
             "source": self.source,
             "builtin": self.builtin,
@@ -293,6 +309,13 @@ def _parse_policy(raw: bytes, *, shown: str, base: Path | None) -> Policy:
                               where=key)
         optional_bools[key] = value
 
+    optional_ints: dict[str, int] = {}
+    for key, (low, high, default) in _OPTIONAL_INT_KEYS.items():
+        number = doc.get(key, default)
+        if type(number) is not int or not low <= number <= high:
+            raise FormatError(f"must be an integer from {low} to {high}", path=shown, where=key)
+        optional_ints[key] = number
+
     parties_file: Path | None = None
     if "parties_file" in doc:
         value = doc["parties_file"]
@@ -323,6 +346,8 @@ def _parse_policy(raw: bytes, *, shown: str, base: Path | None) -> Policy:
         count_witnesses_registered_after_anchor=optional_bools[
             "count_witnesses_registered_after_anchor"],
         require_verified_in_force_date=optional_bools["require_verified_in_force_date"],
+        require_timestamp=optional_bools["require_timestamp"],
+        timestamp_window_seconds=optional_ints["timestamp_window_seconds"],
     )
 
 
@@ -1277,6 +1302,14 @@ def _describe_en(p: Policy) -> list[str]:
     if p.min_blocks_on_top == 0:
         blocks += " (0: the embedded development chain mines only on demand)"
     lines.append(blocks + ".")
+    if p.require_timestamp:
+        lines.append("The bundle must carry an RFC 3161 timestamp of its signed root from a "
+                     "timestamp authority the verifier's trust profile pins, valid at its time.")
+    lines.append(
+        "A pinned RFC 3161 timestamp's time must not be earlier than the signed capture time, "
+        "nor later than the anchor's block time (for a timestamp taken before the anchoring), "
+        f"each within {p.timestamp_window_seconds} s; clocks that disagree beyond that rebut "
+        "the presumption.")
     if p.parties_file is not None:
         lines.append(f"Party list: {p.parties_file} (supplied by the user).")
     else:
@@ -1333,6 +1366,13 @@ def _describe_zh(p: Policy) -> list[str]:
     lines.append(
         f"只计入锚定区块时间之后 {_duration(p.confirmation_window_seconds, 'zh')}内的确认。"
     )
+    if p.require_timestamp:
+        lines.append("证据包须带有验证方信任配置所列时间戳服务机构（TSA）对其签名根出具的、"
+                     "在其时间有效的 RFC 3161 时间戳。")
+    lines.append(
+        f"经信任配置所列 TSA 出具的 RFC 3161 时间戳，其时间不得早于取证人签名的取证时间，"
+        f"也不得晚于锚定区块时间（锚定前取得的时间戳），允许误差各为 "
+        f"{p.timestamp_window_seconds} 秒；超出此误差的时钟不一致将推翻推定。")
     skew = p.max_clock_skew_seconds
     lines.append(
         f"签名确认的观察时间须在锚定时间前 {skew} 秒至确认时间后 {skew} 秒之间；"
