@@ -310,8 +310,8 @@ def _parse_policy(raw: bytes, *, shown: str, base: Path | None) -> Policy:
         optional_bools[key] = value
 
     optional_ints: dict[str, int] = {}
-    for key, (low, high, default) in _OPTIONAL_INT_KEYS.items():
-        number = doc.get(key, default)
+    for key, (low, high, fallback) in _OPTIONAL_INT_KEYS.items():
+        number = doc.get(key, fallback)
         if type(number) is not int or not low <= number <= high:
             raise FormatError(f"must be an integer from {low} to {high}", path=shown, where=key)
         optional_ints[key] = number
