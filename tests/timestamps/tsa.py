@@ -197,7 +197,7 @@ def start_tsa(folder: Path) -> LocalTsa:
     calls: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             calls.append(self.path)
             length = int(self.headers.get("Content-Length", "0"))
             query = self.rfile.read(length)
@@ -213,7 +213,7 @@ def start_tsa(folder: Path) -> LocalTsa:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
