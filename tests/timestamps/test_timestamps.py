@@ -113,6 +113,11 @@ def test_pinned_tsa_counts_and_offline_says_existed_no_later_than(
     assert shown["serial"] == f"{stored.facts.serial:x}" and shown["policy"]
     assert shown["recheck"].startswith("openssl ts -verify -data evidence/root.json -in ")
     assert json.loads(json.dumps(result.to_json()))["timestamps"][0]["tsa"] == "Test TSA"
+    import jsonschema
+
+    schema = json.loads((REPO / "evidence" / "schemas" /
+                         "verification-result.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(result.to_json())
 
 
 def test_token_from_an_unpinned_tsa_is_a_finding_never_trust(
