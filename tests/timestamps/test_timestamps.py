@@ -213,3 +213,35 @@ def test_cli_timestamp_and_one_line_errors(tsa: LocalTsa, workspace: Path, bundl
         assert bad.returncode == code, bad.stderr
         assert len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
     assert snapshot(bundle) == before
+
+
+def test_a_disclosure_package_carries_the_bundles_timestamps(
+        bundle: Path, tsa: LocalTsa, signing_key: SigningKey, tmp_path: Path) -> None:
+    from evidence.bag import write_tag_manifests
+    from evidence.disclosure import disclose
+
+    [stored] = timestamp_bundle(bundle, [tsa.url()], key=signing_key)
+    package = disclose(bundle, "F-1", out=tmp_path / "package", key=signing_key)
+    assert (package / stored.file).read_bytes() == (bundle / stored.file).read_bytes()
+    court = profile(tmp_path, pin_toml("Test TSA", tsa.signers["a"]))
+    result = verify(package, offline=True, trust=court)
+    assert result.package == "disclosure"
+    assert findings(result, "timestamp-ok")
+    assert not [f for f in result.findings if f.severity is Severity.ERROR], result.findings
+    # The signed disclosure entry lists the token: another one slipped in is caught.
+    (package / stored.file).with_name("2-127.0.0.1.tsr").write_bytes(
+        (package / stored.file).read_bytes())
+    write_tag_manifests(package)
+    assert findings(verify(package, offline=True, trust=court), "timestamp-unrecorded")
+
+
+def test_disclosure_refuses_a_changed_token(bundle: Path, tsa: LocalTsa,
+                                            signing_key: SigningKey, tmp_path: Path) -> None:
+    from evidence.disclosure import disclose
+
+    [stored] = timestamp_bundle(bundle, [tsa.url()], key=signing_key)
+    token = bundle / stored.file
+    token.write_bytes(token.read_bytes()[:-1] + bytes([token.read_bytes()[-1] ^ 1]))
+    with pytest.raises(VerificationError) as caught:
+        disclose(bundle, "F-1", out=tmp_path / "package", key=signing_key)
+    assert stored.file in str(caught.value) and not (tmp_path / "package").exists()
