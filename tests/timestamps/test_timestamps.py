@@ -245,3 +245,15 @@ def test_disclosure_refuses_a_changed_token(bundle: Path, tsa: LocalTsa,
     with pytest.raises(VerificationError) as caught:
         disclose(bundle, "F-1", out=tmp_path / "package", key=signing_key)
     assert stored.file in str(caught.value) and not (tmp_path / "package").exists()
+
+
+def test_cli_verify_and_trust_show_list_the_timestamps(
+        tsa: LocalTsa, bundle: Path, signing_key: SigningKey, tmp_path: Path) -> None:
+    [stored] = timestamp_bundle(bundle, [tsa.url()], key=signing_key)
+    court = profile(tmp_path, pin_toml("Court TSA", tsa.signers["a"], qualified=True))
+    done = run_cli("verify", str(bundle), "--offline", "--trust", str(court))
+    assert done.returncode == 1, done.stderr  # offline: never presumed
+    when = stored.facts.to_json()["gen_time"]
+    assert f"{when}  Court TSA (qualified)" in done.stdout and "trusted" in done.stdout
+    shown = run_cli("trust", "show", str(court))
+    assert "Timestamp authorities (1):" in shown.stdout and "Court TSA  (qualified)" in shown.stdout
