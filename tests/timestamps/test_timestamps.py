@@ -257,3 +257,28 @@ def test_cli_verify_and_trust_show_list_the_timestamps(
     assert f"{when}  Court TSA (qualified)" in done.stdout and "trusted" in done.stdout
     shown = run_cli("trust", "show", str(court))
     assert "Timestamp authorities (1):" in shown.stdout and "Court TSA  (qualified)" in shown.stdout
+
+
+def test_a_rogue_token_carrying_roots_in_its_certificate_bag_is_not_trusted(
+        tsa: LocalTsa) -> None:
+    """The certificate bag is outside the signature: a capturer can put any root in it, the
+    court's own included. Only the verifier's pinned root anchors the chain."""
+    from asn1crypto import tsp
+    from asn1crypto import x509 as a_x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from evidence.timestamps.client import request_timestamp
+    from evidence.timestamps.token import TokenProblem, check_against_pin, parse_token
+
+    rogue = request_timestamp(b"root.json bytes", tsa.url("/rogue"))
+    resp = tsp.TimeStampResp.load(rogue.raw)
+    signed = resp["time_stamp_token"]["content"]
+    court_root = tsa.signers["a"].root
+    signed["certificates"] = [*signed["certificates"],
+                              *(a_x509.Certificate.load(c.public_bytes(Encoding.DER))
+                                for c in (tsa.signers["rogue"].root, court_root))]
+    facts = parse_token(resp.dump(force=True))
+    with pytest.raises(TokenProblem) as caught:
+        check_against_pin(facts, b"root.json bytes", root=court_root)
+    assert caught.value.code == "timestamp-untrusted"
+    check_against_pin(facts, b"root.json bytes", root=tsa.signers["rogue"].root)
