@@ -94,3 +94,22 @@ def test_pdf_report_signature_is_pades_b_t_with_the_workspace_tsa(
     [sig] = PdfFileReader(io.BytesIO(render_pdf(report, plain))).embedded_signatures
     attrs = sig.signer_info["unsigned_attrs"]
     assert not attrs or all(a["type"].native != "signature_time_stamp_token" for a in attrs)
+
+
+def test_anchor_timestamps_automatically_after_anchoring(tsa: LocalTsa, tmp_path: Path) -> None:
+    import json
+
+    ws = tmp_path / "ws"
+    done = run_cli("init", str(ws))
+    assert done.returncode == 0, done.stderr
+    configure(ws, f'tsa = ["{tsa.url()}"]\non_capture = false\non_anchor = true\n')
+    out = tmp_path / "b"
+    assert run_cli("-w", str(ws), "capture", str(EXAMPLES / "screenshots"), "--case",
+                   "2026-AUTO-3", "-o", str(out)).returncode == 0
+    assert not (out / "evidence" / "timestamps").exists()
+    done = run_cli("-w", str(ws), "anchor", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "timestamped by CN=Test TSA A" in done.stdout
+    result = json.loads(run_cli("verify", str(out), "-w", str(ws), "--json").stdout)
+    [token] = result["timestamps"]
+    assert token["taken_before_anchor"] is False and token["status"] == "not-pinned"
