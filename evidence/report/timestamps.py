@@ -88,14 +88,13 @@ class TimestampRow:
 def _recheck(file: str, gen_time: str | None) -> str:
     from datetime import datetime
 
-    at = ""
-    if gen_time:
-        try:
-            at = f" -attime {int(datetime.fromisoformat(gen_time).timestamp())}"
-        except ValueError:
-            at = ""
-    return (f"openssl ts -verify -data evidence/root.json -in {file} -CAfile tsa-root.pem"
-            f"{at}")
+    from evidence.timestamps.check import openssl_recheck
+
+    try:
+        moment = None if not gen_time else datetime.fromisoformat(gen_time)
+    except ValueError:
+        moment = None
+    return openssl_recheck(file, moment)
 
 
 def rows(timestamps: Sequence[Mapping[str, Any]], langs: tuple[str, ...]

@@ -53,12 +53,13 @@ if TYPE_CHECKING:
 __all__ = ["TimestampCheck", "TimestampReport", "check_timestamps", "openssl_recheck"]
 
 
-def openssl_recheck(file: str, *, sha256_only: bool = False) -> str:
-    """The command that re-checks a token with OpenSSL alone (the verifier supplies the
-    TSA's root from its trust profile as ``tsa-root.pem``; ``-attime`` evaluates the
-    certificates at genTime, as this tool does)."""
-    return (f"openssl ts -verify -data {ROOT_FILE} -in {file} -CAfile tsa-root.pem "
-            "[-untrusted tsa-chain.pem] [-attime GENTIME_UNIX]")
+def openssl_recheck(file: str, gen_time: datetime | None = None) -> str:
+    """The command that re-checks a token with OpenSSL alone, run in the bundle folder: the
+    verifier saves the TSA's root from its trust profile as ``tsa-root.pem`` (intermediates
+    the token does not embed go in ``-untrusted``); ``-attime`` evaluates the certificates at
+    genTime, as this tool does, so a token outlives its TSA certificate."""
+    at = "" if gen_time is None else f" -attime {int(_unix(gen_time))}"
+    return f"openssl ts -verify -data {ROOT_FILE} -in {file} -CAfile tsa-root.pem{at}"
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,9 @@ class TimestampCheck:
         out: dict[str, Any] = {"file": self.file, "status": self.status, "tsa": self.tsa,
                                "qualified": self.qualified, "problem": self.problem,
                                "taken_before_anchor": self.before_anchor,
-                               "recheck": openssl_recheck(self.file)}
+                               "recheck": openssl_recheck(
+                                   self.file, None if self.facts is None
+                                   else self.facts.gen_time)}
         if self.facts is not None:
             out.update(self.facts.to_json())
         return out

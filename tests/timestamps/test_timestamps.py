@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -51,15 +52,20 @@ def test_timestamp_is_stored_recorded_and_rechecks_with_openssl(
     assert entry.details["message"] == "evidence/root.json"
     listed = (bundle / "tagmanifest-sha256.txt").read_text()
     assert stored.file in listed and "evidence/custody.jsonl" in listed
-    # The report's re-check instruction works with OpenSSL alone.
-    root_pem = tsa.signers["a"].folder / "root.pem"
-    done = subprocess.run(["openssl", "ts", "-verify", "-data", str(bundle / "evidence/root.json"),
-                           "-in", str(token), "-CAfile", str(root_pem)],
-                          capture_output=True, text=True)
-    assert done.returncode == 0 and "Verification: OK" in done.stdout, done.stderr
     # Intact bundle: no finding is an error.
     result = verify(bundle, offline=True)
     assert not [f for f in result.findings if f.severity is Severity.ERROR], result.findings
+    # The re-check instruction the result (and the reports) give works with OpenSSL alone,
+    # run in the bundle folder with the TSA's root as the verifier's profile holds it.
+    command = result.timestamps[0]["recheck"]
+    assert "-attime " in command
+    root_pem = tsa.signers["a"].folder / "root.pem"
+    argv = [str(root_pem) if a == "tsa-root.pem" else a for a in shlex.split(command)]
+    done = subprocess.run(argv, cwd=bundle, capture_output=True, text=True)
+    assert done.returncode == 0 and "Verification: OK" in done.stdout, done.stderr
+    rogue_root = tsa.signers["rogue"].folder / "root.pem"
+    argv = [str(rogue_root) if a == "tsa-root.pem" else a for a in shlex.split(command)]
+    assert subprocess.run(argv, cwd=bundle, capture_output=True).returncode != 0
 
 
 def test_several_tsas_each_give_a_token(bundle: Path, tsa: LocalTsa,
