@@ -30,6 +30,7 @@ from .errors import (
     InputError,
     KeyFileError,
     NotABundleError,
+    TimestampAuthorityError,
     TransactionError,
     VerificationError,
     WorkspaceError,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from .disclosure import disclose
     from .index import ItemProof, prove
     from .result import VerificationResult
+    from .timestamps import timestamp_bundle
     from .verification import verify
     from .workspace import Workspace, init_workspace, open_workspace
 
@@ -60,6 +62,7 @@ __all__ = [
     "KeyFileError",
     "NotABundleError",
     "Severity",
+    "TimestampAuthorityError",
     "TransactionError",
     "Verdict",
     "VerificationError",
@@ -72,6 +75,7 @@ __all__ = [
     "init_workspace",
     "open_workspace",
     "prove",
+    "timestamp_bundle",
     "verify",
 ]
 
@@ -81,6 +85,7 @@ _LAZY = {
     "disclose": "disclosure",
     "ItemProof": "index",
     "prove": "index",
+    "timestamp_bundle": "timestamps",
     "verify": "verification",
     "VerificationResult": "result",
     "Workspace": "workspace",
