@@ -288,3 +288,13 @@ def test_a_rogue_token_carrying_roots_in_its_certificate_bag_is_not_trusted(
         check_against_pin(facts, b"root.json bytes", root=court_root)
     assert caught.value.code == "timestamp-untrusted"
     check_against_pin(facts, b"root.json bytes", root=tsa.signers["rogue"].root)
+
+
+@pytest.mark.parametrize("name", ["1-tsa.example.org.tsr", "64-127.0.0.1.tsr", "0-x.tsr",
+                                  "1-X.tsr", "1-tsa.tsr.bak", "1-.tsr", "12345-a.tsr"])
+def test_the_integrity_check_and_the_writer_agree_on_token_names(name: str) -> None:
+    from evidence.integrity import _TIMESTAMP_FILE
+    from evidence.timestamps.stamping import TIMESTAMP_NAME, TIMESTAMPS_DIR
+
+    written = TIMESTAMP_NAME.fullmatch(name) is not None
+    assert (_TIMESTAMP_FILE.fullmatch(f"{TIMESTAMPS_DIR}/{name}") is not None) == written
