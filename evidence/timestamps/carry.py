@@ -19,7 +19,7 @@ from typing import Any
 from ..bundle import CUSTODY_FILE
 from ..custody import read_custody
 from ..errors import VerificationError
-from .check import _recorded, _token_files
+from .check import _read, _recorded, _token_files
 from .stamping import read_root_bytes
 from .token import TokenProblem, check_integrity, parse_token
 
@@ -46,7 +46,7 @@ def checked_tokens(bundle: Path) -> list[CarriedToken]:
     message = read_root_bytes(bundle)
     out: list[CarriedToken] = []
     for rel in files:
-        data = (bundle / rel).read_bytes()
+        data = _read(bundle, rel)  # no links followed, bounded
         listed = recorded.get(rel)
         if listed is None or listed[0] != hashlib.sha256(data).hexdigest():
             raise VerificationError(f"{bundle / rel}: not the token the signed custody log "
