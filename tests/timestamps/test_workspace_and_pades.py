@@ -96,12 +96,22 @@ def test_pdf_report_signature_is_pades_b_t_with_the_workspace_tsa(
     assert not attrs or all(a["type"].native != "signature_time_stamp_token" for a in attrs)
 
 
-def test_anchor_timestamps_automatically_after_anchoring(tsa: LocalTsa, tmp_path: Path) -> None:
+def test_anchor_timestamps_automatically_after_anchoring(tsa: LocalTsa, tmp_path: Path,
+                                                        workspace: Path) -> None:
     import json
 
-    ws = tmp_path / "ws"
-    done = run_cli("init", str(ws))
-    assert done.returncode == 0, done.stderr
+    from evidence.anchoring import setup_chain
+    from evidence.chain.accounts import create_keystore
+    from evidence.workspace import open_workspace
+
+    from ..verification.conftest import TEST_SCRYPT_N
+
+    ws = workspace  # a copy of a ready workspace, a cheap account keystore, the embedded chain
+    opened = open_workspace(ws)
+    keystore = opened.path(opened.chain.account_keystore)
+    keystore.parent.mkdir(parents=True, exist_ok=True)
+    create_keystore(keystore, PASSPHRASE, scrypt_n=TEST_SCRYPT_N)
+    setup_chain(opened, PASSPHRASE)
     configure(ws, f'tsa = ["{tsa.url()}"]\non_capture = false\non_anchor = true\n')
     out = tmp_path / "b"
     assert run_cli("-w", str(ws), "capture", str(EXAMPLES / "screenshots"), "--case",
