@@ -12,6 +12,7 @@ from evidence.errors import InputError
 
 from .common import Context, emit_json, pass_ctx, passphrase
 from .render import render_inspect, render_verification
+from .timestamp_cmd import auto_timestamp
 
 
 @click.command()
@@ -120,6 +121,7 @@ def capture(ctx: Context, paths: tuple[Path, ...], records: tuple[Path, ...], ca
                         progress=_progress_printer("capturing"), move=move)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    auto_timestamp(ws, [result.path], key, stage="capture", quiet=as_json)
     if as_json:
         emit_json({"bundle": str(result.path), "root": result.root.hex(),
                    "items": result.item_count, "files": result.file_count,
@@ -237,8 +239,10 @@ def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: boo
 
     ws = ctx.workspace()
     secret = passphrase()
-    outcome = anchor_bundles(ws, list(bundles), passphrase=secret, key=ws.signing_key(secret),
+    key = ws.signing_key(secret)
+    outcome = anchor_bundles(ws, list(bundles), passphrase=secret, key=key,
                              reanchor=reanchor, log=None if as_json else click.echo)
+    auto_timestamp(ws, [b for b, _ in outcome.anchored], key, stage="anchor", quiet=as_json)
     if as_json:
         emit_json({"anchored": [{"bundle": str(b), **r.to_json()} for b, r in outcome.anchored],
                    "already": [{"bundle": str(b), **r.to_json()} for b, r in outcome.already],

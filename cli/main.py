@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "recheck-script": ".recheck_cmd:recheck_script",
     "report": ".report_cmd:report",
     "report-check": ".report_cmd:report_check",
+    "timestamp": ".timestamp_cmd:timestamp",
     "trust": ".trust_cmd:trust",
     "verify": ".commands:verify",
     "witness": ".witness_cmd:witness",

@@ -67,6 +67,13 @@ def render_verification(result: VerificationResult, *, verbose: bool = False) ->
                   else "not pinned by the trust profile")
         _echo(f"  chain read through {', '.join(chain.get('nodes') or [])} ({pinned})")
     _echo(f"trust: {result.trust_label()}")
+    if result.timestamps:
+        _echo("timestamps (RFC 3161; counted only from a TSA the trust profile pins):")
+        for t in result.timestamps:
+            who = t.get("tsa") or t.get("tsa_name") or t.get("signer_subject") or "?"
+            kind = " (qualified)" if t.get("qualified") else ""
+            _echo(f"  {t.get('gen_time') or '?'}  {who}{kind}  serial {t.get('serial')}  "
+                  f"policy {t.get('policy')}  {t.get('status')}  {t.get('file')}")
     if result.witnesses:
         _echo(f"witnesses ({result.policy_label()}):")
         for w in result.witnesses:

@@ -156,6 +156,17 @@ def show(profile: Path, publisher_keys: tuple[str, ...], require_signature: bool
         for w in o.witnesses:
             until = "open-ended" if w.valid_until is None else f"until {_stamp(w.valid_until)}"
             echo(f"      witness {w.address}  from {_stamp(w.valid_from)}  {until}")
+    if p.timestamp_authorities:
+        echo(f"Timestamp authorities ({len(p.timestamp_authorities)}):")
+        for t in p.timestamp_authorities:
+            doc = t.to_json()
+            until = "open-ended" if t.valid_until is None else f"until {doc['until']}"
+            kind = "qualified" if t.qualified else "not qualified"
+            echo(f"  {t.name}  ({kind})  from {doc['from']}  {until}")
+            echo(f"      root {doc['root_subject']}  sha256 {doc['root_sha256']}")
+            if doc["certificate_sha256"]:
+                echo(f"      certificate sha256 {doc['certificate_sha256']}")
+            echo(f"      source: {t.source}")
     return 0
 
 

@@ -32,6 +32,7 @@ from .errors import (
     InputError,
     KeyFileError,
     NotABundleError,
+    TimestampAuthorityError,
     TransactionError,
     VerificationError,
     WorkspaceError,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from .capturing.pipeline import CaptureResult, capture
     from .disclosure import disclose
     from .result import VerificationResult
+    from .timestamps import timestamp_bundle
     from .verification.verifier import verify
     from .workspace import Workspace, init_workspace, open_workspace
 
@@ -65,6 +67,7 @@ __all__ = [
     "KeyFileError",
     "NotABundleError",
     "Severity",
+    "TimestampAuthorityError",
     "TransactionError",
     "Verdict",
     "VerificationError",
@@ -79,6 +82,7 @@ __all__ = [
     "open_workspace",
     "prove",
     "report",
+    "timestamp_bundle",
     "verify",
 ]
 
@@ -90,6 +94,7 @@ _LAZY = {
     "disclose": "disclosure",
     "ItemProof": "bundle.index",
     "prove": "bundle.index",
+    "timestamp_bundle": "timestamps",
     "verify": "verification.verifier",
     "VerificationResult": "result",
     "Workspace": "workspace",

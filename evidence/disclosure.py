@@ -14,7 +14,9 @@ import hashlib
 import os
 import secrets
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .bundle.custody import first_entry, read_custody, utc_now, verify_custody
 from .bundle.index import ItemProof, prove
@@ -54,6 +56,9 @@ from .standards.bagit import (
 from .standards.ijson import loads_strict
 from .standards.jcs import canonicalize
 from .version import TOOL_NAME, __version__
+
+if TYPE_CHECKING:
+    from .timestamps.carry import CarriedToken
 
 __all__ = ["disclose", "find_item"]
 
@@ -103,10 +108,13 @@ def disclose(bundle: Path, item_id: str, *, out: Path, key: SigningKey) -> Path:
         raise _refuse(bundle, str(exc)) from exc
     provenance = _checked_provenance(bundle, proof.signed)
     receipts = _checked_receipts(bundle, proof.signed)
+    from .timestamps.carry import checked_tokens
+
+    tokens = checked_tokens(bundle)
     tmp = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
     tmp.mkdir()
     try:
-        _write_package(bundle, tmp, out, proof, provenance, receipts, key)
+        _write_package(bundle, tmp, out, proof, provenance, receipts, key, tokens)
         if out.exists():
             raise BundleExistsError(f"{out}: appeared meanwhile; not overwritten")
         os.rename(tmp, out)
@@ -190,7 +198,8 @@ def _compare(bundle: Path, item: Item, size: int, d256: str, d512: str) -> tuple
 
 
 def _write_package(bundle: Path, tmp: Path, out: Path, proof: ItemProof, provenance: bytes,
-                   receipts: list[Receipt], key: SigningKey) -> None:
+                   receipts: list[Receipt], key: SigningKey,
+                   tokens: Sequence[CarriedToken] = ()) -> None:
     item, root = proof.item, proof.root.hex()
     dst = tmp / item.path
     dst.parent.mkdir(parents=True)
@@ -228,9 +237,18 @@ def _write_package(bundle: Path, tmp: Path, out: Path, proof: ItemProof, provena
     # digest, so that neither can be changed in the package afterwards unnoticed.
     digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
                for p in sorted((tmp / RECEIPTS_DIR).glob("*.json"))}
-    entry = first_entry("disclosed", {"item": item.id, "root": root, "from": bundle.name,
-                                      "package": out.name, "tool": f"{TOOL_NAME} {__version__}",
-                                      "receipts": digests}, key)
+    details: dict[str, Any] = {"item": item.id, "root": root, "from": bundle.name,
+                               "package": out.name, "tool": f"{TOOL_NAME} {__version__}",
+                               "receipts": digests}
+    if tokens:  # the bundle's RFC 3161 tokens (evidence.timestamps.carry), checked above
+        from .timestamps.carry import disclosed_details
+        from .timestamps.stamping import TIMESTAMPS_DIR
+
+        (tmp / TIMESTAMPS_DIR).mkdir()
+        for t in tokens:
+            (tmp / TIMESTAMPS_DIR / t.name).write_bytes(t.data)
+        details["timestamps"] = disclosed_details(list(tokens))
+    entry = first_entry("disclosed", details, key)
     (tmp / CUSTODY_FILE).write_bytes(entry.line + b"\n")
     (tmp / "bagit.txt").write_bytes(format_bagit_txt())
     (tmp / "manifest-sha256.txt").write_bytes(format_manifest([(item.path, d256)]))

@@ -23,6 +23,7 @@ __all__ = [
     "NodeProofError",
     "NodesDisagreeError",
     "NotABundleError",
+    "TimestampAuthorityError",
     "TransactionError",
     "VerificationError",
     "WorkspaceError",
@@ -95,6 +96,13 @@ class ChainError(EvidenceError):
 
 class ChainUnreachableError(ChainError):
     """The JSON-RPC node cannot be reached."""
+
+
+class TimestampAuthorityError(EvidenceError):
+    """A time-stamp authority could not be asked (unreachable, HTTP error): could not
+    complete, like an unreachable chain."""
+
+    exit_code = EXIT_INCOMPLETE
 
 
 class TransactionError(ChainError):

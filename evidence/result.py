@@ -99,6 +99,8 @@ class VerificationResult:
     demonstration: bool = False
     #: The chain as read: id, genesis hash, nodes and their software, whether it is pinned.
     chain: dict[str, Any] | None = None
+    #: The RFC 3161 tokens as verified (evidence.timestamps.check.TimestampCheck.to_json).
+    timestamps: tuple[dict[str, Any], ...] = ()
 
     @property
     def exit_code(self) -> int:
@@ -178,6 +180,7 @@ class VerificationResult:
             "items": [i.to_json() for i in self.items],
             "findings": [f.to_json() for f in self.findings],
             "custody": list(self.custody),
+            "timestamps": list(self.timestamps),
         }
 
 

@@ -25,6 +25,7 @@ from .keys import (
     load_signing_key,
     public_key_from_file,
 )
+from .timestamps.settings import TimestampSettings
 
 __all__ = [
     "CONFIG_NAME",
@@ -107,6 +108,8 @@ class Workspace:
     created: str
     capturer_key: str = CAPTURER_KEY
     chain: ChainSettings = field(default_factory=ChainSettings)
+    #: ``[timestamps]``: the TSAs capture and anchor ask (evidence.timestamps.settings).
+    timestamps: TimestampSettings = field(default_factory=TimestampSettings)
 
     @property
     def config_path(self) -> Path:
@@ -136,6 +139,8 @@ class Workspace:
             "capturer": {"key": self.capturer_key},
             "chain": self.chain.to_toml_table(),
         }
+        if self.timestamps != TimestampSettings():
+            doc["timestamps"] = self.timestamps.to_toml_table()
         header = (
             "# evidence workspace configuration (written by `evidence`; safe to edit).\n"
             "# Keys under keys/ are encrypted with your passphrase; never share them.\n\n"
@@ -178,13 +183,14 @@ def _load(root: Path) -> Workspace:
     if ws.get("version") != CONFIG_VERSION:
         raise FormatError(f"unsupported workspace version {ws.get('version')!r}", path=str(path))
     for table in doc:
-        if table not in ("workspace", "capturer", "chain"):
+        if table not in ("workspace", "capturer", "chain", "timestamps"):
             raise FormatError(f"unknown table [{table}]", path=str(path))
     return Workspace(
         root=root,
         created=str(ws.get("created", "")),
         capturer_key=str(doc.get("capturer", {}).get("key", CAPTURER_KEY)),
         chain=ChainSettings.from_toml_table(doc.get("chain", {}), path=path),
+        timestamps=TimestampSettings.from_toml_table(doc.get("timestamps", {}), path=path),
     )
 
 

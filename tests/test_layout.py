@@ -30,15 +30,18 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("evidence.errors", "evidence.findings", "evidence.version", "evidence.fsutil",
      "evidence.tomltypes"),
     # standards that know nothing of evidence: RFC 8785 / I-JSON, RFC 6962, BagIt
-    ("evidence.standards",),
+    # (and the RFC 3161 protocol: a request, a token's parse and its CMS checks)
+    ("evidence.standards", "evidence.timestamps.token", "evidence.timestamps.client"),
     # the chain, as infrastructure
     ("evidence.chain",),
     # shared by every stage: keys, the states' list, the result types, the workspace
     ("evidence.keys", "evidence.jurisdictions", "evidence.result", "evidence.workspace",
-     "evidence.workspace_chain"),
+     "evidence.workspace_chain", "evidence.timestamps.settings"),
     # the bundle format, and the verifier's trust profiles
     ("evidence.bundle",),
     ("evidence.trust",),
+    # RFC 3161 timestamps of a bundle: taken, carried, checked against the trust profile
+    ("evidence.timestamps",),
     # the stages, in the order of the flow
     ("evidence.capturing",),
     ("evidence.anchoring",),
@@ -51,7 +54,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # the library's public face
     ("evidence",),
     # the command line: shared helpers, the commands, the lazy group
-    ("evidence_cli.common", "evidence_cli.render"),
+    # (timestamp_cmd also holds the timestamp that capture and anchor take by themselves)
+    ("evidence_cli.common", "evidence_cli.render", "evidence_cli.timestamp_cmd"),
     ("evidence_cli.commands", "evidence_cli.report_cmd", "evidence_cli.trust_cmd",
      "evidence_cli.witness_cmd"),
     ("evidence_cli", "evidence_cli.main"),

@@ -185,6 +185,8 @@ WRITER_TAG_FILES = frozenset({
     ITEMS_FILE, ROOT_FILE, PROVENANCE_FILE, CUSTODY_FILE, PROOF_FILE, INDEX_FILE,
 })
 _RECEIPT_NAME = re.compile(re.escape(RECEIPTS_DIR) + r"/[^/]+\.json")
+#: RFC 3161 tokens (evidence.timestamps): ``evidence/timestamps/N-HOST.tsr``.
+_TIMESTAMP_FILE = re.compile(r"evidence/timestamps/[1-9][0-9]{0,3}-[a-z0-9][a-z0-9.-]{0,62}\.tsr")
 
 
 def _check_tag_coverage(check: BagCheck, bag: BagInfo, report: IntegrityReport) -> None:
@@ -213,7 +215,8 @@ def _check_tag_coverage(check: BagCheck, bag: BagInfo, report: IntegrityReport) 
     # The tag manifests are unsigned: whoever adds a file can list it again. So a tag file
     # must also be one the bundle writer makes; anything else was slipped in later.
     for rel in tag_files:
-        if rel not in WRITER_TAG_FILES and _RECEIPT_NAME.fullmatch(rel) is None:
+        if (rel not in WRITER_TAG_FILES and _RECEIPT_NAME.fullmatch(rel) is None
+                and _TIMESTAMP_FILE.fullmatch(rel) is None):
             report.add("bag-unexpected-tag-file", Severity.ERROR,
                        f"{rel}: not a file an evidence bundle or disclosure package holds "
                        "(added after capture; the tag manifests are unsigned, so listing it "

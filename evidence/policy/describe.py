@@ -112,6 +112,14 @@ def _describe_en(p: Policy) -> list[str]:
     if p.min_blocks_on_top == 0:
         blocks += " (0: the embedded development chain mines only on demand)"
     lines.append(blocks + ".")
+    if p.require_timestamp:
+        lines.append("The bundle must carry an RFC 3161 timestamp of its signed root from a "
+                     "timestamp authority the verifier's trust profile pins, valid at its time.")
+    lines.append(
+        "A pinned RFC 3161 timestamp's time must not be earlier than the signed capture time, "
+        "nor later than the anchor's block time (for a timestamp taken before the anchoring), "
+        f"each within {p.timestamp_window_seconds} s; clocks that disagree beyond that rebut "
+        "the presumption.")
     if p.parties_file is not None:
         lines.append(f"Party list: {p.parties_file} (supplied by the user).")
     else:
@@ -168,6 +176,13 @@ def _describe_zh(p: Policy) -> list[str]:
     lines.append(
         f"只计入锚定区块时间之后 {duration(p.confirmation_window_seconds, 'zh')}内的确认。"
     )
+    if p.require_timestamp:
+        lines.append("证据包须带有验证方信任配置所列时间戳服务机构（TSA）对其签名根出具的、"
+                     "在其时间有效的 RFC 3161 时间戳。")
+    lines.append(
+        f"经信任配置所列 TSA 出具的 RFC 3161 时间戳，其时间不得早于取证人签名的取证时间，"
+        f"也不得晚于锚定区块时间（锚定前取得的时间戳），允许误差各为 "
+        f"{p.timestamp_window_seconds} 秒；超出此误差的时钟不一致将推翻推定。")
     skew = p.max_clock_skew_seconds
     lines.append(
         f"签名确认的观察时间须在锚定时间前 {skew} 秒至确认时间后 {skew} 秒之间；"

@@ -47,7 +47,7 @@ DEFAULT_POLICY = "hague-3"
 
 
 #: Built-in policy names (files ``data/policies/<name>.toml``).
-BUILTIN_POLICIES = (DEFAULT_POLICY,)
+BUILTIN_POLICIES = (DEFAULT_POLICY, "hague-3-tsa")
 
 
 #: Largest policy file read (bytes): a policy is a dozen keys; anything bigger is a wrong file.
@@ -113,10 +113,20 @@ _OPTIONAL_BOOL_KEYS: dict[str, bool] = {
     # verified (status "verified"), not secondary, computed or unknown. Off by default: a
     # policy written before the key counted every listed State, its date's status shown.
     "require_verified_in_force_date": False,
+    # Presume authenticity only with an RFC 3161 timestamp from a TSA the verifier's trust
+    # profile pins (evidence.timestamps; the built-in policy hague-3-tsa).
+    "require_timestamp": False,
 }
-
-
-_OPTIONAL_KEYS = ("description_zh", "parties_file", *_OPTIONAL_BOOL_KEYS)
+#: Upper bound for ``timestamp_window_seconds`` (1 day): how far a TSA's clock, the chain's
+#: and the capturer's may differ before they are said to disagree.
+MAX_TIMESTAMP_WINDOW_SECONDS = 86_400
+#: Optional integer keys added after version 1: (minimum, maximum, default).
+_OPTIONAL_INT_KEYS: dict[str, tuple[int, int, int]] = {
+    # 600 s: a capture, its timestamp and its anchoring follow each other within minutes;
+    # NTP-synchronised clocks differ by far less.
+    "timestamp_window_seconds": (0, MAX_TIMESTAMP_WINDOW_SECONDS, 600),
+}
+_OPTIONAL_KEYS = ("description_zh", "parties_file", *_OPTIONAL_BOOL_KEYS, *_OPTIONAL_INT_KEYS)
 
 
 _KNOWN_KEYS = frozenset(("version", *_STR_KEYS, *_BOOL_KEYS, *_INT_KEYS, *_OPTIONAL_KEYS))
@@ -148,6 +158,8 @@ class Policy:
     sha256: str
     count_witnesses_registered_after_anchor: bool = False
     require_verified_in_force_date: bool = False
+    require_timestamp: bool = False
+    timestamp_window_seconds: int = 600
 
     @property
     def builtin(self) -> bool:
@@ -172,6 +184,8 @@ class Policy:
             "count_witnesses_registered_after_anchor":
                 self.count_witnesses_registered_after_anchor,
             "require_verified_in_force_date": self.require_verified_in_force_date,
+            "require_timestamp": self.require_timestamp,
+            "timestamp_window_seconds": self.timestamp_window_seconds,
             "parties_file": None if self.parties_file is None else str(self.parties_file),
             "source": self.source,
             "builtin": self.builtin,
@@ -274,6 +288,13 @@ def _parse_policy(raw: bytes, *, shown: str, base: Path | None) -> Policy:
                               where=key)
         optional_bools[key] = value
 
+    optional_ints: dict[str, int] = {}
+    for key, (low, high, fallback) in _OPTIONAL_INT_KEYS.items():
+        number = doc.get(key, fallback)
+        if type(number) is not int or not low <= number <= high:
+            raise FormatError(f"must be an integer from {low} to {high}", path=shown, where=key)
+        optional_ints[key] = number
+
     parties_file: Path | None = None
     if "parties_file" in doc:
         value = doc["parties_file"]
@@ -304,6 +325,8 @@ def _parse_policy(raw: bytes, *, shown: str, base: Path | None) -> Policy:
         count_witnesses_registered_after_anchor=optional_bools[
             "count_witnesses_registered_after_anchor"],
         require_verified_in_force_date=optional_bools["require_verified_in_force_date"],
+        require_timestamp=optional_bools["require_timestamp"],
+        timestamp_window_seconds=optional_ints["timestamp_window_seconds"],
     )
 
 

@@ -122,6 +122,7 @@ def document(report: Report) -> list[Block]:
     _trust(d)
     _witnesses(d)
     _findings(d)
+    _timestamps(d)
     _custody(d)
     d.h("sec_legal", "legal")
     for notes in r.legal_notes.values():
@@ -370,6 +371,29 @@ def _custody(d: _Doc) -> None:
     rows = tuple((str(c.seq), _j(c.action_text), c.at, c.actor, c.details) for c in r.custody)
     d.blocks.append(Table((d.t("seq"), d.t("action"), d.t("at"), d.t("actor"), d.t("details")),
                           rows, (1, 3, 4, 5, 8), mono=frozenset({3})))
+
+
+def _timestamps(d: _Doc) -> None:
+    """RFC 3161 tokens (evidence.report.timestamps), with the block time beside them."""
+    r = d.r
+    d.h("sec_timestamps", "timestamps")
+    if not r.timestamps:
+        d.paras(r.text("no_timestamps"), "note")
+        return
+    d.paras(r.text("timestamps_intro"), "note")
+    rows = tuple((t.gen_time or "—", t.tsa, d.yes_no(t.qualified), t.serial or "—",
+                  t.policy or "—", _j(t.status_text), t.file) for t in r.timestamps)
+    flags = tuple("" if t.status == "trusted" else "bad" for t in r.timestamps)
+    d.blocks.append(Table((d.t("ts_time"), d.t("ts_tsa"), d.t("ts_qualified"),
+                           d.t("ts_serial"), d.t("ts_policy"), d.t("ts_status"),
+                           d.t("ts_file")), rows, (4, 4, 2, 3, 3, 4, 4), flags=flags,
+                          mono=frozenset({3, 4, 6})))
+    if r.anchor is not None:
+        d.paras({lang: f"{text}: {r.anchor.block_time_utc}"
+                 for lang, text in r.text("ts_block_time").items()}, "note")
+    d.h("recheck_timestamps", "recheck-timestamps", 3)
+    d.paras(r.text("recheck_timestamps_intro"), "note")
+    d.blocks.append(Code("\n".join(t.recheck for t in r.timestamps)))
 
 
 def _recheck(d: _Doc) -> None:

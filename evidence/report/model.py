@@ -56,6 +56,9 @@ from .text import (
     languages,
     pick,
 )
+from .timestamps import TEXT as TIMESTAMP_TEXT
+from .timestamps import TimestampRow
+from .timestamps import rows as timestamp_rows
 
 __all__ = [
     "MAX_ITEMS_LISTED",
@@ -393,6 +396,8 @@ class Report:
     legal_notes: dict[str, tuple[str, ...]]
     recheck: rechecks.Recheck
     thumbnails: tuple[Thumbnail, ...] = field(default=(), compare=False, repr=False)
+    #: The RFC 3161 tokens as verified (evidence.report.timestamps).
+    timestamps: tuple[TimestampRow, ...] = ()
 
     @property
     def langs(self) -> tuple[str, ...]:
@@ -435,6 +440,7 @@ class Report:
             "custody": [c.to_json() for c in self.custody],
             "legal_notes": {k: list(v) for k, v in self.legal_notes.items()},
             "recheck": self.recheck.to_json(),
+            "timestamps": [t.to_json() for t in self.timestamps],
         }
 
     def canonical_bytes(self) -> bytes:
@@ -448,7 +454,7 @@ class Report:
 
     def text(self, key: str) -> Texts:
         """A fixed label in the report's languages."""
-        return pick(TEXT[key], self.langs)
+        return pick(TEXT[key] if key in TEXT else TIMESTAMP_TEXT[key], self.langs)
 
 
 # --------------------------------------------------------------------------- building
@@ -527,6 +533,7 @@ def build_report(
                                leaf_count=result.leaf_count, anchor=result.anchor,
                                langs=langs, items_total=len(all_items)),
         thumbnails=_thumbnails(Path(bundle), listed),
+        timestamps=timestamp_rows(result.timestamps, langs),
     )
 
 

@@ -515,8 +515,16 @@ def render_pdf(report: Report, signer: ReportSigner) -> bytes:
     spec = fields.SigFieldSpec(sig_field_name=SIGNATURE_FIELD, on_page=page,
                                box=(int(x1), int(y1), int(x2), int(y2)))
     stamp = NoOpStampStyle()  # the box is drawn by reportlab, in embedded fonts
+    timestamper = None
+    if signer.timestamp_url is not None:
+        # PAdES B-T (ETSI EN 319 142-1 §5.4): a signature time-stamp from the workspace's
+        # TSA, requested and checked by pyHanko's own RFC 3161 client.
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+
+        timestamper = HTTPTimeStamper(signer.timestamp_url,
+                                      timeout=int(signer.timestamp_timeout))
     pdf_signer = signers.PdfSigner(meta, signer=cms_signer, stamp_style=stamp,
-                                   new_field_spec=spec)
+                                   new_field_spec=spec, timestamper=timestamper)
     out = io.BytesIO()
     try:
         pdf_signer.sign_pdf(writer, output=out, bytes_reserved=SIGNATURE_BYTES_RESERVED)

@@ -71,6 +71,10 @@ class ReportSigner:
     pkcs12: bytes | None = field(default=None, repr=False)
     pkcs12_passphrase: bytes | None = field(default=None, repr=False)
     certificate_source: str = "none"
+    #: An RFC 3161 TSA for the PDF signature's timestamp (PAdES B-T), from the workspace's
+    #: ``[timestamps]`` (``pdf = true``: its first ``tsa``); None: a B-B signature.
+    timestamp_url: str | None = None
+    timestamp_timeout: float = 30.0
 
     @classmethod
     def from_workspace(cls, workspace: Workspace, passphrase: str, *, cert: Path | None = None,
@@ -82,17 +86,21 @@ class ReportSigner:
         workspace's self-issued certificate, created at first use.
         """
         key = workspace.signing_key(passphrase)
+        stamps = workspace.timestamps
+        tsa = stamps.tsa[0] if stamps.pdf and stamps.tsa else None
         if cert is not None:
             secret = (cert_passphrase if cert_passphrase is not None else passphrase).encode()
             data = _read_p12(Path(cert))
             _load_p12(data, secret, shown=str(cert))
-            return cls(key, data, secret, f"user certificate {cert}")
+            return cls(key, data, secret, f"user certificate {cert}", tsa,
+                       stamps.timeout_seconds)
         path = workspace.path(REPORT_CERT_FILE)
         if not path.exists():
             create_report_certificate(path, key, passphrase)
         data = _read_p12(path, private=True)
         _load_p12(data, passphrase.encode(), shown=str(path))
-        return cls(key, data, passphrase.encode(), f"self-issued workspace certificate {path}")
+        return cls(key, data, passphrase.encode(), f"self-issued workspace certificate {path}",
+                   tsa, stamps.timeout_seconds)
 
     def certificate(self) -> x509.Certificate:
         """The PDF signing certificate. Raises InputError when there is none."""

@@ -424,6 +424,7 @@ CUSTODY_ACTIONS: dict[str, Pair] = {
     "verified": ("verified", "核验"),
     "disclosed": ("disclosed", "披露"),
     "exported": ("exported", "导出"),
+    "timestamped": ("timestamped (RFC 3161)", "加盖时间戳（RFC 3161）"),
 }
 
 #: The legal notes every report carries (docs/architecture.md "Legal stance").

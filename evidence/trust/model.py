@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evidence.trust.tsa import TsaPin
 
 __all__ = [
     "PROFILE_VERSION",
@@ -158,6 +161,8 @@ class TrustProfile:
     source: str
     sha256: str
     signature: ProfileSignature | None = None
+    #: ``[[timestamp_authorities]]``: the RFC 3161 TSAs whose tokens count (evidence.trust.tsa).
+    timestamp_authorities: tuple[TsaPin, ...] = ()
 
     def chain(self, chain_id: int) -> ChainPin | None:
         """The pinned chain with ``chain_id``, if any."""
@@ -192,4 +197,5 @@ class TrustProfile:
         return {**self.summary(), "description": self.description,
                 "chains": [c.to_json() for c in self.chains],
                 "registries": [r.to_json() for r in self.registries],
-                "operators": [o.to_json() for o in self.operators]}
+                "operators": [o.to_json() for o in self.operators],
+                "timestamp_authorities": [t.to_json() for t in self.timestamp_authorities]}

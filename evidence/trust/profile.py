@@ -56,6 +56,7 @@ from evidence.trust.signing import (
     signature_path,
     verify_profile_signature,
 )
+from evidence.trust.tsa import TsaPin, parse_timestamp_authorities
 
 __all__ = [
     "DEVELOPMENT_CHAIN_IDS",
@@ -123,7 +124,7 @@ _URL_CHARS_RE = re.compile(r"[!-~]+")
 _ZERO_ADDRESS = "0x" + "0" * 40
 
 _TOP_REQUIRED = ("version", "name", "expires", "chains", "registries", "operators")
-_TOP_OPTIONAL = ("publisher", "description", "demonstration")
+_TOP_OPTIONAL = ("publisher", "description", "demonstration", "timestamp_authorities")
 _CHAIN_REQUIRED = ("chain_id", "name", "genesis_hash")
 _CHAIN_OPTIONAL = ("min_blocks_on_top", "development", "min_nodes", "nodes")
 _REGISTRY_REQUIRED = ("chain_id", "contract", "registrar")
@@ -479,11 +480,15 @@ def parse_trust_profile(raw: bytes, *, shown: str, now: datetime | None = None) 
     operators = _operators(r, top["operators"],
                            from_registry=any(g.operators_from_registry for g in registries))
 
+    tsas: tuple[TsaPin, ...] = ()
+    if "timestamp_authorities" in top:
+        tsas = parse_timestamp_authorities(r, top["timestamp_authorities"])
+
     profile = TrustProfile(
         version=version, name=name, publisher=publisher, description=description,
         expires=expires, demonstration=demonstration, chains=tuple(chains),
         registries=tuple(registries), operators=operators, source=shown,
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=hashlib.sha256(raw).hexdigest(), timestamp_authorities=tsas,
     )
     moment = _now(now)
     if expires <= moment:

@@ -94,11 +94,32 @@ def verify(
                                captured_at=_captured_at(signed.statement))
         findings.extend(chain.findings)
         findings.extend(_receipt_against_chain(receipts, chain.anchor, chain.development_chain))
+    stamps = None
+    if signed is not None:
+        from evidence.timestamps.check import check_timestamps
+
+        anchor = None if chain is None else chain.anchor
+        stamps = check_timestamps(
+            path, custody=report.custody, package=report.package,
+            pins=None if profile is None else profile.timestamp_authorities,
+            captured_at=_captured_at(signed.statement),
+            block_time=None if anchor is None else anchor.block_time,
+            block_time_checked=anchor is not None and anchor.checked_on_chain and not offline,
+            window_seconds=rules.timestamp_window_seconds)
+        findings.extend(stamps.findings)
+        if rules.require_timestamp and not stamps.trusted:
+            findings.append(Finding(
+                "timestamp-required", Severity.WARNING,
+                f"policy {rules.name} requires an RFC 3161 timestamp from a TSA the trust "
+                "profile pins; the bundle has none (run `evidence timestamp BUNDLE --tsa URL`)",
+                "evidence/timestamps"))
+    timestamps_hold = stamps is None or (stamps.consistent and (
+        not rules.require_timestamp or bool(stamps.trusted)))
     if offline:
         findings.append(Finding("offline", Severity.WARNING,
                                 "offline verification: the chain was not asked, so the evidence "
                                 "cannot be presumed authentic"))
-    satisfied = chain is not None and chain.satisfied and not offline
+    satisfied = chain is not None and chain.satisfied and not offline and timestamps_hold
     return VerificationResult(
         bundle=str(path),
         package=report.package,
@@ -119,6 +140,7 @@ def verify(
         trust=None if profile is None else profile.summary(),
         demonstration=profile is not None and profile.demonstration,
         chain=None if chain is None else chain.chain,
+        timestamps=() if stamps is None else tuple(c.to_json() for c in stamps.checks),
     )
 
 

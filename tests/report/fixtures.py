@@ -208,7 +208,27 @@ def make_result() -> VerificationResult:
         trust=DEMO_TRUST,
         demonstration=True,
         chain=DEMO_CHAIN,
+        timestamps=TIMESTAMPS,
     )
+
+
+#: One pinned, qualified RFC 3161 token and one from a TSA the profile does not pin.
+TIMESTAMPS = (
+    {"file": "evidence/timestamps/1-tsa.example.org.tsr", "status": "trusted",
+     "tsa": "Example Qualified TSA", "qualified": True, "problem": None,
+     "taken_before_anchor": True, "recheck": "openssl ts -verify ...",
+     "gen_time": "2025-11-27T21:55:03Z", "serial": "1a2b", "policy": "1.3.6.1.4.1.99999.1",
+     "hash_algorithm": "sha256", "imprint": "ab" * 32, "nonce": "5eed",
+     "tsa_name": "CN=Example TSA", "signer_subject": "CN=Example TSA",
+     "signer_issuer": "CN=Example TSA Root", "signer_serial": "77", "token_sha256": "cd" * 32},
+    {"file": "evidence/timestamps/2-tsa.capturer.invalid.tsr", "status": "not-pinned",
+     "tsa": None, "qualified": False, "problem": None, "taken_before_anchor": True,
+     "recheck": "openssl ts -verify ...", "gen_time": "2025-11-27T21:55:04Z", "serial": "9",
+     "policy": "1.2.3.4", "hash_algorithm": "sha256", "imprint": "ab" * 32, "nonce": "1",
+     "tsa_name": "CN=Capturer's own TSA", "signer_subject": "CN=Capturer's own TSA",
+     "signer_issuer": "CN=Capturer's own TSA", "signer_serial": "1",
+     "token_sha256": "ef" * 32},
+)
 
 
 # --------------------------------------------------------------------------- a court's profile

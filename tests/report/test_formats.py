@@ -59,6 +59,10 @@ def _expected_tokens() -> list[str]:
         tokens += [item.sha256, item.sha512]
     for w in WITNESSES:
         tokens += [str(w["address"]), str(w["operator"]), str(w["jurisdiction"])]
+    # RFC 3161 timestamps: TSA, time, serial, policy OID and the OpenSSL re-check.
+    tokens += ["Example Qualified TSA", "2025-11-27T21:55:03Z", "1a2b", "1.3.6.1.4.1.99999.1",
+               "openssl ts -verify -data evidence/root.json -in "
+               "evidence/timestamps/1-tsa.example.org.tsr"]
     return tokens
 
 
