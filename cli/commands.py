@@ -319,3 +319,7 @@ _register_report(cli)
 from .trust_cmd import register as _register_trust  # noqa: E402
 
 _register_trust(cli)
+
+from .web_cmd import register as _register_web  # noqa: E402
+
+_register_web(cli)

@@ -55,6 +55,7 @@ from .text import (
     languages,
     pick,
 )
+from .web import WebSection, build_web
 
 __all__ = [
     "MAX_ITEMS_LISTED",
@@ -78,7 +79,7 @@ __all__ = [
 ]
 
 #: Version of the report JSON format (``evidence/schemas/report.schema.json``).
-REPORT_SCHEMA_VERSION = "1.1"
+REPORT_SCHEMA_VERSION = "1.2"
 
 #: Items listed in full (digests, fields, re-check commands). A bundle of thousands of items
 #: would give a PDF of hundreds of pages nobody reads; the rest are summarised with a count
@@ -446,6 +447,8 @@ class Report:
     legal_notes: dict[str, tuple[str, ...]]
     recheck: rechecks.Recheck
     thumbnails: tuple[Thumbnail, ...] = field(default=(), compare=False, repr=False)
+    #: Pages and environment of a web capture (``evidence capture-web``), else None.
+    web: WebSection | None = None
 
     @property
     def langs(self) -> tuple[str, ...]:
@@ -488,6 +491,7 @@ class Report:
             "custody": [c.to_json() for c in self.custody],
             "legal_notes": {k: list(v) for k, v in self.legal_notes.items()},
             "recheck": self.recheck.to_json(),
+            **({} if self.web is None else {"web": self.web.to_json()}),
         }
 
     def canonical_bytes(self) -> bytes:
@@ -580,6 +584,7 @@ def build_report(
                                leaf_count=result.leaf_count, anchor=result.anchor,
                                langs=langs, items_total=len(all_items)),
         thumbnails=_thumbnails(Path(bundle), listed),
+        web=build_web(result.provenance, all_items, Path(bundle)),
     )
 
 
@@ -632,7 +637,7 @@ def _provenance(p: Mapping[str, Any]) -> ProvenanceSection:
     raw_capturer = p.get("capturer")
     capturer: Mapping[str, Any] = raw_capturer if isinstance(raw_capturer, dict) else {}
     known = {"version", "case", "platform", "source_url", "note", "captured_at",
-             "clock_source", "tool", "capturer"}
+             "clock_source", "tool", "capturer", "web"}  # web: its own section
     other = tuple(
         (str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True))
         for k, v in sorted(p.items()) if k not in known
