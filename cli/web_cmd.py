@@ -4,7 +4,7 @@ Usage::
 
     evidence capture-web URL... --case CASE -o BUNDLE [--scroll] [--wait-for CSS]
         [--click CSS] [--timeout S] [--allow-insecure] [--trust-spki B64] [--proxy URL]
-        [--browser PATH] [--viewport WxH] [--locale L] [--timezone TZ] [--json]
+        [--browser PATH] [--viewport WxH] [--locale L] [--timezone TZ] [--wacz] [--json]
 
 Attach with :func:`register`.
 """
@@ -62,6 +62,9 @@ def _viewport(text: str) -> tuple[int, int]:
 @click.option("--timezone", help="IANA time zone, e.g. Asia/Shanghai (default: the system's).")
 @click.option("--max-page-bytes", type=click.IntRange(min=1), default=None,
               help="Largest total of one page's responses (default 200 MiB).")
+@click.option("--wacz", is_flag=True,
+              help="Also package the WARCs as a WACZ that replay tools open (needs "
+                   "pip install 'evidence-anchor[wacz]').")
 @click.option("--platform", help="Platform the pages belong to.")
 @click.option("--note", help="A free note recorded in the provenance.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -70,7 +73,8 @@ def capture_web(ctx: Context, urls: tuple[str, ...], case: str, out: Path, scrol
                 wait_for: str | None, click_selector: str | None, timeout: float,
                 allow_insecure: bool, trust_spki: tuple[str, ...], proxy: str | None,
                 browser: Path | None, viewport: str, locale: str | None,
-                timezone: str | None, max_page_bytes: int | None, platform: str | None,
+                timezone: str | None, max_page_bytes: int | None, wacz: bool,
+                platform: str | None,
                 note: str | None, as_json: bool) -> int:
     """Capture live web pages in headless Chromium into a new signed bundle.
 
@@ -86,7 +90,8 @@ def capture_web(ctx: Context, urls: tuple[str, ...], case: str, out: Path, scrol
     options = WebOptions(scroll=scroll, wait_for=wait_for, click=click_selector,
                          timeout=timeout, allow_insecure=allow_insecure,
                          max_page_bytes=max_page_bytes or MAX_PAGE_BYTES,
-                         viewport=_viewport(viewport), locale=locale, timezone=timezone)
+                         viewport=_viewport(viewport), locale=locale, timezone=timezone,
+                         wacz=wacz)
     executable = find_browser(browser)  # before the passphrase: no browser, no question
     key = ctx.workspace().signing_key(passphrase())
     result = do_capture(list(urls), out=out, case=case, key=key, options=options, note=note,

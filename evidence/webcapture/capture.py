@@ -28,6 +28,7 @@ from ..jcs import canonicalize
 from ..keys import SigningKey
 from .environment import environment_record
 from .page import WebCapturer, WebOptions, check_url
+from .wacz import require_wacz, write_wacz
 
 __all__ = ["MAX_URLS", "WEB_FOLDER", "WEB_PROVENANCE_VERSION", "PageSummary",
            "WebCaptureResult", "capture_web"]
@@ -39,6 +40,8 @@ MAX_URLS = 100
 WEB_FOLDER = "web"
 WEB_PROVENANCE_VERSION = 1
 _BAG_PREFIX = f"data/files/{WEB_FOLDER}/"
+#: The optional WACZ of all pages (``WebOptions.wacz``).
+WACZ_NAME = "archive.wacz"
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,8 @@ def capture_web(urls: Sequence[str], *, out: Path, case: str, key: SigningKey,
         raise BundleExistsError(f"{out}: exists already; a bundle is never overwritten")
     if not out.parent.is_dir():
         raise InputError(f"{out.parent}: output folder does not exist")
+    if options.wacz:
+        require_wacz()  # before the browser starts
     own = capturer is None
     cap = capturer or WebCapturer(browser=browser, trusted_spki=trusted_spki, proxy=proxy)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.web-", dir=out.parent))
@@ -153,10 +158,14 @@ def capture_web(urls: Sequence[str], *, out: Path, case: str, key: SigningKey,
             if own:
                 cap.__exit__(None, None, None)
         (web / "environment.json").write_bytes(canonicalize(env) + b"\n")
+        if options.wacz:
+            write_wacz(web / WACZ_NAME, [web / f"page-{r['page']:03d}" / "archive.warc.gz"
+                                         for r in records], records)
         pages = tuple(_summary(r, f"page-{r['page']:03d}") for r in records)
         web_prov = {"version": WEB_PROVENANCE_VERSION,
                     "environment": f"{_BAG_PREFIX}environment.json",
                     "browser": f"chromium {cap.browser_version}",
+                    "wacz": f"{_BAG_PREFIX}{WACZ_NAME}" if options.wacz else None,
                     "pages": [p.to_json() for p in pages]}
         result = capture([web], out=out, case=case, key=key, platform=platform,
                          source_url=urls[0] if len(urls) == 1 else None, note=note,

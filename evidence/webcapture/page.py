@@ -137,13 +137,15 @@ class WebOptions:
     #: Browser locale (``zh-CN``) and IANA time zone (``Asia/Shanghai``); None: the system's.
     locale: str | None = None
     timezone: str | None = None
+    #: Also package the WARCs as a WACZ (:mod:`.wacz`; needs the optional ``wacz`` package).
+    wacz: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"scroll": self.scroll, "wait_for": self.wait_for, "click": self.click,
                 "timeout_s": self.timeout, "allow_insecure": self.allow_insecure,
                 "max_page_bytes": self.max_page_bytes,
                 "viewport": {"width": self.viewport[0], "height": self.viewport[1]},
-                "locale": self.locale, "timezone": self.timezone}
+                "locale": self.locale, "timezone": self.timezone, "wacz": self.wacz}
 
 
 def check_url(url: str) -> str:

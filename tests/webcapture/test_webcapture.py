@@ -223,3 +223,28 @@ def test_no_browser_is_one_line_exit_2(tmp_path: Path, key: SigningKey) -> None:
                     browser=tmp_path / "no-chromium")
     assert err.value.exit_code == 2 and "\n" not in str(err.value)
     assert os.listdir(tmp_path) == []
+
+
+def test_wacz_packages_the_warc_and_validates(site: Site, browser: WebCapturer,
+                                             key: SigningKey, tmp_path: Path) -> None:
+    pytest.importorskip("wacz", reason="the optional wacz package is not installed")
+    import hashlib
+    import subprocess
+    import sys
+    import zipfile
+
+    out = tmp_path / "b"
+    result = capture_web([f"{site.base}/item/123"], out=out, case="C", key=key,
+                         capturer=browser, options=WebOptions(timeout=10, wacz=True))
+    wacz = out / "data/files/web/archive.wacz"
+    assert (out / "evidence/provenance.json").read_text().count('"wacz":"data/files/web/') == 1
+    check = subprocess.run([sys.executable, "-m", "wacz", "validate", "-f", str(wacz)],
+                           capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0 and "is valid" in check.stdout, check.stdout + check.stderr
+    warc = (out / "data/files/web/page-001/archive.warc.gz").read_bytes()
+    with zipfile.ZipFile(wacz) as z:
+        package = json.loads(z.read("datapackage.json"))
+        stored = {r["path"]: r["hash"] for r in package["resources"]}
+        assert stored["archive/archive.warc.gz"] == "sha256:" + hashlib.sha256(warc).hexdigest()
+        pages = [json.loads(line) for line in z.read("pages/pages.jsonl").splitlines()[1:]]
+    assert [p["url"] for p in pages] == [result.pages[0].final_url]
