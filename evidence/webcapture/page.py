@@ -425,6 +425,11 @@ class WebCapturer:
         width = math.ceil(content.get("width", 0))
         height = math.ceil(content.get("height", 0))
         folder = page.folder
+        # The DOM and text first: a full-page screenshot enlarges the window to the page's
+        # height, which can start more lazy loading than the person saw (use scroll for it).
+        (folder / "dom.html").write_bytes(pw_page.content().encode("utf-8"))
+        text = pw_page.evaluate("() => document.body ? document.body.innerText : ''")
+        (folder / "text.txt").write_bytes(str(text).encode("utf-8"))
         pw_page.screenshot(path=str(folder / "screenshot-viewport.png"), timeout=step_ms)
         clip = None
         if height > MAX_SCREENSHOT_HEIGHT:
@@ -434,9 +439,6 @@ class WebCapturer:
                       "and archive hold all of it)")
         pw_page.screenshot(path=str(folder / "screenshot-full.png"), full_page=True,
                            clip=clip, timeout=step_ms)
-        (folder / "dom.html").write_bytes(pw_page.content().encode("utf-8"))
-        text = pw_page.evaluate("() => document.body ? document.body.innerText : ''")
-        (folder / "text.txt").write_bytes(str(text).encode("utf-8"))
         final_url = str(pw_page.url)
         record: dict[str, Any] = {
             "type": PAGE_RECORD_TYPE, "version": PAGE_RECORD_VERSION, "page": number,
