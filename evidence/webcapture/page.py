@@ -71,6 +71,9 @@ CLICK_TIMEOUT_S = 5.0
 #: Bytes of all response bodies of one page together, at most: beyond that the capture is
 #: refused (a WARC and a HAR each hold every body, and the HAR is read into memory).
 MAX_PAGE_BYTES = 200 * 1024 * 1024
+#: What a HAR holds beside the bodies (headers, timings, cookies): the HAR file may be this
+#: much larger than twice the body limit before it is refused unread.
+HAR_OVERHEAD_BYTES = 16 * 1024 * 1024
 #: Height of a full-page screenshot at most (pixels): Chromium cannot paint a taller
 #: surface reliably (16384 is its texture limit); a taller page is clipped, with a finding.
 MAX_SCREENSHOT_HEIGHT = 16_384
@@ -509,7 +512,7 @@ class WebCapturer:
         """Read the HAR the closed context wrote; check the size limit; write the WARC."""
         har_path = page.folder / "network.har"
         size = har_path.stat().st_size
-        if size > 2 * options.max_page_bytes:  # base64 bodies: up to 4/3 of the bytes
+        if size > 2 * options.max_page_bytes + HAR_OVERHEAD_BYTES:  # base64: 4/3 of a body
             raise InputError(f"{page.url}: the page is larger than {options.max_page_bytes} "
                              "bytes (--max-page-bytes); not captured")
         har = json.loads(har_path.read_bytes())
