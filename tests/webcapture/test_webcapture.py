@@ -8,8 +8,8 @@ Chromium is installed.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
