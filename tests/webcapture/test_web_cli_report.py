@@ -100,3 +100,19 @@ def test_pdf_report_prints_the_page_and_its_screenshot(
                             check=True).stdout.splitlines()[2:]
     sizes = {(int(r.split()[3]), int(r.split()[4])) for r in images}
     assert (256, 480) in sizes  # the full-page screenshot (1280 x 2400), as a thumbnail
+
+
+def test_report_does_not_show_a_changed_environment_record(
+        captured: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path) -> None:
+    from evidence.report import build_report
+    from evidence.verification import verify
+
+    bundle = tmp_path / "changed"
+    shutil.copytree(captured[0], bundle)
+    env = bundle / "data/files/web/environment.json"
+    env.write_bytes(env.read_bytes().replace(b'"none (direct', b'"NONE (direct'))
+    report = build_report(verify(bundle, offline=True), bundle=bundle, lang="en")
+    assert report.web is not None and report.web.environment is None
+    assert report.web.environment_reason is not None
+    assert "did not verify (changed)" in report.web.environment_reason
+    assert report.web.pages[0].final_url.endswith("/item/123?ref=listing")  # signed provenance
