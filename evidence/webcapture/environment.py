@@ -5,8 +5,9 @@ practice calls it 取证环境清洁性: no proxy in the path, no altered hosts 
 clock). This record states the facts a reader needs to judge that, as read on the
 capturing machine at capture time; it judges nothing itself:
 
-- the tool, Playwright and browser versions, the browser executable and the switches it
-  was started with (a certificate pinned for the capture is listed there);
+- the tool, Playwright and browser versions, the browser executable and the switches this
+  tool started it with (a certificate pinned for the capture is listed there; Playwright
+  adds its own defaults for headless automation, which are not listed);
 - the user agent, viewport, locale and time zone the pages saw;
 - the proxy in effect for the browser, and proxy variables in the environment (user names
   and passwords in them are removed, never recorded);
@@ -139,6 +140,8 @@ def environment_record(*, browser_path: str, browser_version: str, playwright_ve
         "tool": {"name": TOOL_NAME, "version": __version__, "playwright": playwright_version},
         "browser": {"name": "chromium", "version": browser_version,
                     "executable": browser_path, "switches": list(browser_args),
+                    "other_switches": f"Playwright {playwright_version}'s defaults for "
+                                      "headless automation (not listed here)",
                     "headless": True, "fresh_profile": True},
         "operating_system": platform.platform(),
         "python": platform.python_version(),
