@@ -150,8 +150,9 @@ def spki_sha256(cert_pem: bytes) -> str:
 
 
 @contextmanager
-def serve() -> Iterator[Site]:
-    """The shop over HTTPS on 127.0.0.1 (a fresh trustme CA), until the block ends."""
+def serve(*, tls: bool = True) -> Iterator[Site]:
+    """The shop over HTTPS on 127.0.0.1 (a fresh trustme CA; plain HTTP if not ``tls``),
+    until the block ends."""
     ca = trustme.CA(organization_name="Evidence Test CA")
     cert = ca.issue_cert("localhost", "127.0.0.1", common_name="localhost")
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -159,13 +160,14 @@ def serve() -> Iterator[Site]:
     stop = threading.Event()
     handler = type("Handler", (_Handler,), {"stop": stop})
     server = _Server(("127.0.0.1", 0), handler)
-    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    if tls:
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     port = server.server_address[1]
     try:
-        yield Site(f"https://localhost:{port}", spki_sha256(cert.cert_chain_pems[0].bytes()),
-                   port)
+        yield Site(f"{'https' if tls else 'http'}://localhost:{port}",
+                   spki_sha256(cert.cert_chain_pems[0].bytes()), port)
     finally:
         stop.set()
         server.shutdown()

@@ -250,3 +250,22 @@ def test_wacz_packages_the_warc_and_validates(site: Site, browser: WebCapturer,
         assert stored["archive/archive.warc.gz"] == "sha256:" + hashlib.sha256(warc).hexdigest()
         pages = [json.loads(line) for line in z.read("pages/pages.jsonl").splitlines()[1:]]
     assert [p["url"] for p in pages] == [result.pages[0].final_url]
+
+
+def test_plain_http_page_in_another_locale_and_time_zone(browser: WebCapturer, key: SigningKey,
+                                                         tmp_path: Path) -> None:
+    out = tmp_path / "b"
+    with serve(tls=False) as plain:
+        result = capture_web([f"{plain.base}/item/123"], out=out, case="C", key=key,
+                             capturer=browser,
+                             options=WebOptions(timeout=10, locale="zh-CN",
+                                                timezone="Asia/Shanghai"))
+    page = result.pages[0]
+    assert page.certificate_subject is None and "certificate_chain" not in page.files
+    assert not (out / "data/files/web/page-001/certificate-chain.pem").exists()
+    record = _page(out)
+    assert record["tls"] is None and record["http_status"] == 200
+    assert record["browser_reported"]["time_zone"] == "Asia/Shanghai"
+    assert record["browser_reported"]["language"] == "zh-CN"
+    env = json.loads((out / "data/files/web/environment.json").read_bytes())
+    assert env["page"]["time_zone"] == "Asia/Shanghai"
