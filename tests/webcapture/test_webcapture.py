@@ -219,14 +219,6 @@ def test_bad_pages_leave_no_bundle(site: Site, browser: WebCapturer, key: Signin
     assert os.listdir(tmp_path) == []  # no bundle, no temporary folder
 
 
-def test_no_browser_is_one_line_exit_2(tmp_path: Path, key: SigningKey) -> None:
-    with pytest.raises(BrowserMissingError, match=r"apt-get install chromium") as err:
-        capture_web(["https://example.test/"], out=tmp_path / "b", case="C", key=key,
-                    browser=tmp_path / "no-chromium")
-    assert err.value.exit_code == 2 and "\n" not in str(err.value)
-    assert os.listdir(tmp_path) == []
-
-
 def test_wacz_packages_the_warc_and_validates(site: Site, browser: WebCapturer,
                                              key: SigningKey, tmp_path: Path) -> None:
     pytest.importorskip("wacz", reason="the optional wacz package is not installed")
