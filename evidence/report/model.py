@@ -584,7 +584,7 @@ def build_report(
                                leaf_count=result.leaf_count, anchor=result.anchor,
                                langs=langs, items_total=len(all_items)),
         thumbnails=_thumbnails(Path(bundle), listed),
-        web=build_web(result.provenance, all_items, Path(bundle)),
+        web=build_web(result.provenance, all_items, Path(bundle), langs),
     )
 
 

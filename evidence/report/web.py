@@ -110,8 +110,10 @@ def _shown(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def environment_rows(env: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    """The record (``evidence-web-environment`` version 1) as label/value rows."""
+def environment_rows(env: Mapping[str, Any], langs: Sequence[str] = ("en",)
+                     ) -> tuple[tuple[str, str], ...]:
+    """The record (``evidence-web-environment`` version 1) as label/value rows, labels in
+    ``langs`` ("English / 中文"); values as recorded."""
     def get(*path: str) -> object:
         value: object = env
         for key in path:
@@ -122,33 +124,40 @@ def environment_rows(env: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     viewport = get("page", "viewport")
     view = (f"{viewport.get('width')} x {viewport.get('height')}"
             if isinstance(viewport, dict) else None)
-    return tuple((label, _shown(value)) for label, value in (
-        ("Browser", f"Chromium {get('browser', 'version')} (headless, fresh profile)"),
-        ("Browser executable", get("browser", "executable")),
-        ("Browser switches", get("browser", "switches")),
-        ("Capture tool", tool),
-        ("Operating system", get("operating_system")),
-        ("User agent", get("page", "user_agent")),
-        ("Viewport (CSS px)", view),
-        ("Device pixel ratio", get("page", "device_pixel_ratio")),
-        ("Languages", get("page", "languages")),
-        ("Time zone", get("page", "time_zone")),
-        ("Proxy used by the browser", get("proxy", "browser")),
-        ("Proxy variables in the environment (not used)",
+    rows = (
+        (("Browser", "浏览器"),
+         f"Chromium {get('browser', 'version')} (headless, fresh profile)"),
+        (("Browser executable", "浏览器程序"), get("browser", "executable")),
+        (("Browser switches", "浏览器启动参数"), get("browser", "switches")),
+        (("Capture tool", "取证工具"), tool),
+        (("Operating system", "操作系统"), get("operating_system")),
+        (("User agent", "用户代理（User-Agent）"), get("page", "user_agent")),
+        (("Viewport (CSS px)", "视口（CSS 像素）"), view),
+        (("Device pixel ratio", "设备像素比"), get("page", "device_pixel_ratio")),
+        (("Languages", "语言"), get("page", "languages")),
+        (("Time zone", "时区"), get("page", "time_zone")),
+        (("Proxy used by the browser", "浏览器所用代理"), get("proxy", "browser")),
+        (("Proxy variables in the environment (not used)", "环境中的代理变量（未使用）"),
          get("proxy", "environment_variables") or "none"),
-        ("Non-default hosts-file entries", get("hosts_file", "non_default_entries")),
-        ("DNS resolvers (resolv.conf)", get("dns", "nameservers")),
-        ("Server keys trusted for this capture (SPKI SHA-256)",
+        (("Non-default hosts-file entries", "hosts 文件中的非默认条目"),
+         get("hosts_file", "non_default_entries")),
+        (("DNS resolvers (resolv.conf)", "DNS 解析服务器（resolv.conf）"),
+         get("dns", "nameservers")),
+        (("Server keys trusted for this capture (SPKI SHA-256)",
+          "本次取证特别信任的服务器公钥（SPKI SHA-256）"),
          get("certificates", "trusted_for_this_capture_spki_sha256")),
-        ("Insecure TLS allowed", get("certificates", "insecure_allowed")),
-        ("Clock", get("clock", "source")),
-        ("Clock against a timestamp authority",
+        (("Insecure TLS allowed", "是否允许不安全的 TLS"), get("certificates", "insecure_allowed")),
+        (("Clock", "时钟"), get("clock", "source")),
+        (("Clock against a timestamp authority", "时钟与时间戳机构时间的比对"),
          f"{get('clock', 'tsa_comparison', 'status')}: "
          f"{get('clock', 'tsa_comparison', 'reason')}"),
-    ))
+    )
+    return tuple((" / ".join(dict.fromkeys(label[0] if lang == "en" else label[1]
+                                           for lang in langs)), _shown(value))
+                 for label, value in rows)
 
 
-def _read_environment(bundle: Path, item: ItemStatus | None
+def _read_environment(bundle: Path, item: ItemStatus | None, langs: Sequence[str]
                       ) -> tuple[tuple[tuple[str, str], ...] | None, str | None]:
     if item is None:
         return None, "no environment item in the bundle"
@@ -164,12 +173,13 @@ def _read_environment(bundle: Path, item: ItemStatus | None
     if not isinstance(env, dict) or env.get("type") != "evidence-web-environment" or \
             env.get("version") != 1:
         return None, f"its item {item.id} is not a version 1 environment record"
-    return environment_rows(env), None
+    return environment_rows(env, langs), None
 
 
 def build_web(provenance: Mapping[str, Any], items: Sequence[ItemStatus],
-              bundle: Path) -> WebSection | None:
-    """The section for a web capture, or None when the bundle is not one."""
+              bundle: Path, langs: Sequence[str] = ("en",)) -> WebSection | None:
+    """The section for a web capture, or None when the bundle is not one; environment
+    labels in ``langs``."""
     web = provenance.get("web")
     if not isinstance(web, dict) or not isinstance(web.get("pages"), list):
         return None
@@ -194,6 +204,6 @@ def build_web(provenance: Mapping[str, Any], items: Sequence[ItemStatus],
             certificate_issuer=_str(cert.get("issuer")),
             screenshot_item=None if shot is None else shot.id))
     env_item = by_path.get(str(web.get("environment")))
-    rows, reason = _read_environment(bundle, env_item)
+    rows, reason = _read_environment(bundle, env_item, langs)
     return WebSection(pages=tuple(pages), environment_item=None if env_item is None
                       else env_item.id, environment=rows, environment_reason=reason)
