@@ -261,3 +261,55 @@ def test_plain_http_page_in_another_locale_and_time_zone(browser: WebCapturer, k
     assert record["browser_reported"]["language"] == "zh-CN"
     env = json.loads((out / "data/files/web/environment.json").read_bytes())
     assert env["page"]["time_zone"] == "Asia/Shanghai"
+
+
+def test_options_that_miss_and_a_too_tall_page_are_findings(
+        site: Site, browser: WebCapturer, key: SigningKey, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import evidence.webcapture.page as page_module
+
+    monkeypatch.setattr(page_module, "MAX_SCREENSHOT_HEIGHT", 1000)
+    monkeypatch.setattr(page_module, "CLICK_TIMEOUT_S", 1.0)
+    out = tmp_path / "b"
+    result = capture_web([f"{site.base}/item/123"], out=out, case="C", key=key,
+                         capturer=browser,
+                         options=WebOptions(timeout=1, wait_for="#no-such-thing",
+                                            click="#no-such-button"))
+    page = result.pages[0]
+    assert page.partial  # the awaited element never came
+    assert set(page.findings) == {"wait-for-timeout", "click-missed", "screenshot-clipped"}
+    record = _page(out)
+    assert record["options"]["clicked"] is False
+    assert record["screenshots"]["full_clipped"] is True
+    with Image.open(out / "data/files/web/page-001/screenshot-full.png") as full:
+        assert full.size == (VIEWPORT[0], 1000)
+
+
+def test_several_pages_in_one_bundle(site: Site, browser: WebCapturer, key: SigningKey,
+                                     tmp_path: Path) -> None:
+    from evidence.integrity import check_integrity
+
+    out = tmp_path / "b"
+    urls = [f"{site.base}/item/123", f"{site.base}/missing"]
+    result = capture_web(urls, out=out, case="C", key=key, capturer=browser,
+                         options=WebOptions(timeout=10))
+    assert [p.page for p in result.pages] == [1, 2]
+    assert [_page(out, n)["url"] for n in (1, 2)] == urls
+    report = check_integrity(out)
+    assert report.intact
+    assert [p["url"] for p in report.provenance["web"]["pages"]] == urls
+    assert "source_url" not in report.provenance  # one URL would be; two are in web.pages
+    assert {i.path.split("/")[3] for i in report.items} == {"page-001", "page-002",
+                                                           "environment.json"}
+
+
+def test_existing_output_is_refused_before_the_browser_starts(
+        site: Site, key: SigningKey, tmp_path: Path) -> None:
+    from evidence.errors import BundleExistsError
+
+    (tmp_path / "b").mkdir()
+    with pytest.raises(BundleExistsError, match="never overwritten"):
+        capture_web([f"{site.base}/item/123"], out=tmp_path / "b", case="C", key=key,
+                    browser=tmp_path / "not-even-looked-at")
+    with pytest.raises(InputError, match="not an http:// or https:// URL"):
+        capture_web(["file:///etc/passwd"], out=tmp_path / "c", case="C", key=key)
