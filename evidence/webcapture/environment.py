@@ -35,7 +35,7 @@ from ..custody import utc_now
 from ..version import TOOL_NAME, __version__
 
 __all__ = ["ENVIRONMENT_TYPE", "ENVIRONMENT_VERSION", "environment_record",
-           "hosts_non_default", "proxy_variables", "resolvers"]
+           "hosts_non_default", "proxy_variables", "resolvers", "without_credentials"]
 
 ENVIRONMENT_TYPE = "evidence-web-environment"
 ENVIRONMENT_VERSION = 1
@@ -96,7 +96,7 @@ def resolvers(text: str) -> dict[str, list[str]]:
     return out
 
 
-def _without_credentials(value: str) -> str:
+def without_credentials(value: str) -> str:
     """A proxy URL without its user name and password (they are never recorded)."""
     try:
         parts = urlsplit(value if "://" in value else f"//{value}")
@@ -113,7 +113,7 @@ def _without_credentials(value: str) -> str:
 
 def proxy_variables(environ: Mapping[str, str]) -> dict[str, str]:
     """Proxy variables set in ``environ`` (either case), credentials removed."""
-    return {name: _without_credentials(value) for name, value in sorted(environ.items())
+    return {name: without_credentials(value) for name, value in sorted(environ.items())
             if name.lower() in _PROXY_VARIABLES and value}
 
 

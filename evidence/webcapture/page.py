@@ -37,12 +37,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ..custody import utc_now
 from ..errors import InputError
 from ..jcs import canonicalize
 from .browser import find_browser
+from .environment import without_credentials
 from .warc import har_body, write_warc
 
 __all__ = [
@@ -240,7 +241,9 @@ class WebCapturer:
                  proxy: str | None = None):
         self.executable = find_browser(browser)
         self.trusted_spki = tuple(trusted_spki)
-        self.proxy = proxy
+        self._proxy_url = proxy
+        #: The proxy as recorded: its user name and password removed (never recorded).
+        self.proxy = without_credentials(proxy) if proxy else None
         self.args: list[str] = [] if proxy else ["--no-proxy-server"]
         for pin in self.trusted_spki:
             try:
@@ -267,7 +270,7 @@ class WebCapturer:
         try:
             self._browser = self._playwright.chromium.launch(
                 executable_path=str(self.executable), headless=True, args=self.args,
-                proxy={"server": self.proxy} if self.proxy else None)
+                proxy=_proxy_settings(self._proxy_url) if self._proxy_url else None)
         except PlaywrightError as exc:
             self._playwright.stop()
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -539,6 +542,24 @@ class WebCapturer:
                   "isPartOf": record["url"]})
         record["partial"] = page.partial
         record["findings"] = page.findings
+
+
+def _proxy_settings(url: str) -> dict[str, str]:
+    """Playwright's proxy settings for ``url``: credentials in their own fields (Chromium
+    takes none in its --proxy-server switch)."""
+    try:
+        parts = urlsplit(url if "://" in url else f"http://{url}")
+        port = parts.port
+    except ValueError as exc:
+        raise InputError(f"--proxy: not a proxy URL ({without_credentials(url)})") from exc
+    if not parts.hostname:
+        raise InputError(f"--proxy: not a proxy URL ({without_credentials(url)})")
+    server = f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
+    settings = {"server": server}
+    if parts.username:
+        settings["username"] = unquote(parts.username)
+        settings["password"] = unquote(parts.password or "")
+    return settings
 
 
 class _TlsRefused(Exception):

@@ -42,3 +42,15 @@ def test_proxy_credentials_are_never_recorded() -> None:
     assert got == {"HTTPS_PROXY": "http://[credentials removed]@proxy.corp:3128",
                    "http_proxy": "proxy.corp:8080", "no_proxy": "localhost"}
     assert "s3cret" not in repr(got) and "alice" not in repr(got)
+
+
+def test_a_proxy_password_goes_to_the_browser_never_to_the_record() -> None:
+    from evidence.webcapture.page import WebCapturer, _proxy_settings
+
+    url = "http://alice:s%40cret@proxy.corp:3128"
+    assert _proxy_settings(url) == {"server": "http://proxy.corp:3128", "username": "alice",
+                                    "password": "s@cret"}
+    assert _proxy_settings("proxy.corp:8080") == {"server": "http://proxy.corp:8080"}
+    capturer = WebCapturer(browser="/bin/sh", proxy=url)  # not started: no browser needed
+    assert capturer.proxy == "http://[credentials removed]@proxy.corp:3128"
+    assert capturer.args == []  # a proxy given: no --no-proxy-server
