@@ -322,6 +322,7 @@ class WebCapturer:
                           f"({tls.code}); captured anyway because insecure capture was "
                           "allowed", severity="error")
                 insecure = True
+                page.main = None  # a response of the refused attempt is not this page's
             except BaseException:
                 context.close()
                 raise
