@@ -241,7 +241,7 @@ class WebCapturer:
                  proxy: str | None = None):
         self.executable = find_browser(browser)
         self.trusted_spki = tuple(trusted_spki)
-        self._proxy_url = proxy
+        self._proxy = _proxy_settings(proxy) if proxy else None
         #: The proxy as recorded: its user name and password removed (never recorded).
         self.proxy = without_credentials(proxy) if proxy else None
         self.args: list[str] = [] if proxy else ["--no-proxy-server"]
@@ -270,7 +270,7 @@ class WebCapturer:
         try:
             self._browser = self._playwright.chromium.launch(
                 executable_path=str(self.executable), headless=True, args=self.args,
-                proxy=_proxy_settings(self._proxy_url) if self._proxy_url else None)
+                proxy=self._proxy)
         except PlaywrightError as exc:
             self._playwright.stop()
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
