@@ -34,3 +34,19 @@ def test_command_exits_2_with_one_line(tmp_path: Path, session_workspace: Path) 
     assert len(lines) == 1 and "no Chromium browser found" in lines[0], proc.stderr
     assert "apt-get install chromium" in lines[0]
     assert not (tmp_path / "b").exists()
+
+
+def test_an_executable_that_is_no_browser_is_one_line(tmp_path: Path,
+                                                      signing_key: SigningKey) -> None:
+    from evidence.errors import InputError
+
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho 'not a browser' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(InputError, match=r"the browser did not start") as err:
+        capture_web(["https://example.test/"], out=out / "b", case="C", key=signing_key,
+                    browser=fake)
+    assert "\n" not in str(err.value)
+    assert os.listdir(out) == []
