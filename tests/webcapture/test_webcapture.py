@@ -313,3 +313,14 @@ def test_existing_output_is_refused_before_the_browser_starts(
                     browser=tmp_path / "not-even-looked-at")
     with pytest.raises(InputError, match="not an http:// or https:// URL"):
         capture_web(["file:///etc/passwd"], out=tmp_path / "c", case="C", key=key)
+
+
+def test_page_and_environment_records_follow_their_schemas(listing: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schemas = Path(__file__).resolve().parents[2] / "evidence" / "schemas"
+    for name, path in (("web-page", "page-001/page.json"), ("web-environment",
+                                                              "environment.json")):
+        schema = json.loads((schemas / f"{name}.schema.json").read_bytes())
+        jsonschema.Draft202012Validator.check_schema(schema)
+        doc = json.loads((listing / "data/files/web" / path).read_bytes())
+        jsonschema.Draft202012Validator(schema).validate(doc)
