@@ -32,6 +32,7 @@ import json
 import math
 import re
 import socket
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,13 +207,8 @@ def _certificate_summary(ders: Sequence[bytes]) -> list[dict[str, Any]]:
 
 
 def _pem(ders: Sequence[bytes]) -> bytes:
-    lines = []
-    for der in ders:
-        b64 = base64.b64encode(der).decode("ascii")
-        lines.append("-----BEGIN CERTIFICATE-----")
-        lines.extend(b64[i:i + 64] for i in range(0, len(b64), 64))
-        lines.append("-----END CERTIFICATE-----")
-    return ("\n".join(lines) + "\n").encode("ascii")
+    """The certificates as PEM (RFC 7468), leaf first."""
+    return "".join(ssl.DER_cert_to_PEM_cert(der) for der in ders).encode("ascii")
 
 
 def _resolve(host: str, port: int) -> list[str] | str:
