@@ -18,7 +18,8 @@ times, HTTP status, redirects, the main response's headers, the certificates' su
 issuer, validity and SHA-256, the resolved IP addresses (the browser's, and the system
 resolver's answer), the page and screenshot sizes, the options used, and the findings:
 ``load-timeout`` (partial), ``wait-for-timeout`` (partial), ``http-error``, ``tls-error``
-(only with ``allow_insecure``), ``click-missed``, ``scroll-limit``, ``screenshot-clipped``.
+(only with ``allow_insecure``), ``tls-pinned`` (the key was pinned for the capture),
+``click-missed``, ``scroll-limit``, ``screenshot-clipped``.
 
 Failures that leave nothing to capture raise :class:`~evidence.errors.InputError` with one
 line: an unreachable host, a DNS failure, a TLS error without ``allow_insecure``, a download
@@ -209,6 +210,21 @@ def _certificate_summary(ders: Sequence[bytes]) -> list[dict[str, Any]]:
 def _pem(ders: Sequence[bytes]) -> bytes:
     """The certificates as PEM (RFC 7468), leaf first."""
     return "".join(ssl.DER_cert_to_PEM_cert(der) for der in ders).encode("ascii")
+
+
+def _spki_sha256(der: bytes) -> str | None:
+    """Base64 SHA-256 of a certificate's SubjectPublicKeyInfo (the --trust-spki form)."""
+    import hashlib
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    try:
+        key = x509.load_der_x509_certificate(der).public_key()
+        spki = key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    except (ValueError, TypeError):
+        return None
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode("ascii")
 
 
 def _resolve(host: str, port: int) -> list[str] | str:
@@ -454,7 +470,7 @@ class WebCapturer:
             "options": {**options.to_json(), "clicked": clicked},
         }
         record.update(self._main_response(page))
-        record["tls"] = self._tls(page, cdp, final_url, insecure)
+        record["tls"] = self._tls(page, cdp, final_url, insecure, self.trusted_spki)
         parts = urlsplit(final_url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
         record["resolved"] = {"host": parts.hostname,
@@ -489,7 +505,8 @@ class WebCapturer:
                 "server_address": server, "tls_protocol": (security or {}).get("protocol")}
 
     @staticmethod
-    def _tls(page: _Page, cdp: Any, final_url: str, insecure: bool) -> dict[str, Any] | None:
+    def _tls(page: _Page, cdp: Any, final_url: str, insecure: bool,
+             pins: Sequence[str]) -> dict[str, Any] | None:
         parts = urlsplit(final_url)
         if parts.scheme != "https":
             return None
@@ -503,9 +520,14 @@ class WebCapturer:
             ders = []
         if ders:
             (page.folder / "certificate-chain.pem").write_bytes(_pem(ders))
+        pinned = bool(ders) and _spki_sha256(ders[0]) in pins
+        if pinned:
+            page.find("tls-pinned", f"the certificate of {origin} has a key pinned for this "
+                      "capture (--trust-spki): the browser may have accepted it for that "
+                      "alone, without a trusted CA", severity="info")
         return {"origin": origin, "chain": _certificate_summary(ders),
                 "file": "certificate-chain.pem" if ders else None,
-                "accepted_by_browser": not insecure}
+                "accepted_by_browser": not insecure, "key_pinned_for_capture": pinned}
 
     @staticmethod
     def _finish(page: _Page, record: dict[str, Any], options: WebOptions) -> None:

@@ -148,6 +148,9 @@ def test_certificate_chain_and_addresses_are_recorded(listing: Path) -> None:
     record = _page(listing)
     assert record["tls"]["chain"][0]["subject"].startswith("CN=localhost,")
     assert record["tls"]["accepted_by_browser"] is True
+    # accepted because the test pinned its key: the record says so
+    assert record["tls"]["key_pinned_for_capture"] is True
+    assert [f["code"] for f in record["findings"]] == ["tls-pinned"]
     assert record["resolved"]["browser_connected_to"] == ["127.0.0.1"]
     assert "127.0.0.1" in record["resolved"]["system_resolver"]
 
@@ -197,7 +200,8 @@ def test_untrusted_tls_is_refused_unless_allowed(browser: WebCapturer, key: Sign
     assert "tls-error" in result.pages[0].findings
     record = _page(tmp_path / "b")
     assert record["tls"]["accepted_by_browser"] is False
-    assert record["findings"][0]["code"] == "tls-error"
+    assert [f["code"] for f in record["findings"]] == ["tls-error"]
+    assert record["tls"]["key_pinned_for_capture"] is False
 
 
 @pytest.mark.parametrize(("path", "options", "message"), [
@@ -277,7 +281,8 @@ def test_options_that_miss_and_a_too_tall_page_are_findings(
                                             click="#no-such-button"))
     page = result.pages[0]
     assert page.partial  # the awaited element never came
-    assert set(page.findings) == {"wait-for-timeout", "click-missed", "screenshot-clipped"}
+    assert set(page.findings) == {"wait-for-timeout", "click-missed", "screenshot-clipped",
+                                  "tls-pinned"}
     record = _page(out)
     assert record["options"]["clicked"] is False
     assert record["screenshots"]["full_clipped"] is True
