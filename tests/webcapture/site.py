@@ -5,7 +5,8 @@ is filled in by JavaScript from ``/api/price/123``, whose photo is loaded lazily
 IntersectionObserver sets its ``src`` once it scrolls into view, 1800 px down), with a
 cookie banner over the bottom of the window until "Accept" is clicked. The page is exactly
 2400 CSS pixels tall. Other paths: ``/missing`` (404), ``/download`` (an attachment),
-``/slow`` (an image that never arrives: the load event never fires), ``/hang`` (no answer).
+``/slow`` (an image that never arrives: the load event never fires), ``/hang`` (no answer),
+``/big-image`` (a small page, a 200 kB picture), ``/big-dom`` (a script writes 200 kB).
 
 Served over TLS with a certificate from a trustme test CA. Every handler that waits is
 bounded (:data:`HANG_SECONDS`) and the server stops with its fixture.
@@ -17,6 +18,7 @@ import base64
 import hashlib
 import http.server
 import io
+import os
 import socket
 import ssl
 import threading
@@ -83,6 +85,14 @@ def _png(size: tuple[int, int], rgb: tuple[int, int, int]) -> bytes:
 
 
 PHOTO_PNG = _png(PHOTO_SIZE, PHOTO_RGB)
+def _noise_png(side: int) -> bytes:
+    buf = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+#: A picture of about 200 kB (noise does not compress).
+BIG_PNG = _noise_png(256)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -114,6 +124,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                        "application/json")
         elif path == "/img/shoe-1.png":
             self._send(200, PHOTO_PNG, "image/png")
+        elif path == "/big-image":  # a small page with a large picture
+            self._send(200, b"<!doctype html><title>Big</title><img src='/img/big.png'>",
+                       "text/html; charset=utf-8")
+        elif path == "/img/big.png":
+            self._send(200, BIG_PNG, "image/png")
+        elif path == "/big-dom":  # a small page whose script builds a large document
+            self._send(200, b"<!doctype html><title>Big DOM</title><body><script>"
+                       b"document.body.append('x'.repeat(200000));</script></body>",
+                       "text/html; charset=utf-8")
         elif path == "/missing":
             self._send(404, b"<!doctype html><title>Not found</title><h1>Listing removed</h1>",
                        "text/html; charset=utf-8")

@@ -209,7 +209,10 @@ def test_untrusted_tls_is_refused_unless_allowed(browser: WebCapturer, key: Sign
     ("dns", WebOptions(timeout=10), r"could not be resolved \(DNS failure"),
     ("/download", WebOptions(timeout=10), r"a file to download, not a page"),
     ("/hang", WebOptions(timeout=2), r"no response within 2 s"),
-    ("/item/123", WebOptions(timeout=10, max_page_bytes=1000), r"larger than|more than"),
+    ("/big-image", WebOptions(timeout=10, max_page_bytes=50_000),
+     r"responses total \d+ bytes, more than the limit of 50000"),
+    ("/big-dom", WebOptions(timeout=10, max_page_bytes=50_000),
+     r"rendered page is \d+ bytes, more than the limit of 50000"),
 ])
 def test_bad_pages_leave_no_bundle(site: Site, browser: WebCapturer, key: SigningKey,
                                    tmp_path: Path, path: str, options: WebOptions,
