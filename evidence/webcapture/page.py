@@ -446,7 +446,12 @@ class WebCapturer:
         folder = page.folder
         # The DOM and text first: a full-page screenshot enlarges the window to the page's
         # height, which can start more lazy loading than the person saw (use scroll for it).
-        (folder / "dom.html").write_bytes(pw_page.content().encode("utf-8"))
+        dom = pw_page.content().encode("utf-8")
+        if len(dom) > options.max_page_bytes:
+            raise InputError(f"{page.url}: the rendered page is {len(dom)} bytes, more than "
+                             f"the limit of {options.max_page_bytes} (--max-page-bytes); not "
+                             "captured")
+        (folder / "dom.html").write_bytes(dom)
         text = pw_page.evaluate("() => document.body ? document.body.innerText : ''")
         (folder / "text.txt").write_bytes(str(text).encode("utf-8"))
         pw_page.screenshot(path=str(folder / "screenshot-viewport.png"), timeout=step_ms)
