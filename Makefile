@@ -13,8 +13,8 @@ PIP    := $(PY) -m pip
 EVIDENCE := $(VENV)/bin/evidence
 DEMO_OUT ?= demo-out
 
-.PHONY: all install install-dev node demo test lint typecheck pytest wheel-check dist bench \
-        contracts clean
+.PHONY: all install install-dev node browser demo test lint typecheck pytest wheel-check dist \
+        bench contracts clean
 
 all: test
 
@@ -36,7 +36,17 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 node: node_modules/.installed
 
-demo: install
+# capture-web drives the system's Chromium (Debian's package; Playwright downloads nothing).
+# Installed with apt when we are root on Debian; otherwise its tests are skipped, saying so.
+browser:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+	    || [ -n "$$EVIDENCE_CHROMIUM" ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	    || echo "warning: could not install chromium; capture-web and its tests need it"; \
+	else echo "note: no Chromium found; capture-web needs one (apt-get install chromium)"; fi
+
+demo: install browser
 	rm -rf $(DEMO_OUT)
 	$(EVIDENCE) demo --out $(DEMO_OUT)
 
@@ -46,7 +56,7 @@ lint: install-dev
 typecheck: install-dev
 	$(VENV)/bin/mypy
 
-pytest: install-dev node
+pytest: install-dev node browser
 	$(PY) -m pytest -n 2 -q
 
 # Build the sdist, then the wheel from it (no warnings allowed), install the wheel into a

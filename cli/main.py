@@ -27,6 +27,7 @@ from .common import Context
 COMMANDS: dict[str, str] = {
     "anchor": ".commands:anchor",
     "capture": ".commands:capture",
+    "capture-web": ".web_cmd:capture_web",
     "capture-recover": ".commands:capture_recover",
     "demo": ".commands:demo",
     "disclose": ".commands:disclose",

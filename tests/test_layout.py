@@ -44,6 +44,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("evidence.timestamps",),
     # the stages, in the order of the flow
     ("evidence.capturing",),
+    # capture of a live web page in a browser, into an ordinary bundle
+    ("evidence.webcapture",),
     ("evidence.anchoring",),
     ("evidence.witness",),
     ("evidence.policy",),
@@ -57,7 +59,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # (timestamp_cmd also holds the timestamp that capture and anchor take by themselves)
     ("evidence_cli.common", "evidence_cli.render", "evidence_cli.timestamp_cmd"),
     ("evidence_cli.commands", "evidence_cli.report_cmd", "evidence_cli.trust_cmd",
-     "evidence_cli.witness_cmd"),
+     "evidence_cli.witness_cmd", "evidence_cli.web_cmd", "evidence_cli.recheck_cmd"),
     ("evidence_cli", "evidence_cli.main"),
 )
 

@@ -27,7 +27,7 @@ import os
 import secrets
 import shutil
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,6 +190,7 @@ def capture(
     encoding: str = "utf-8",
     progress: Progress | None = None,
     move: bool = False,
+    provenance_extra: Mapping[str, Any] | None = None,
 ) -> CaptureResult:
     """Capture ``paths`` (files and folders) and ``records`` exports into a new bundle.
 
@@ -207,6 +208,10 @@ def capture(
     path, a bad export, empty input, an existing ``out`` or a file ``move`` cannot rename;
     EvidenceError, naming the temporary folder to give to :func:`recover_moved`, if moved
     files could not all be put back after a failure.
+
+    ``provenance_extra``: more members of ``provenance.json`` (signed with it), e.g. the
+    ``web`` member of a web capture (:mod:`evidence.webcapture`); a standard member's name
+    is refused.
     """
     out = Path(out)
     if not case.strip():
@@ -239,7 +244,7 @@ def capture(
         result = _build(tmp, out, files, sizes, exports, warnings, case=case, key=key,
                         platform=platform, source_url=source_url, note=note, encoding=encoding,
                         progress=progress, total=total,
-                        plan=plan if move else None)
+                        plan=plan if move else None, provenance_extra=provenance_extra)
         if out.exists() or out.is_symlink():
             raise BundleExistsError(f"{out}: appeared while capturing; not overwritten")
         os.rename(tmp, out)
@@ -270,7 +275,8 @@ def _build(tmp: Path, out: Path, files: list[tuple[str, str]], sizes: list[int],
            exports: list[tuple[Path, str]], warnings: list[str], *, case: str,
            key: SigningKey, platform: str | None, source_url: str | None, note: str | None,
            encoding: str, progress: Progress | None, total: int,
-           plan: Sequence[tuple[str, str]] | None) -> CaptureResult:
+           plan: Sequence[tuple[str, str]] | None,
+           provenance_extra: Mapping[str, Any] | None = None) -> CaptureResult:
     """The bundle, made in ``tmp``; ``plan``: the files are moved into it, not copied."""
     captured_at = utc_now()
     provenance: dict[str, Any] = {
@@ -285,6 +291,10 @@ def _build(tmp: Path, out: Path, files: list[tuple[str, str]], sizes: list[int],
     for name, value in (("platform", platform), ("source_url", source_url), ("note", note)):
         if value:
             provenance[name] = value
+    for name, extra in (provenance_extra or {}).items():
+        if name in provenance:
+            raise InputError(f"provenance member {name!r} is reserved")
+        provenance[name] = extra
     prov_bytes = canonicalize(provenance)
     prov_digest = hashlib.sha256(prov_bytes).hexdigest()
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .model import Report, Texts, Thumbnail
+from .text import pick
+from .web import WEB_TEXT
 
 __all__ = ["Block", "Bullets", "Code", "Heading", "Images", "KeyValue", "Para", "Table",
            "document"]
@@ -116,6 +118,7 @@ def document(report: Report) -> list[Block]:
         d.paras(r.anchor.warning, "warning")
     _summary(d)
     _verdict(d)
+    _web(d)
     _items(d)
     _provenance(d)
     _anchor(d)
@@ -427,3 +430,41 @@ def _recheck(d: _Doc) -> None:
     rows.append((d.t("expected_result"), chain.expected_anchor_result or "—", True))
     d.blocks.append(KeyValue(tuple(rows)))
     d.blocks.append(Code("\n\n".join(f"# {what}\n{cmd}" for what, cmd in chain.requests)))
+
+
+def _web(d: _Doc) -> None:
+    """Each captured page (URL, final URL, time, status, certificate, full-page screenshot)
+    and the capture-environment record: web captures only (:mod:`.web`)."""
+    web = d.r.web
+    if web is None:
+        return
+
+    def w(key: str) -> str:
+        return _j(pick(WEB_TEXT[key], d.r.langs))
+
+    d.blocks.append(Heading(2, w("sec_web"), "web"))
+    d.paras(pick(WEB_TEXT["web_intro"], d.r.langs), "note")
+    thumbs = {t.item_id: t for t in d.r.thumbnails}
+    for page in web.pages:
+        d.blocks.append(Heading(3, f"{w('page')} {page.page}", f"web-page-{page.page}"))
+        d.blocks.append(KeyValue((
+            (w("url"), page.url, True),
+            (w("final_url"), page.final_url, True),
+            (w("time"), page.captured_at, False),
+            (w("status"), "—" if page.http_status is None else str(page.http_status), False),
+            (w("partial"), d.yes_no(page.partial), False),
+            (w("findings"), ", ".join(page.findings) or "—", False),
+            (w("cert_subject"), page.certificate_subject or "—", True),
+            (w("cert_issuer"), page.certificate_issuer or "—", True),
+            (w("screenshot"), page.screenshot_item or "—", False),
+        )))
+        shot = thumbs.get(page.screenshot_item or "")
+        if shot is not None:
+            d.blocks.append(Images(((shot, f"{shot.item_id} · {page.final_url}"),)))
+    d.blocks.append(Heading(3, w("sec_env"), "web-environment"))
+    if web.environment is None:
+        d.blocks.append(Para(f"{w('env_not_shown')}: {web.environment_reason}", "warning"))
+    else:
+        d.blocks.append(Para(f"{web.environment_item}", "small"))
+        d.blocks.append(KeyValue(tuple((k, v, False) for k, v in web.environment)))
+    d.paras(pick(WEB_TEXT["env_caveat"], d.r.langs), "note")

@@ -59,6 +59,7 @@ from .text import (
 from .timestamps import TEXT as TIMESTAMP_TEXT
 from .timestamps import TimestampRow
 from .timestamps import rows as timestamp_rows
+from .web import WebSection, build_web
 
 __all__ = [
     "MAX_ITEMS_LISTED",
@@ -82,7 +83,7 @@ __all__ = [
 ]
 
 #: Version of the report JSON format (``evidence/schemas/report.schema.json``).
-REPORT_SCHEMA_VERSION = "1.1"
+REPORT_SCHEMA_VERSION = "1.2"
 
 #: Items listed in full (digests, fields, re-check commands). A bundle of thousands of items
 #: would give a PDF of hundreds of pages nobody reads; the rest are summarised with a count
@@ -398,6 +399,8 @@ class Report:
     thumbnails: tuple[Thumbnail, ...] = field(default=(), compare=False, repr=False)
     #: The RFC 3161 tokens as verified (evidence.report.timestamps).
     timestamps: tuple[TimestampRow, ...] = ()
+    #: Pages and environment of a web capture (``evidence capture-web``), else None.
+    web: WebSection | None = None
 
     @property
     def langs(self) -> tuple[str, ...]:
@@ -441,6 +444,7 @@ class Report:
             "legal_notes": {k: list(v) for k, v in self.legal_notes.items()},
             "recheck": self.recheck.to_json(),
             "timestamps": [t.to_json() for t in self.timestamps],
+            **({} if self.web is None else {"web": self.web.to_json()}),
         }
 
     def canonical_bytes(self) -> bytes:
@@ -534,6 +538,7 @@ def build_report(
                                langs=langs, items_total=len(all_items)),
         thumbnails=_thumbnails(Path(bundle), listed),
         timestamps=timestamp_rows(result.timestamps, langs),
+        web=build_web(result.provenance, all_items, Path(bundle), langs),
     )
 
 
@@ -586,7 +591,7 @@ def _provenance(p: Mapping[str, Any]) -> ProvenanceSection:
     raw_capturer = p.get("capturer")
     capturer: Mapping[str, Any] = raw_capturer if isinstance(raw_capturer, dict) else {}
     known = {"version", "case", "platform", "source_url", "note", "captured_at",
-             "clock_source", "tool", "capturer"}
+             "clock_source", "tool", "capturer", "web"}  # web: its own section
     other = tuple(
         (str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True))
         for k, v in sorted(p.items()) if k not in known

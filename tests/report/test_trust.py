@@ -146,7 +146,7 @@ def test_json_names_trust_chain_and_registrar(outputs: dict[str, dict[str, Path]
     docs = {k: json.loads(v["json"].read_bytes()) for k, v in outputs.items()}
     for doc in docs.values():
         jsonschema.Draft202012Validator(schema).validate(doc)
-        assert doc["schema_version"] == "1.1"
+        assert doc["schema_version"] == "1.2"
     demo, trusted, untrusted = docs["demo"], docs["trusted"], docs["untrusted"]
     assert demo["verification"]["demonstration"] is True
     assert demo["trust"] == DEMO_TRUST and demo["chain"]["genesis_hash"] == GENESIS
