@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from .layout import Bullets, Code, Heading, Images, KeyValue, Para, Table, document
+from .layout import Bullets, Code, Heading, Images, KeyValue, PageBreak, Para, Table, document
 from .model import Report
 
 __all__ = ["render_html"]
@@ -50,6 +50,8 @@ table.kv th { width: 32%; }
 tr.bad td { background: var(--badbg); }
 tr.good td { background: var(--goodbg); }
 .small { color: var(--mute); font-size: 12px; }
+.strong { font-weight: 700; font-size: 16px; }
+.pagebreak { border-top: 1px dashed var(--line); margin: 28px 0; }
 .note { color: var(--mute); }
 .warning { border: 2px solid var(--bad); background: var(--badbg); color: var(--bad);
   font-weight: 700; padding: 10px 14px; border-radius: 4px; }
@@ -69,6 +71,7 @@ footer { margin-top: 32px; color: var(--mute); font-size: 12px; border-top:1px s
   body { background: #fff; font-size: 10.5pt; }
   main { max-width: none; margin: 0; padding: 0; border: 0; }
   h2 { break-after: avoid; }
+  .pagebreak { break-after: page; border: 0; margin: 0; }
   tr, figure, pre { break-inside: avoid; }
   pre { background: #fff; color: #000; border: 1px solid #999; }
   .verdict, .warning, tr.bad td, tr.good td { -webkit-print-color-adjust: exact;
@@ -132,6 +135,8 @@ def _block(block: object) -> str:
         return f"<pre>{escape(block.text)}</pre>"
     if isinstance(block, Bullets):
         return "<ul>" + "".join(f"<li>{_text(i)}</li>" for i in block.items) + "</ul>"
+    if isinstance(block, PageBreak):
+        return '<div class="pagebreak"></div>'
     if isinstance(block, Images):
         figs = []
         for thumb, caption in block.images:

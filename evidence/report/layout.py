@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from .model import Report, Texts, Thumbnail
 
-__all__ = ["Block", "Bullets", "Code", "Heading", "Images", "KeyValue", "Para", "Table",
-           "document"]
+__all__ = ["Block", "Bullets", "Code", "Heading", "Images", "KeyValue", "PageBreak", "Para",
+           "Table", "document"]
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,12 @@ class Images:
     images: tuple[tuple[Thumbnail, str], ...]
 
 
-Block = Heading | Para | KeyValue | Table | Code | Bullets | Images
+@dataclass(frozen=True)
+class PageBreak:
+    """The end of page one: the rest starts on a new page (PDF, and HTML when printed)."""
+
+
+Block = Heading | Para | KeyValue | Table | Code | Bullets | Images | PageBreak
 
 
 def _j(texts: Texts) -> str:
@@ -111,9 +116,12 @@ def document(report: Report) -> list[Block]:
     """Lay out ``report`` (see the module docstring)."""
     d = _Doc(report)
     r = report
+    from .pageone import page_one
+
     d.blocks.append(Heading(1, d.t("title"), "top"))
-    if r.anchor is not None and r.anchor.warning is not None and not r.demonstration:
-        d.paras(r.anchor.warning, "warning")
+    # Page one answers the judge; its verdict statement says any development chain or
+    # demonstration itself, so no separate warning box stands beside it.
+    d.blocks.extend(page_one(r))
     _summary(d)
     _verdict(d)
     _items(d)
@@ -159,17 +167,10 @@ def _summary(d: _Doc) -> None:
     d.blocks.append(KeyValue(tuple(rows)))
 
 
-_VERDICT_STYLE = {"presumed-authentic": "good", "not-presumed": "caution", "failed": "bad",
-                  "inconclusive": "caution"}
-
-
 def _verdict(d: _Doc) -> None:
     r = d.r
     d.h("sec_verdict", "verdict")
-    style = _VERDICT_STYLE.get(r.verdict.code, "caution")
-    if r.demonstration and style == "good":
-        style = "caution"  # a demonstration is never shown as a (green) presumption
-    d.blocks.append(Para(_j(r.verdict.title), style))
+    d.blocks.append(Para(_j(r.verdict.title), "strong"))
     d.paras(r.verdict.explanation)
     pol = r.policy
     if pol is None:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence.custody import utc_now
+from evidence.errors import InputError
 from evidence.jcs import JSONValue, canonicalize
 from evidence.jurisdictions import (
     DATE_STATUSES,
@@ -41,11 +42,10 @@ from evidence.jurisdictions import (
 from evidence.result import AnchorInfo, ItemStatus, VerificationResult
 from evidence.version import TOOL_NAME, __version__
 
-from . import rechecks
+from . import legal, rechecks
 from .text import (
     CUSTODY_ACTIONS,
     DEMONSTRATION_NOTE,
-    LEGAL_NOTES,
     REASONS,
     RULE_STATUS,
     RULES,
@@ -78,7 +78,7 @@ __all__ = [
 ]
 
 #: Version of the report JSON format (``evidence/schemas/report.schema.json``).
-REPORT_SCHEMA_VERSION = "1.1"
+REPORT_SCHEMA_VERSION = "1.2"
 
 #: Items listed in full (digests, fields, re-check commands). A bundle of thousands of items
 #: would give a PDF of hundreds of pages nobody reads; the rest are summarised with a count
@@ -101,6 +101,10 @@ MAX_RECORD_FIELDS_SHOWN = 16
 
 #: Longest record value shown in HTML and PDF tables (characters).
 MAX_FIELD_CHARS = 160
+
+#: Folder of export files in a bundle, and of the records files made from them.
+EXPORTS_DIR = "data/exports/"
+RECORDS_DIR = "data/records/"
 
 #: Text in each requested language, e.g. ``{"en": "...", "zh": "..."}``.
 Texts = dict[str, str]
@@ -226,9 +230,14 @@ class ProvenanceSection:
     capturer_fingerprint: str | None
     capturer_public_key: str | None
     other: tuple[tuple[str, str], ...]
+    #: The capturer's name and organisation as declared at capture (statements, unverified).
+    capturer_name: str | None = None
+    capturer_organisation: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"case": self.case, "platform": self.platform, "source_url": self.source_url,
+        return {"capturer_name": self.capturer_name,
+                "capturer_organisation": self.capturer_organisation, "case": self.case,
+                "platform": self.platform, "source_url": self.source_url,
                 "note": self.note, "captured_at": self.captured_at,
                 "clock_source": self.clock_source, "tool": self.tool,
                 "capturer_fingerprint": self.capturer_fingerprint,
@@ -401,6 +410,21 @@ class CustodyRow:
 
 
 @dataclass(frozen=True)
+class ExportRow:
+    """One export (a records file) of the bundle and how many records it gave: listed for
+    every export, even when its records are beyond :data:`MAX_ITEMS_LISTED`."""
+
+    item: str
+    name: str
+    path: str
+    records: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"item": self.item, "name": self.name, "path": self.path,
+                "records": self.records}
+
+
+@dataclass(frozen=True)
 class Thumbnail:
     """A PNG thumbnail of a screenshot item (HTML and PDF only; not in the JSON)."""
 
@@ -446,6 +470,10 @@ class Report:
     legal_notes: dict[str, tuple[str, ...]]
     recheck: rechecks.Recheck
     thumbnails: tuple[Thumbnail, ...] = field(default=(), compare=False, repr=False)
+    exports: tuple[ExportRow, ...] = ()
+    images_total: int = 0
+    #: IANA time zone in which page one also shows times (UTC stays authoritative).
+    timezone: str | None = None
 
     @property
     def langs(self) -> tuple[str, ...]:
@@ -463,6 +491,7 @@ class Report:
             "report_id": self.report_id,
             "generated_at": self.generated_at,
             "lang": self.lang,
+            "timezone": self.timezone,
             "tool": self.tool,
             "bundle": {
                 "name": self.bundle_name, "package": self.package, "case": self.case,
@@ -479,6 +508,8 @@ class Report:
                 "total": self.items_total, "files": self.files_total,
                 "records": self.records_total, "listed": len(self.items),
                 "not_listed": self.items_not_listed, "limit": self.items_limit,
+                "images": self.images_total,
+                "exports": [e.to_json() for e in self.exports],
                 "list": [i.to_json() for i in self.items],
             },
             "provenance": self.provenance.to_json(),
@@ -519,14 +550,18 @@ def build_report(
     lang: str = "en+zh",
     report_id: str | None = None,
     now: str | None = None,
+    timezone: str | None = None,
 ) -> Report:
     """Build the report of ``result`` (see the module docstring).
 
     ``bundle`` is the folder the result was verified from (read for thumbnails only);
     ``now`` (UTC, ``YYYY-MM-DDTHH:MM:SSZ``) and ``report_id`` are fixed for reproducible
-    output. Raises InputError for an unknown ``lang``.
+    output; ``timezone`` (IANA name, e.g. ``Asia/Shanghai``) adds local times to page one.
+    Raises InputError for an unknown ``lang`` or time zone.
     """
     langs = languages(lang)
+    if timezone is not None:
+        zone(timezone)
     generated = now or utc_now()
     prov = _provenance(result.provenance)
     bundle_name = Path(result.bundle).name or str(result.bundle)
@@ -574,13 +609,43 @@ def build_report(
             for f in result.findings
         ),
         custody=tuple(_custody(c, langs) for c in result.custody),
-        legal_notes={lang_: tuple(n[0] if lang_ == "en" else n[1] for n in LEGAL_NOTES)
-                     for lang_ in langs},
+        legal_notes=legal.notes(langs),
         recheck=rechecks.build(bundle_name=bundle_name, items=listed, root=result.root,
                                leaf_count=result.leaf_count, anchor=result.anchor,
                                langs=langs, items_total=len(all_items)),
         thumbnails=_thumbnails(Path(bundle), listed),
+        exports=_exports(all_items),
+        images_total=sum(1 for i in all_items
+                         if i.kind == "file" and i.media_type.startswith("image/")),
+        timezone=timezone,
     )
+
+
+def zone(name: str) -> Any:
+    """The :class:`zoneinfo.ZoneInfo` named ``name``; InputError for an unknown name."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputError(f"unknown time zone {name!r}: use an IANA name such as "
+                         "Asia/Shanghai or Europe/Berlin") from exc
+
+
+def _exports(items: Sequence[ItemStatus]) -> tuple[ExportRow, ...]:
+    """Every export file with the number of records it gave (records files are named after
+    their export: ``data/records/NAME.jsonl``)."""
+    counts: dict[str, int] = {}
+    for i in items:
+        if i.kind == "record":
+            counts[i.path] = counts.get(i.path, 0) + 1
+    out = []
+    for i in items:
+        if i.kind != "file" or not i.path.startswith(EXPORTS_DIR):
+            continue
+        records_path = f"{RECORDS_DIR}{Path(i.path).name}.jsonl"
+        out.append(ExportRow(i.id, i.name, i.path, counts.get(records_path, 0)))
+    return tuple(out)
 
 
 def _str_or_none(value: object) -> str | None:
@@ -648,6 +713,8 @@ def _provenance(p: Mapping[str, Any]) -> ProvenanceSection:
         capturer_fingerprint=_str_or_none(capturer.get("fingerprint")),
         capturer_public_key=_str_or_none(capturer.get("public_key")),
         other=other,
+        capturer_name=_str_or_none(capturer.get("name")),
+        capturer_organisation=_str_or_none(capturer.get("organisation")),
     )
 
 
@@ -761,9 +828,9 @@ def _outcome_zh(severity: str, message: str, name: str, result: VerificationResu
         return (f"在演示配置 {profile} 下满足策略 {name}：这只是开发链上的演示，不具有证据价值；"
                 "此处任何内容均不能在法院支持任何推定。")
     if severity == "ok":
-        return (f"满足策略 {name}：证据完整时，依据该策略推定真实（可反驳）；该策略是本项目提出的"
-                "标准，并非海牙取证公约的规则；证据能否采纳及其证明力，由受理案件法院所适用的法律"
-                "决定。")
+        return (f"满足策略 {name}：证据完整时，依据该策略推定锚定后未经篡改（可反驳）；该策略是"
+                "本项目所依据的论文提出的标准，并非海牙取证公约的规则；证据能否采纳及其证明力，"
+                "由受理案件法院所适用的法律决定。")
     untrusted = re.search(r"under a trust the verifier chose: (.+?)\. \(Counted", message)
     if untrusted:
         why = "核验方的信任条件不满足（原因见英文原文）"
@@ -776,7 +843,7 @@ def _outcome_zh(severity: str, message: str, name: str, result: VerificationResu
                  else "也不满足该策略")
         return (f"在核验方所选的信任下不满足策略 {name}：{why}。（按登记合约自身的标签计算，"
                 f"这些确认{would}；但标签可由采集方一方填写，不能作为证据。）")
-    return (f"不满足策略 {name}：依据该策略不推定真实（证据本身仍可能完整，见其他核验结果）。")
+    return (f"不满足策略 {name}：依据该策略不作推定（证据本身仍可能完整，见其他核验结果）。")
 
 
 def _disputed_zh(witnesses: Sequence[Mapping[str, Any]]) -> str:

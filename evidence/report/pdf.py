@@ -30,7 +30,18 @@ from xml.sax.saxutils import escape
 
 from evidence.errors import EvidenceError
 
-from .layout import Block, Bullets, Code, Heading, Images, KeyValue, Para, Table, document
+from .layout import (
+    Block,
+    Bullets,
+    Code,
+    Heading,
+    Images,
+    KeyValue,
+    PageBreak,
+    Para,
+    Table,
+    document,
+)
 from .model import Report
 from .signing import ReportSigner
 
@@ -158,12 +169,14 @@ def _styles() -> dict[str, Any]:
                              leading=16, spaceBefore=12, spaceAfter=5, keepWithNext=1,
                              textColor=colors.HexColor("#1b1f24")),
         "h3": ParagraphStyle("h3", parent=body, fontName="EvSans-Bold", fontSize=10,
-                             leading=13, spaceBefore=8, spaceAfter=3, keepWithNext=1),
+                             leading=13, spaceBefore=6, spaceAfter=2, keepWithNext=1),
         "banner": ParagraphStyle("banner", parent=body, fontName="EvSans-Bold", fontSize=10,
                                  leading=14, spaceAfter=0),
         "verdict": ParagraphStyle("verdict", parent=body, fontName="EvSans-Bold",
-                                  fontSize=13, leading=18, spaceAfter=0),
+                                  fontSize=12, leading=16, spaceAfter=0),
         "footer": ParagraphStyle("footer", parent=body, fontSize=6.5, leading=8),
+        "strong": ParagraphStyle("strong", parent=body, fontName="EvSans-Bold", fontSize=10.5,
+                                 leading=14),
     }
 
 
@@ -253,6 +266,10 @@ def _flowables(block: Block, styles: dict[str, Any]) -> list[Any]:
     if isinstance(block, Bullets):
         return [_para(_markup(item), styles["body"], bulletText="•")
                 for item in block.items]
+    if isinstance(block, PageBreak):
+        from reportlab.platypus import PageBreak as RLPageBreak
+
+        return [RLPageBreak()]
     if isinstance(block, Images):
         cells: list[Any] = []
         box = _FRAME_W / 3 - 8

@@ -5,15 +5,12 @@ short name, each as an ``(English, Chinese)`` pair; :func:`pick` returns the lan
 report asked for.
 
 Why one table: the HTML, PDF and JSON reports say the same things, and the Chinese must
-say exactly what the English says. The legal notes follow ARCHITECTURE.md "Legal stance":
-an anchor proves that exact bytes existed no later than the block time and were not changed
-since, nothing about truth or pre-capture authenticity; the ">= N Hague Evidence Convention
-States" rule is this project's policy, not the Convention's; meeting it gives a rebuttable
-presumption under that policy, rebuttable by proof of a significant procedural defect;
-admissibility and weight are for the law of the court hearing the case. The Convention is
-named by its full title (《关于从国外调取民事或商事证据的公约》) and only Article 9
-(procedure and special methods) and Article 39 (accessions) are cited; no rule numbers
-that cannot be found in the text are cited.
+say exactly what the English says. Legal statements are not here: they come from the one
+sourced table ``evidence/data/legal/statements.toml`` (:mod:`evidence.report.legal`). The
+verdict wording follows SPC Online Litigation Rules Art. 16: a met policy gives a rebuttable
+presumption that the data was not altered after anchoring (上链后未经篡改), never that it is
+authentic (推定真实); the rebuttal ground of the policy is attributed to the paper that
+proposes it, in the legal statements.
 
 Failures: :func:`pick` raises :class:`~evidence.errors.InputError` for an unknown language.
 """
@@ -26,7 +23,6 @@ __all__ = [
     "CUSTODY_ACTIONS",
     "DEMONSTRATION_NOTE",
     "LANGS",
-    "LEGAL_NOTES",
     "REASONS",
     "RULES",
     "RULE_STATUS",
@@ -251,15 +247,16 @@ TEXT: dict[str, Pair] = {
 #: ``{policy}`` is the policy name, ``{profile}`` the trust profile's name.
 VERDICTS: dict[str, tuple[Pair, Pair]] = {
     "presumed-authentic": (
-        ("Presumed authentic (rebuttable) under policy {policy} and trust profile {profile}",
-         "依据策略 {policy} 及信任配置 {profile}：推定真实（可反驳）"),
+        ("Presumed not altered since anchoring (rebuttable) under policy {policy} and trust "
+         "profile {profile}",
+         "依据策略 {policy} 及信任配置 {profile}：推定锚定后未经篡改（可反驳）"),
         ("The evidence is intact and the policy's rules are met under the verifier's trust "
-         "profile {profile}. This is a rebuttable presumption under policy {policy} only, "
-         "rebutted by proof of a significant procedural defect; admissibility and weight are "
-         "for the law of the court hearing the case.",
+         "profile {profile}. This is a rebuttable presumption under policy {policy} only, and "
+         "only that the data was not altered after it was anchored; it says nothing of the "
+         "truth of the content or of its authenticity before capture (see the legal notes).",
          "证据完整，且在核验方的信任配置 {profile} 下满足该策略的各项规则。这仅是依据策略 "
-         "{policy} 作出的可反驳的推定；如有证据证明存在重大程序瑕疵，该推定即被推翻。"
-         "证据能否采纳及其证明力，由受理案件法院所适用的法律决定。"),
+         "{policy} 作出的可反驳的推定，且仅限于数据在锚定后未被篡改；不涉及内容是否真实，"
+         "也不涉及其在采集之前是否真实（见法律说明）。"),
     ),
     "demonstration": (
         ("DEMONSTRATION ONLY — no evidential value: the checks pass under policy {policy} "
@@ -276,27 +273,25 @@ VERDICTS: dict[str, tuple[Pair, Pair]] = {
          "进行核验。"),
     ),
     "presumed-authentic-no-trust": (
-        ("Presumed authentic (rebuttable) under policy {policy}",
-         "依据策略 {policy}：推定真实（可反驳）"),
+        ("Presumed not altered since anchoring (rebuttable) under policy {policy}",
+         "依据策略 {policy}：推定锚定后未经篡改（可反驳）"),
         ("The evidence is intact and the policy's rules are met. This is a rebuttable "
-         "presumption under policy {policy} only, rebutted by proof of a significant "
-         "procedural defect; admissibility and weight are for the law of the court hearing "
-         "the case.",
-         "证据完整，且满足该策略的各项规则。这仅是依据策略 {policy} 作出的可反驳的推定；"
-         "如有证据证明存在重大程序瑕疵，该推定即被推翻。证据能否采纳及其证明力，"
-         "由受理案件法院所适用的法律决定。"),
+         "presumption under policy {policy} only, and only that the data was not altered "
+         "after it was anchored (see the legal notes).",
+         "证据完整，且满足该策略的各项规则。这仅是依据策略 {policy} 作出的可反驳的推定，"
+         "且仅限于数据在锚定后未被篡改（见法律说明）。"),
     ),
     "not-presumed": (
-        ("Not presumed authentic under policy {policy} and trust profile {profile}",
-         "依据策略 {policy} 及信任配置 {profile}：不推定真实"),
+        ("No presumption under policy {policy} and trust profile {profile}",
+         "依据策略 {policy} 及信任配置 {profile}：不作推定"),
         ("No check found the evidence changed, but the policy's rules are not met (see the "
          "rules below). The evidence may still be intact; the policy gives no presumption.",
          "核验未发现证据被更改，但不满足该策略的规则（见下文各项规则）。证据本身仍可能完整，"
          "但该策略不产生真实性推定。"),
     ),
     "not-presumed-no-trust": (
-        ("Not presumed authentic under policy {policy}: no trust profile was given",
-         "依据策略 {policy}：不推定真实（未提供信任配置）"),
+        ("No presumption under policy {policy}: no trust profile was given",
+         "依据策略 {policy}：不作推定（未提供信任配置）"),
         ("No check found the evidence changed, but no trust profile was given, so no "
          "presumption was possible: only the verifier can name the chains, registries and "
          "witness operators it trusts (see the trust section). The evidence may still be "
@@ -425,54 +420,6 @@ CUSTODY_ACTIONS: dict[str, Pair] = {
     "disclosed": ("disclosed", "披露"),
     "exported": ("exported", "导出"),
 }
-
-#: The legal notes every report carries (ARCHITECTURE.md "Legal stance").
-LEGAL_NOTES: tuple[Pair, ...] = (
-    ("What the anchor proves: that the exact bytes listed in this report existed no later "
-     "than the block time shown and have not been changed since. It does not prove that "
-     "their content is true, nor that they were authentic before capture; for that question "
-     "see the capture provenance.",
-     "锚定所证明的：本报告所列的确切字节不晚于所示区块时间即已存在，且此后未被更改。"
-     "锚定不证明其内容真实，也不证明其在采集之前即为真实；关于该问题，请参阅采集来源信息。"),
-    ("The rule that confirmations must come from witnesses in a minimum number of distinct "
-     "Contracting States of the Hague Evidence Convention is the policy named in this "
-     "report, a standard proposed by this project for cross-border e-commerce evidence; it "
-     "is not a rule of the Convention.",
-     "“见证节点确认须来自一定数量的不同海牙取证公约缔约国”这一规则，是本报告所载明的策略，"
-     "系本项目为跨境电子商务证据提出的标准，并非公约本身的规则。"),
-    ("The Convention (the HCCH Convention of 18 March 1970 on the Taking of Evidence Abroad "
-     "in Civil or Commercial Matters) governs how a court obtains evidence abroad through "
-     "Letters of Request; its Article 9 concerns the procedure for executing them, including "
-     "special methods or procedures requested. It contains no rule on the authenticity of "
-     "electronic data.",
-     "该公约即1970年3月18日订于海牙的《关于从国外调取民事或商事证据的公约》（海牙取证公约），"
-     "规范法院通过请求书在国外调取证据；其第9条涉及执行请求书的程序，包括所请求的特殊方式或"
-     "程序。公约并未就电子数据的真实性作出任何规定。"),
-    ("Where the policy is met, the result is only a rebuttable presumption of authenticity "
-     "under that policy; it is rebutted by proof of a significant procedural defect.",
-     "满足该策略时，其结果仅为该策略下可反驳的真实性推定；如有证据证明存在重大程序瑕疵，"
-     "该推定即被推翻。"),
-    ("Admissibility and weight of this evidence are for the law of the court hearing the "
-     "case.",
-     "该证据能否采纳及其证明力，由受理案件法院所适用的法律决定。"),
-    ("The list of Contracting States used counts membership only: for a State that acceded, "
-     "the Convention applies only with the States that accepted its accession (Article 39), "
-     "which is not checked. The list carries its source and date, may be incomplete, and can "
-     "be replaced by the user; each entry-into-force date says whether it was verified in an "
-     "official source, comes from a secondary source, was computed from one, or is unknown.",
-     "所用缔约国名单只反映缔约身份：对于以加入方式成为缔约国的国家，公约仅在其与已接受该加入"
-     "的国家之间适用（第39条），本工具未对此进行核查。该名单注明来源和日期，可能不完整，"
-     "用户可自行替换；每个生效日期均注明其经官方来源核实、仅见于非官方来源、根据非官方来源推算，"
-     "或不明。"),
-    ("A development chain is controlled by one party: an anchor on it has no evidential "
-     "value.",
-     "开发链由单一方控制：其上的锚定不具有证据价值。"),
-    ("This report is a technical statement produced by software. It is not legal advice and "
-     "does not replace a declaration by a qualified person where the forum requires one.",
-     "本报告是由软件生成的技术性说明，不构成法律意见；法院地要求由具备资格的人员出具声明的，"
-     "本报告不能替代该声明。"),
-)
-
 
 def languages(lang: str) -> tuple[str, ...]:
     """``"en"`` -> ("en",), ``"zh"`` -> ("zh",), ``"en+zh"`` -> ("en", "zh").
