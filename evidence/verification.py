@@ -97,8 +97,8 @@ def verify(
         findings.extend(_receipt_against_chain(receipts, chain.anchor, chain.development_chain))
     if offline:
         findings.append(Finding("offline", Severity.WARNING,
-                                "offline verification: the chain was not asked, so the evidence "
-                                "cannot be presumed authentic"))
+                                "offline verification: the chain was not asked, so no "
+                                "presumption is possible"))
     satisfied = chain is not None and chain.satisfied and not offline
     return VerificationResult(
         bundle=str(path),

@@ -392,7 +392,8 @@ def test_findings_order_codes_and_messages() -> None:
     )
     assert found["policy-in-force"].severity is Severity.INFO
     outcome_msg = found["policy-outcome"].message
-    assert "presumption of authenticity under policy hague-3 (rebuttable)" in outcome_msg
+    assert ("rebuttable presumption under policy hague-3 that the data was not altered after "
+            "anchoring") in outcome_msg
     assert "not a rule of the Hague Evidence Convention" in outcome_msg
 
 

@@ -888,7 +888,8 @@ def _rule_zh(code: str, severity: str, message: str, policy: Mapping[str, Any],
     if message.startswith("Not checked"):
         return "本策略不检查此项。"
     if code == "policy-party-list":
-        return "所用缔约方名单及其说明见英文原文；该名单只反映缔约身份，不核查第39条下的接受。"
+        used = message.removeprefix("Party list used: ").rstrip(".")
+        return f"所用缔约方名单：{'内置名单' if used == 'built-in list' else used}。"
     if code == "policy-blocks-on-top":
         return ("锚定区块之上的区块数满足要求。" if severity == "ok"
                 else "锚定区块之上的区块数不足要求，请稍后重新核验。")

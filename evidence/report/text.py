@@ -264,7 +264,7 @@ VERDICTS: dict[str, tuple[Pair, Pair]] = {
          "仅为演示，无证据价值：在策略 {policy} 及演示配置 {profile} 下各项核验均通过"),
         ("The verification ran under the demonstration trust profile {profile}, which pins a "
          "development chain that one party controls. That the checks pass shows only that "
-         "the evidence and the software work together: it is no presumption of authenticity "
+         "the evidence and the software work together: it gives no presumption of any kind "
          "and supports nothing before a court. For a real case, anchor on a chain the parties "
          "do not control and have the court verify under its own trust profile.",
          "本次核验在演示信任配置 {profile} 下进行，该配置所固定的是由单一方控制的开发链。"
