@@ -474,6 +474,11 @@ class Report:
     images_total: int = 0
     #: IANA time zone in which page one also shows times (UTC stays authoritative).
     timezone: str | None = None
+    #: Who prepared the report: ``"verifying-party"`` (no workspace: the court or its
+    #: expert, verifying under its own trust) or ``"workspace"`` (with a workspace's key,
+    #: ``preparer_key`` its fingerprint).
+    prepared_by: str = "workspace"
+    preparer_key: str | None = None
 
     @property
     def langs(self) -> tuple[str, ...]:
@@ -492,6 +497,7 @@ class Report:
             "generated_at": self.generated_at,
             "lang": self.lang,
             "timezone": self.timezone,
+            "prepared_by": {"party": self.prepared_by, "key": self.preparer_key},
             "tool": self.tool,
             "bundle": {
                 "name": self.bundle_name, "package": self.package, "case": self.case,
@@ -551,6 +557,8 @@ def build_report(
     report_id: str | None = None,
     now: str | None = None,
     timezone: str | None = None,
+    prepared_by: str = "workspace",
+    preparer_key: str | None = None,
 ) -> Report:
     """Build the report of ``result`` (see the module docstring).
 
@@ -618,6 +626,8 @@ def build_report(
         images_total=sum(1 for i in all_items
                          if i.kind == "file" and i.media_type.startswith("image/")),
         timezone=timezone,
+        prepared_by=prepared_by,
+        preparer_key=preparer_key,
     )
 
 

@@ -34,6 +34,13 @@ Pair = tuple[str, str]
 #: Page one's wording, English and Chinese.
 PAGE_ONE: dict[str, Pair] = {
     "who": ("Who captured", "采集者"),
+    "by_verifier": ("Prepared by the verifying party, from the bundle and the chain, under its "
+                    "own trust profile; not by the capturer.",
+                    "本报告由核验方依据证据包和区块链、按其自己的信任配置制作，并非由采集方制作。"),
+    "by_capturer": ("Prepared by the capturer (workspace key {key}): the party that offers the "
+                    "evidence.", "本报告由采集方（工作区密钥 {key}）制作，即提交证据的一方。"),
+    "by_workspace": ("Prepared with workspace key {key}, which is not the capturer's key.",
+                     "本报告使用工作区密钥 {key} 制作，该密钥不是采集方的密钥。"),
     "when": ("When", "时间"),
     "what": ("What was preserved", "保全的内容"),
     "shows": ("What this verification shows", "本次核验所能证明的"),
@@ -106,8 +113,8 @@ def _t(key: str, langs: tuple[str, ...]) -> str:
     return " / ".join(dict.fromkeys(pair[0] if lang == "en" else pair[1] for lang in langs))
 
 
-def _each(key: str, langs: tuple[str, ...], **values: object) -> list[str]:
-    pair = PAGE_ONE[key]
+def _each(text_id: str, langs: tuple[str, ...], **values: object) -> list[str]:
+    pair = PAGE_ONE[text_id]
     return [(pair[0] if lang == "en" else pair[1]).format(**values) for lang in langs]
 
 
@@ -171,6 +178,12 @@ def page_one(r: Report) -> list[Block]:
     if r.demonstration or r.development_chain:
         style = "bad" if r.verdict.code == "failed" else "caution"
     blocks.append(Para("\n".join(verdict_statement(r)), style))
+    if r.prepared_by == "verifying-party":
+        blocks.append(Para("\n".join(_each("by_verifier", langs)), "note"))
+    elif r.preparer_key:
+        same = r.preparer_key == p.capturer_fingerprint
+        blocks.append(Para("\n".join(_each("by_capturer" if same else "by_workspace", langs,
+                                            key=r.preparer_key)), "note"))
 
     blocks.append(Heading(3, _t("who", langs), "who"))
     blocks.append(KeyValue((

@@ -447,6 +447,8 @@ def _runs(text: str, *, mono: bool = False) -> list[tuple[str, str]]:
 
 
 def _signer_lines(report: Report, signer: ReportSigner | None) -> list[tuple[str, bool]]:
+    if signer is None:
+        return [(" / ".join(report.text("not_signed").values()), False)]
     lines = [(" / ".join(report.text("digitally_signed").values()), False)]
     if signer is not None and signer.pkcs12 is not None:
         import hashlib
@@ -475,7 +477,8 @@ def layout_pdf(report: Report, signer: ReportSigner | None = None,
     story: list[Any] = [_header(report, title, styles)]
     for block in blocks[1:] if blocks and isinstance(blocks[0], Heading) else blocks:
         story.extend(_flowables(block, styles))
-    label = "\n".join(report.text("signed_by").values())
+    label = "\n".join(report.text("signed_by" if signer is not None else "unsigned_by")
+                      .values())
     keep, slot = _signature_slot(label, _signer_lines(report, signer), styles)
     story.append(keep)
     buf = io.BytesIO()
@@ -495,22 +498,11 @@ def layout_pdf(report: Report, signer: ReportSigner | None = None,
     return buf.getvalue(), page - 1, box
 
 
-def render_pdf(report: Report, signer: ReportSigner) -> bytes:
-    """The signed PDF report (see the module docstring)."""
+def _attach_json(writer: Any, report: Report) -> None:
+    """Attach the canonical JSON report (``report.json``) to the PDF being written."""
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.embed import EmbeddedFileObject, EmbeddedFileParams, FileSpec, embed_file
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
-    from pyhanko.stamp.noop import NoOpStampStyle
 
-    if signer.pkcs12 is None:
-        raise EvidenceError("no PDF signing certificate: load the signer from a workspace")
-    unsigned, page, box = layout_pdf(report, signer)
-    cms_signer = signers.SimpleSigner.load_pkcs12_data(
-        signer.pkcs12, other_certs=[], passphrase=signer.pkcs12_passphrase)
-    if cms_signer is None:  # pragma: no cover - checked when the signer was loaded
-        raise EvidenceError("cannot load the PDF signing certificate")
-    writer = IncrementalPdfFileWriter(io.BytesIO(unsigned))
     created = datetime.now(UTC)
     embed_file(writer, FileSpec(
         file_spec_string=REPORT_ATTACHMENT,
@@ -521,6 +513,29 @@ def render_pdf(report: Report, signer: ReportSigner) -> bytes:
         description=f"Canonical JSON report (RFC 8785), {report.digest}",
         af_relationship=generic.NameObject("/Source"),
     ))
+
+
+def render_pdf(report: Report, signer: ReportSigner | None) -> bytes:
+    """The signed PDF report (see the module docstring); unsigned when ``signer`` is None
+    (the verifying party's own report, made without a workspace)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp.noop import NoOpStampStyle
+
+    if signer is not None and signer.pkcs12 is None:
+        raise EvidenceError("no PDF signing certificate: load the signer from a workspace")
+    unsigned, page, box = layout_pdf(report, signer)
+    writer = IncrementalPdfFileWriter(io.BytesIO(unsigned))
+    _attach_json(writer, report)
+    if signer is None:
+        out = io.BytesIO()
+        writer.write(out)  # type: ignore[no-untyped-call]  # pyHanko's writer is untyped
+        return out.getvalue()
+    assert signer.pkcs12 is not None  # checked above
+    cms_signer = signers.SimpleSigner.load_pkcs12_data(
+        signer.pkcs12, other_certs=[], passphrase=signer.pkcs12_passphrase)
+    if cms_signer is None:  # pragma: no cover - checked when the signer was loaded
+        raise EvidenceError("cannot load the PDF signing certificate")
     meta = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         subfilter=fields.SigSeedSubFilter.PADES,

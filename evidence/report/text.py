@@ -234,6 +234,12 @@ TEXT: dict[str, Pair] = {
                   "本报告的电子签名（PAdES）：可在 PDF 阅读器的签名面板中查看，或运行："
                   "evidence report check FILE"),
     "digitally_signed": ("Digitally signed (PAdES)", "数字签名（PAdES）"),
+    "not_signed": ("Not signed", "未签名"),
+    "unsigned_by": ("This report is not signed: it was prepared by the verifying party for its "
+                    "own use. Its digest (above and in every page footer) identifies the "
+                    "attached canonical JSON report.",
+                    "本报告未签名：由核验方为自身使用而制作。其摘要（见上文及每页页脚）标识所附的"
+                    "规范化 JSON 报告。"),
     "page_of": ("page {x} of {y}", "第 {x} 页，共 {y} 页"),
     "qr_caption": ("QR: report digest, chain id, contract, transaction",
                    "二维码：报告摘要、链 ID、合约、交易"),
