@@ -965,6 +965,9 @@ def _build(tmp: Path, out: Path, files: list[tuple[str, str]], sizes: list[int],
     _write(tmp / "bag-info.txt", format_bag_info(info))
     if plan is not None:  # out of the bundle before the tag manifests list it (MOVE_PLAN_FILE)
         os.rename(tmp / MOVE_PLAN_FILE, _plan_aside(tmp))
+    from .recheck_script import write_script
+
+    write_script(tmp)  # the stdlib re-check script travels with the bundle (a tag file)
     write_tag_manifests(tmp)
     # One flush of everything written (cheaper than an fsync per file for 20,000 files, and
     # most of it is on disk already: see _Flusher); the folder is renamed into place

@@ -64,6 +64,8 @@ tr.good td { background: var(--goodbg); }
 figure { margin: 0; border: 1px solid var(--line); padding: 6px; background: var(--soft); }
 figure img { display: block; max-width: 300px; height: auto; }
 figcaption { font-size: 12px; color: var(--mute); margin-top: 4px; }
+details { margin: 12px 0; }
+summary { cursor: pointer; color: var(--mute); }
 footer { margin-top: 32px; color: var(--mute); font-size: 12px; border-top:1px solid var(--line);
   padding-top: 8px; }
 @media print {
@@ -109,6 +111,14 @@ def render_html(report: Report) -> bytes:
     ]
     for block in document(report):
         out.append(_block(block))
+    if report.recheck.script_source:
+        # The stdlib re-check script, embedded: a court whose bundle lacks recheck.py (or
+        # holds another one) saves this text as recheck.py.
+        label = " / ".join(report.text("recheck_script_embedded").values())
+        out.append(f'<details id="recheck-script"><summary>{escape(label)} · SHA-256 '
+                   f'{escape(report.recheck.script_sha256)}</summary>'
+                   f'<pre class="script">{escape(report.recheck.script_source)}</pre>'
+                   "</details>")
     out.append(
         f"<footer>{escape(report.report_id)} · {escape(report.digest)} · "
         f"{escape(report.tool)}</footer>")

@@ -377,7 +377,8 @@ def _recheck(d: _Doc) -> None:
     r = d.r
     rc = r.recheck
     d.h("sec_recheck", "recheck")
-    d.paras(r.text("recheck_intro"), "note")
+    for text in r.text("recheck_intro").values():
+        d.blocks.append(Para(text.format(bundle=rc.bundle_name), "note"))
     d.h("recheck_files", "recheck-files", 3)
     d.paras(r.text("recheck_files_text"))
     lines = [rc.cd, *rc.manifest_commands]
@@ -392,7 +393,10 @@ def _recheck(d: _Doc) -> None:
     d.h("recheck_merkle", "recheck-merkle", 3)
     for steps in rc.merkle_steps.values():
         d.blocks.append(Bullets(steps))
-    d.blocks.append(Code(rc.script))
+    d.h("recheck_script", "recheck-script", 3)
+    d.paras(r.text("recheck_script_text"))
+    first, *rest = rc.script.split("\n")
+    d.blocks.append(Code("\n".join([first, f"#   {rc.script_sha256}", *rest])))
     d.h("recheck_chain", "recheck-chain", 3)
     chain = rc.chain
     if chain is None:

@@ -260,9 +260,13 @@ def _flowables(block: Block, styles: dict[str, Any]) -> list[Any]:
                          for i, c in enumerate(row)])
         return [_grid(data, widths, header=True, flags=block.flags), Spacer(1, 4)]
     if isinstance(block, Code):
-        lines = block.text.split("\n")
-        return [_para(_markup(line, mono=True).replace("  ", "&nbsp; ") or "&nbsp;",
-                          styles["code"]) for line in lines] + [Spacer(1, 5)]
+        from reportlab.platypus import KeepTogether
+
+        # One command (its continuation lines, here-document and expected value) is never
+        # split over two pages: copied from one page, it runs as printed.
+        return [KeepTogether([_para(_markup(line, mono=True).replace("  ", "&nbsp; ")
+                                    or "&nbsp;", styles["code"]) for line in group])
+                for group in _command_groups(block.text)] + [Spacer(1, 5)]
     if isinstance(block, Bullets):
         return [_para(_markup(item), styles["body"], bulletText="•")
                 for item in block.items]
@@ -287,6 +291,30 @@ def _flowables(block: Block, styles: dict[str, Any]) -> list[Any]:
                         ("FONTNAME", (0, 0), (-1, -1), "EvSans")])
         return [table]
     raise TypeError(f"unknown block {type(block).__name__}")  # pragma: no cover
+
+
+def _command_groups(text: str) -> list[list[str]]:
+    r"""The lines of a code block grouped by command: a command with its `` \`` continuation
+    lines, its here-document up to the closing word, and the comment lines after it."""
+    groups: list[list[str]] = []
+    continued = False
+    heredoc: str | None = None
+    for line in text.split("\n"):
+        after_title = bool(groups) and groups[-1][-1].startswith("# ") and len(groups[-1]) == 1
+        starts = (not continued and heredoc is None and not line.startswith("#   ")
+                  and not after_title)
+        if starts or not groups:
+            groups.append([line])
+        else:
+            groups[-1].append(line)
+        if heredoc is not None:
+            if line == heredoc:
+                heredoc = None
+            continue
+        continued = line.endswith("\\")
+        if "<<'" in line and line.endswith("'"):
+            heredoc = line.rsplit("<<'", 1)[1][:-1]
+    return groups
 
 
 def _qr_payload(report: Report) -> str:

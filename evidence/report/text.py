@@ -105,9 +105,9 @@ TEXT: dict[str, Pair] = {
     "items_not_listed": (
         "{n} items are not listed here (this report lists the first {limit} in full). "
         "All their digests are covered by the bundle root above and re-checked by "
-        "docs/recheck.py; list them with: evidence inspect --json {bundle}",
+        "recheck.py; list them with: evidence inspect --json {bundle}",
         "另有 {n} 个条目未在此列出（本报告完整列出前 {limit} 个）。其全部摘要均包含在上述"
-        "根哈希中，并可由 docs/recheck.py 复核；可用以下命令列出："
+        "根哈希中，并可由 recheck.py 复核；可用以下命令列出："
         "evidence inspect --json {bundle}"),
     "record_more_fields": ("(further fields in the JSON report)", "（其余字段见 JSON 报告）"),
     "capturer": ("Capturer key (Ed25519) fingerprint", "采集者密钥（Ed25519）指纹"),
@@ -202,8 +202,23 @@ TEXT: dict[str, Pair] = {
     "english_original": ("English original", "英文原文"),
     "recheck_intro": (
         "Everything below uses standard tools and this report's own values; none of it needs "
-        "this software. Run the commands inside the bundle folder.",
-        "以下步骤只使用通用工具和本报告中的数值，无需本软件。请在证据包文件夹内运行这些命令。"),
+        "this software. Run the commands in a shell (bash) opened in the folder that holds the "
+        "bundle folder {bundle}: the first command enters it, and every later command runs "
+        "inside it. A line ending in \\ continues on the next line.",
+        "以下步骤只使用通用工具和本报告中的数值，无需本软件。请在包含证据包文件夹 {bundle} 的"
+        "文件夹中打开命令行（bash）运行：第一条命令进入该文件夹，其后各条命令均在其中运行。"
+        "以 \\ 结尾的行在下一行继续。"),
+    "recheck_script": ("The re-check script (standard library only)",
+                       "复核脚本（仅使用 Python 标准库）"),
+    "recheck_script_text": (
+        "Every bundle holds recheck.py, which recomputes all digests, the Merkle root and the "
+        "receipt path. It is not signed: first check that its SHA-256 is the one shown (else "
+        "do not run it, and save the copy embedded in the JSON or HTML report as recheck.py "
+        "instead), then run it.",
+        "每个证据包都包含 recheck.py，可重新计算全部摘要、默克尔根及收据路径。该脚本未经签名："
+        "请先核对其 SHA-256 与所示值一致（否则不要运行，并改用 JSON 或 HTML 报告中内嵌的副本，"
+        "保存为 recheck.py），然后运行。"),
+    "recheck_script_embedded": ("recheck.py (embedded copy)", "recheck.py（内嵌副本）"),
     "recheck_files": ("1. File digests (sha256sum, sha512sum)",
                       "文件摘要（sha256sum、sha512sum）"),
     "recheck_files_text": (
@@ -218,11 +233,13 @@ TEXT: dict[str, Pair] = {
     "recheck_chain": ("4. The anchor and confirmations on the chain",
                       "链上的锚定与确认"),
     "recheck_chain_text": (
-        "Send these requests to any JSON-RPC endpoint of chain {chain_id} (replace $RPC_URL). "
+        "Send these requests to any JSON-RPC endpoint of chain {chain_id}: set RPC_URL to its "
+        "address first (export RPC_URL=...). "
         "anchorOf must return the submitter, the block time and the block number shown above; "
         "confirmationsOf returns each confirmation (witness, jurisdiction, confirmedAt, "
         "observedAt, bySignature).",
-        "将以下请求发送至链 ID 为 {chain_id} 的任一 JSON-RPC 节点（替换 $RPC_URL）。"
+        "将以下请求发送至链 ID 为 {chain_id} 的任一 JSON-RPC 节点：先将 RPC_URL 设为其地址"
+        "（export RPC_URL=...）。"
         "anchorOf 应返回上文所示的提交者地址、区块时间和区块高度；confirmationsOf "
         "返回每一项确认（见证节点、法域、确认时间、观察时间、是否签名确认）。"),
     "recheck_no_anchor": ("No anchor to check on a chain.", "无可在链上复核的锚定。"),
