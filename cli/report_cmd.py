@@ -75,6 +75,10 @@ def report() -> None:
 @click.option("--trust-key", "trust_keys", metavar="FINGERPRINT|FILE", multiple=True,
               help="A publisher key the trust profile must be signed with (repeatable).")
 @click.option("--report-id", help="Report identifier (default: RPT-date-random).")
+@click.option("--at", "at", metavar="UTC",
+              help="Fix the report and verification time (YYYY-MM-DDTHH:MM:SSZ; else "
+                   "SOURCE_DATE_EPOCH): the same bundle and chain state give byte-identical "
+                   "JSON and HTML.")
 @click.option("--timezone", "timezone", metavar="ZONE",
               help="Also show page one's times in this IANA time zone (e.g. Asia/Shanghai).")
 @click.option("-w", "--workspace", "workspace", type=click.Path(path_type=Path, file_okay=False),
@@ -84,7 +88,7 @@ def report() -> None:
 def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
          policy: str | None, cert: Path | None, offline: bool, chain_urls: tuple[str, ...],
          trust: Path | None, trust_keys: tuple[str, ...], report_id: str | None,
-         timezone: str | None, workspace: Path | None) -> int:
+         at: str | None, timezone: str | None, workspace: Path | None) -> int:
     """Verify BUNDLE and write its report to --out.
 
     Without a workspace the report is the verifying party's own: unsigned, or (PDF) signed
@@ -104,15 +108,17 @@ def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
     signer = None
     prepared_by, preparer_key = "verifying-party", None
     if obj.workspace_path is not None:
+        from evidence.keys import fingerprint, public_key_from_file
+
         prepared_by = "workspace"
+        ws = obj.workspace()
+        preparer_key = fingerprint(public_key_from_file(ws.path(ws.capturer_key)))
         if kind in ("json", "pdf"):
             secret = passphrase()
             signer = ReportSigner.from_workspace(
-                obj.workspace(), secret, cert=cert,
+                ws, secret, cert=cert,
                 cert_passphrase=os.environ.get(CERT_PASSPHRASE_ENV) if cert is not None
                 else None)
-            assert signer.key is not None
-            preparer_key = signer.key.fingerprint
     elif cert is not None:
         cert_secret = os.environ.get(CERT_PASSPHRASE_ENV)
         if not cert_secret:
@@ -124,8 +130,19 @@ def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
     result = verify(bundle, offline=offline, policy=policy or DEFAULT_POLICY,
                     chain_url=chain_urls or None, workspace=obj.workspace_path, trust=trust,
                     publisher_keys=trust_keys)
-    built = build_report(result, bundle=bundle, lang=lang, report_id=report_id,
-                         timezone=timezone, prepared_by=prepared_by, preparer_key=preparer_key)
+    from evidence.report.model import fixed_time, reproducible_report_id
+
+    fixed = fixed_time(at, os.environ.get("SOURCE_DATE_EPOCH"))
+    now, time_source = None, "clock"
+    if fixed is not None:
+        import dataclasses
+
+        now, time_source = fixed
+        result = dataclasses.replace(result, verified_at=now)
+        report_id = report_id or reproducible_report_id(now, result.root)
+    built = build_report(result, bundle=bundle, lang=lang, report_id=report_id, now=now,
+                         timezone=timezone, prepared_by=prepared_by, preparer_key=preparer_key,
+                         time_source=time_source)
     path = write_report(built, out, fmt=kind, signer=signer)
     click.echo(f"report written: {path} ({kind}, {lang})")
     if kind == "json" and signer is not None and signer.key is not None:

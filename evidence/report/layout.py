@@ -144,7 +144,8 @@ def _summary(d: _Doc) -> None:
     d.h("sec_summary", "summary")
     rows: list[tuple[str, str, bool]] = [
         (d.t("report_id"), r.report_id, False),
-        (d.t("generated_at"), r.generated_at, False),
+        (d.t("generated_at"), r.generated_at if r.time_source == "clock"
+         else f"{r.generated_at} ({r.time_source})", False),
         (d.t("tool"), r.tool, False),
         (d.t("report_digest"), r.digest, True),
         (d.t("case"), r.case or "—", False),

@@ -479,6 +479,9 @@ class Report:
     #: ``preparer_key`` its fingerprint).
     prepared_by: str = "workspace"
     preparer_key: str | None = None
+    #: Where ``generated_at`` and ``verified_at`` come from: ``"clock"``, or the fixed time of
+    #: a reproducible run (``"SOURCE_DATE_EPOCH"`` or ``"--at"``).
+    time_source: str = "clock"
 
     @property
     def langs(self) -> tuple[str, ...]:
@@ -498,6 +501,7 @@ class Report:
             "lang": self.lang,
             "timezone": self.timezone,
             "prepared_by": {"party": self.prepared_by, "key": self.preparer_key},
+            "time_source": self.time_source,
             "tool": self.tool,
             "bundle": {
                 "name": self.bundle_name, "package": self.package, "case": self.case,
@@ -549,6 +553,33 @@ def new_report_id(now: str) -> str:
     return f"RPT-{now[:10].replace('-', '')}-{secrets.token_hex(4).upper()}"
 
 
+def reproducible_report_id(now: str, root: str | None) -> str:
+    """``RPT-YYYYMMDD-`` + 8 hex digits of SHA-256(root, time): the same for the same
+    bundle and fixed time, so a reproducible run needs no ``--report-id``."""
+    seed = hashlib.sha256(f"{root or ''}|{now}".encode()).hexdigest()[:8].upper()
+    return f"RPT-{now[:10].replace('-', '')}-{seed}"
+
+
+def fixed_time(at: str | None, source_date_epoch: str | None) -> tuple[str, str] | None:
+    """The fixed time of a reproducible run and where it came from: ``at``
+    (``YYYY-MM-DDTHH:MM:SSZ``) first, else ``source_date_epoch`` (seconds since 1970, the
+    reproducible-builds.org convention); None when neither is given. InputError if bad."""
+    if at:
+        try:
+            datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError as exc:
+            raise InputError(f"--at {at!r}: use UTC as YYYY-MM-DDTHH:MM:SSZ") from exc
+        return at, "--at"
+    if source_date_epoch:
+        try:
+            seconds = int(source_date_epoch)
+        except ValueError as exc:
+            raise InputError(f"SOURCE_DATE_EPOCH {source_date_epoch!r}: not a whole number of "
+                             "seconds") from exc
+        return _utc(seconds) or "", "SOURCE_DATE_EPOCH"
+    return None
+
+
 def build_report(
     result: VerificationResult,
     *,
@@ -559,6 +590,7 @@ def build_report(
     timezone: str | None = None,
     prepared_by: str = "workspace",
     preparer_key: str | None = None,
+    time_source: str = "clock",
 ) -> Report:
     """Build the report of ``result`` (see the module docstring).
 
@@ -628,6 +660,7 @@ def build_report(
         timezone=timezone,
         prepared_by=prepared_by,
         preparer_key=preparer_key,
+        time_source=time_source,
     )
 
 

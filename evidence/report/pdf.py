@@ -416,6 +416,26 @@ def _signature_slot(label: str, lines: list[tuple[str, bool]],
     return KeepTogether([_para(_markup(label), styles["small"]), slot]), slot
 
 
+def _report_stamp(generated_at: str) -> Any:
+    """A reportlab time stamp at ``generated_at`` (UTC) for the PDF's information dates."""
+    import calendar
+    import time
+
+    from reportlab.lib.utils import TimeStamp
+
+    stamp = TimeStamp(invariant=True)
+    try:
+        epoch = calendar.timegm(time.strptime(generated_at, "%Y-%m-%dT%H:%M:%SZ"))
+    except ValueError:
+        return stamp
+    stamp.t = epoch
+    stamp.lt = time.gmtime(epoch)
+    stamp.YMDhms = tuple(stamp.lt)[:6]
+    stamp.dhh = stamp.dmm = 0
+    stamp.tzname = "UTC"
+    return stamp
+
+
 def _numbered_canvas(report: Report) -> Any:
     from reportlab.pdfgen import canvas as rl_canvas
 
@@ -426,6 +446,9 @@ def _numbered_canvas(report: Report) -> Any:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["initialFontName"] = "EvSans"  # no unembedded Helvetica in the file
             super().__init__(*args, **kwargs)
+            # The PDF's CreationDate and ModDate are the report's own date (reportlab's
+            # invariant mode would write 2000-01-01, its clock mode the local time).
+            self._doc._timeStamp = _report_stamp(report.generated_at)
             self._saved: list[dict[str, Any]] = []
 
         def showPage(self) -> None:
