@@ -566,8 +566,13 @@ def capture(
     encoding: str = "utf-8",
     progress: Progress | None = None,
     move: bool = False,
+    capturer_name: str | None = None,
+    organisation: str | None = None,
 ) -> CaptureResult:
     """Capture ``paths`` (files and folders) and ``records`` exports into a new bundle.
+
+    ``capturer_name`` and ``organisation`` are recorded in the signed provenance as the
+    capturer declares them (reports show them as declared, beside the key that is proven).
 
     ``move``: the files of ``paths`` are renamed into the bundle instead of copied (the
     ``records`` exports are still copied), like ``bagit.py`` making a bag in place: their
@@ -615,7 +620,8 @@ def capture(
         result = _build(tmp, out, files, sizes, exports, warnings, case=case, key=key,
                         platform=platform, source_url=source_url, note=note, encoding=encoding,
                         progress=progress, total=total,
-                        plan=plan if move else None)
+                        plan=plan if move else None,
+                        declared=(capturer_name, organisation))
         if out.exists() or out.is_symlink():
             raise BundleExistsError(f"{out}: appeared while capturing; not overwritten")
         os.rename(tmp, out)
@@ -888,7 +894,8 @@ def _build(tmp: Path, out: Path, files: list[tuple[str, str]], sizes: list[int],
            exports: list[tuple[Path, str]], warnings: list[str], *, case: str,
            key: SigningKey, platform: str | None, source_url: str | None, note: str | None,
            encoding: str, progress: Progress | None, total: int,
-           plan: Sequence[tuple[str, str]] | None) -> CaptureResult:
+           plan: Sequence[tuple[str, str]] | None,
+           declared: tuple[str | None, str | None] = (None, None)) -> CaptureResult:
     """The bundle, made in ``tmp``; ``plan``: the files are moved into it, not copied."""
     captured_at = utc_now()
     provenance: dict[str, Any] = {
@@ -903,6 +910,9 @@ def _build(tmp: Path, out: Path, files: list[tuple[str, str]], sizes: list[int],
     for name, value in (("platform", platform), ("source_url", source_url), ("note", note)):
         if value:
             provenance[name] = value
+    for name, value in zip(("name", "organisation"), declared, strict=True):
+        if value:  # as the capturer declares it: a statement, not an identity proof
+            provenance["capturer"][name] = value
     prov_bytes = canonicalize(provenance)
     prov_digest = hashlib.sha256(prov_bytes).hexdigest()
 

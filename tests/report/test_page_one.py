@@ -203,3 +203,27 @@ def test_capturer_statements_are_labelled(pages: dict[str, dict[str, str]], key:
 def test_unknown_time_zone_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="time zone"):
         build_report(make_result(), bundle=tmp_path, timezone="Mars/Olympus")
+
+
+def test_declared_identity_from_a_real_capture(tmp_path: Path, signing_key: object) -> None:
+    """`evidence capture --capturer-name --organisation` records them in the signed
+    provenance; the report shows them as declared, beside the key."""
+    from evidence.capturing import capture
+    from evidence.report.html import render_html
+    from evidence.verification import verify
+
+    from ..conftest import EXAMPLES
+
+    out = tmp_path / "bundle"
+    capture([EXAMPLES / "screenshots"], records=[EXAMPLES / "transactions.csv"], out=out,
+            case="2026-TEST-9", key=signing_key,  # type: ignore[arg-type]
+            capturer_name=NAME, organisation=ORG)
+    result = verify(out, offline=True)
+    assert result.provenance["capturer"]["name"] == NAME
+    report = build_report(result, bundle=out, lang="en")
+    parser = _BeforeBreak()
+    parser.feed(render_html(report).decode("utf-8"))
+    first = _squash("".join(parser.text))
+    assert _squash(f"Name (declared){NAME}") in first
+    assert _squash(f"Organisation (declared){ORG}") in first
+    assert not [f.code for f in result.findings if f.severity.value == "error"]
