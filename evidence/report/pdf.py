@@ -530,6 +530,11 @@ def layout_pdf(report: Report, signer: ReportSigner | None = None,
         story.extend(_flowables(block, styles))
     label = "\n".join(report.text("signed_by" if signer is not None else "unsigned_by")
                       .values())
+    if signer is not None:
+        # What a reader will show for this certificate (issue 14, Deliver 7).
+        note = ("self_issued_note" if signer.certificate_source.startswith("self-issued")
+                else "user_cert_note")
+        label += "\n" + "\n".join(report.text(note).values())
     keep, slot = _signature_slot(label, _signer_lines(report, signer), styles)
     story.append(keep)
     buf = io.BytesIO()

@@ -252,6 +252,25 @@ TEXT: dict[str, Pair] = {
                   "evidence report check FILE"),
     "digitally_signed": ("Digitally signed (PAdES)", "数字签名（PAdES）"),
     "not_signed": ("Not signed", "未签名"),
+    "self_issued_note": (
+        "What your PDF reader will show: this report is signed with a certificate that the "
+        "signing workspace issued to itself. Readers such as Adobe Acrobat show the signature "
+        "as intact but the signer's identity as unknown or not trusted, because no "
+        "certificate authority the reader trusts vouches for it. That warning does not mean "
+        "the file was changed (a changed file shows the signature as invalid). To learn who "
+        "signed, compare the certificate SHA-256 below with the one the signing party gives "
+        "you, or run: evidence report check FILE. A signer readers recognise needs a "
+        "certificate from an authority they trust (evidence report --cert FILE.p12).",
+        "PDF 阅读器将显示的内容：本报告所用的签名证书由签名工作区自行签发。Adobe Acrobat 等阅读器"
+        "会显示签名完整，但签名者身份未知或不受信任，因为没有阅读器所信任的证书颁发机构为其担保。"
+        "该提示并不表示文件已被更改（文件被更改时，签名会显示为无效）。如需确认签名者，请将下方"
+        "证书的 SHA-256 与签名方提供的值核对，或运行：evidence report check FILE。如需阅读器可识别"
+        "的签名者，须使用受信任机构签发的证书（evidence report --cert FILE.p12）。"),
+    "user_cert_note": (
+        "Signed with a certificate the signer supplied: whether your PDF reader shows the "
+        "signer as trusted depends on the certificate authorities your reader trusts.",
+        "使用签名者提供的证书签名：PDF 阅读器是否显示签名者受信任，取决于阅读器所信任的证书颁发"
+        "机构。"),
     "unsigned_by": ("This report is not signed: it was prepared by the verifying party for its "
                     "own use. Its digest (above and in every page footer) identifies the "
                     "attached canonical JSON report.",
