@@ -79,6 +79,9 @@ def report() -> None:
               help="Fix the report and verification time (YYYY-MM-DDTHH:MM:SSZ; else "
                    "SOURCE_DATE_EPOCH): the same bundle and chain state give byte-identical "
                    "JSON and HTML.")
+@click.option("--all-items", is_flag=True,
+              help="List every item in full (default: the first 200 items; the rest are "
+                   "counted, every export is still named).")
 @click.option("--timezone", "timezone", metavar="ZONE",
               help="Also show page one's times in this IANA time zone (e.g. Asia/Shanghai).")
 @click.option("-w", "--workspace", "workspace", type=click.Path(path_type=Path, file_okay=False),
@@ -88,7 +91,8 @@ def report() -> None:
 def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
          policy: str | None, cert: Path | None, offline: bool, chain_urls: tuple[str, ...],
          trust: Path | None, trust_keys: tuple[str, ...], report_id: str | None,
-         at: str | None, timezone: str | None, workspace: Path | None) -> int:
+         at: str | None, all_items: bool, timezone: str | None,
+         workspace: Path | None) -> int:
     """Verify BUNDLE and write its report to --out.
 
     Without a workspace the report is the verifying party's own: unsigned, or (PDF) signed
@@ -142,7 +146,7 @@ def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
         report_id = report_id or reproducible_report_id(now, result.root)
     built = build_report(result, bundle=bundle, lang=lang, report_id=report_id, now=now,
                          timezone=timezone, prepared_by=prepared_by, preparer_key=preparer_key,
-                         time_source=time_source)
+                         time_source=time_source, all_items=all_items)
     path = write_report(built, out, fmt=kind, signer=signer)
     click.echo(f"report written: {path} ({kind}, {lang})")
     if kind == "json" and signer is not None and signer.key is not None:

@@ -591,12 +591,14 @@ def build_report(
     prepared_by: str = "workspace",
     preparer_key: str | None = None,
     time_source: str = "clock",
+    all_items: bool = False,
 ) -> Report:
     """Build the report of ``result`` (see the module docstring).
 
     ``bundle`` is the folder the result was verified from (read for thumbnails only);
     ``now`` (UTC, ``YYYY-MM-DDTHH:MM:SSZ``) and ``report_id`` are fixed for reproducible
-    output; ``timezone`` (IANA name, e.g. ``Asia/Shanghai``) adds local times to page one.
+    output; ``timezone`` (IANA name, e.g. ``Asia/Shanghai``) adds local times to page one;
+    ``all_items`` lists every item in full instead of the first :data:`MAX_ITEMS_LISTED`.
     Raises InputError for an unknown ``lang`` or time zone.
     """
     langs = languages(lang)
@@ -605,8 +607,9 @@ def build_report(
     generated = now or utc_now()
     prov = _provenance(result.provenance)
     bundle_name = Path(result.bundle).name or str(result.bundle)
-    all_items = result.items
-    listed = tuple(_item(i, prov.captured_at) for i in all_items[:MAX_ITEMS_LISTED])
+    limit = max(len(result.items), 1) if all_items else MAX_ITEMS_LISTED
+    everything = result.items
+    listed = tuple(_item(i, prov.captured_at) for i in everything[:limit])
     policy = _policy(result, langs)
     anchor = None
     if result.anchor is not None:
@@ -635,11 +638,11 @@ def build_report(
         chain=_chain(result.chain),
         verdict=_verdict(result, langs),
         policy=policy,
-        items_total=len(all_items),
-        files_total=sum(1 for i in all_items if i.kind == "file"),
-        records_total=sum(1 for i in all_items if i.kind == "record"),
+        items_total=len(everything),
+        files_total=sum(1 for i in everything if i.kind == "file"),
+        records_total=sum(1 for i in everything if i.kind == "record"),
         items=listed,
-        items_limit=MAX_ITEMS_LISTED,
+        items_limit=limit,
         provenance=prov,
         anchor=anchor,
         witnesses=tuple(_witness(w, langs) for w in result.witnesses),
@@ -652,10 +655,10 @@ def build_report(
         legal_notes=legal.notes(langs),
         recheck=rechecks.build(bundle_name=bundle_name, items=listed, root=result.root,
                                leaf_count=result.leaf_count, anchor=result.anchor,
-                               langs=langs, items_total=len(all_items)),
+                               langs=langs, items_total=len(everything)),
         thumbnails=_thumbnails(Path(bundle), listed),
-        exports=_exports(all_items),
-        images_total=sum(1 for i in all_items
+        exports=_exports(everything),
+        images_total=sum(1 for i in everything
                          if i.kind == "file" and i.media_type.startswith("image/")),
         timezone=timezone,
         prepared_by=prepared_by,
