@@ -890,6 +890,15 @@ def recover_moved(partial: Path) -> int:
     return count
 
 
+def _environment() -> dict[str, str]:
+    """The capture environment as the capture tool sees it (operating system, machine
+    architecture, Python): recorded, not attested; no host or user name (privacy)."""
+    import platform as host
+
+    return {"os": f"{host.system()} {host.release()}".strip(), "machine": host.machine(),
+            "python": host.python_version()}
+
+
 def _build(tmp: Path, out: Path, files: list[tuple[str, str]], sizes: list[int],
            exports: list[tuple[Path, str]], warnings: list[str], *, case: str,
            key: SigningKey, platform: str | None, source_url: str | None, note: str | None,
@@ -910,6 +919,7 @@ def _build(tmp: Path, out: Path, files: list[tuple[str, str]], sizes: list[int],
     for name, value in (("platform", platform), ("source_url", source_url), ("note", note)):
         if value:
             provenance[name] = value
+    provenance["environment"] = _environment()
     for name, value in zip(("name", "organisation"), declared, strict=True):
         if value:  # as the capturer declares it: a statement, not an identity proof
             provenance["capturer"][name] = value

@@ -126,6 +126,7 @@ def document(report: Report) -> list[Block]:
     _verdict(d)
     _items(d)
     _provenance(d)
+    _environment(d)
     _anchor(d)
     _trust(d)
     _witnesses(d)
@@ -250,6 +251,22 @@ def _provenance(d: _Doc) -> None:
         (d.t("source_url"), p.source_url or "—", True),
     )))
     d.paras(d.r.text("provenance_caveat"), "note")
+
+
+def _environment(d: _Doc) -> None:
+    """The capture environment in a section of its own: tool, OS, machine, time source."""
+    p = d.r.provenance
+    env = dict(p.environment)
+    missing = d.t("env_not_recorded")
+    d.h("sec_environment", "environment")
+    d.blocks.append(KeyValue((
+        (d.t("capture_tool"), p.tool or "—", False),
+        (d.t("env_os"), env.get("os") or missing, False),
+        (d.t("env_machine"), env.get("machine") or missing, False),
+        (d.t("env_python"), env.get("python") or missing, False),
+        (d.t("clock_source"), p.clock_source or "—", False),
+    )))
+    d.paras(d.r.text("env_caveat"), "note")
 
 
 def _anchor(d: _Doc) -> None:

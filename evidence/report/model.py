@@ -233,10 +233,13 @@ class ProvenanceSection:
     #: The capturer's name and organisation as declared at capture (statements, unverified).
     capturer_name: str | None = None
     capturer_organisation: str | None = None
+    #: The capture environment as recorded by the capture tool (os, machine, python).
+    environment: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"capturer_name": self.capturer_name,
-                "capturer_organisation": self.capturer_organisation, "case": self.case,
+                "capturer_organisation": self.capturer_organisation,
+                "environment": dict(self.environment), "case": self.case,
                 "platform": self.platform, "source_url": self.source_url,
                 "note": self.note, "captured_at": self.captured_at,
                 "clock_source": self.clock_source, "tool": self.tool,
@@ -743,7 +746,10 @@ def _provenance(p: Mapping[str, Any]) -> ProvenanceSection:
     raw_capturer = p.get("capturer")
     capturer: Mapping[str, Any] = raw_capturer if isinstance(raw_capturer, dict) else {}
     known = {"version", "case", "platform", "source_url", "note", "captured_at",
-             "clock_source", "tool", "capturer"}
+             "clock_source", "tool", "capturer", "environment"}
+    raw_env = p.get("environment")
+    environment = tuple((str(k), str(v)) for k, v in sorted(raw_env.items())
+                        ) if isinstance(raw_env, dict) else ()
     other = tuple(
         (str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True))
         for k, v in sorted(p.items()) if k not in known
@@ -761,6 +767,7 @@ def _provenance(p: Mapping[str, Any]) -> ProvenanceSection:
         other=other,
         capturer_name=_str_or_none(capturer.get("name")),
         capturer_organisation=_str_or_none(capturer.get("organisation")),
+        environment=environment,
     )
 
 

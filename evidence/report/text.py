@@ -121,6 +121,15 @@ TEXT: dict[str, Pair] = {
         "capture.",
         "采集来源信息由采集方自行记录，链上锚定并不证明其内容；判断证据在采集前是否真实，"
         "应以此类信息为依据。"),
+    "sec_environment": ("Capture environment", "采集环境"),
+    "env_os": ("Operating system", "操作系统"),
+    "env_machine": ("Machine architecture", "机器架构"),
+    "env_python": ("Python", "Python"),
+    "env_caveat": ("Recorded by the capture tool on the capturing machine; not attested by "
+                   "the anchor or any third party.",
+                   "由采集工具在采集计算机上记录；未经锚定或任何第三方证明。"),
+    "env_not_recorded": ("not recorded (bundle captured before this was recorded)",
+                         "未记录（该证据包采集时尚未记录此项）"),
     "chain": ("Chain", "区块链"),
     "chain_id": ("Chain ID", "链 ID"),
     "contract": ("Contract address", "合约地址"),

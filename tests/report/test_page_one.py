@@ -227,3 +227,11 @@ def test_declared_identity_from_a_real_capture(tmp_path: Path, signing_key: obje
     assert _squash(f"Name (declared){NAME}") in first
     assert _squash(f"Organisation (declared){ORG}") in first
     assert not [f.code for f in result.findings if f.severity.value == "error"]
+    # the capture environment, recorded at capture, has a section of its own
+    import platform
+
+    env = dict(report.provenance.environment)
+    assert env["machine"] == platform.machine() and env["python"] == platform.python_version()
+    page = render_html(report).decode("utf-8")
+    assert '<h2 id="environment">Capture environment</h2>' in page
+    assert platform.machine() in page.split('id="environment"')[1].split("<h2")[0]
