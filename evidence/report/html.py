@@ -42,10 +42,10 @@ p { margin: 6px 0; }
 .mono { overflow-wrap: anywhere; word-break: break-all; }
 pre { background:#0f1720; color:#e6edf3; padding: 12px 14px; border-radius:4px;
   white-space: pre-wrap; overflow-wrap:anywhere; word-break: break-all; }
-table { border-collapse: collapse; width: 100%; margin: 8px 0 12px; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0 12px; table-layout: fixed; }
 th, td { border: 1px solid var(--line); padding: 5px 7px; vertical-align: top;
-  text-align: left; }
-th { background: var(--soft); font-weight: 600; }
+  text-align: left; overflow-wrap: anywhere; }
+th { background: var(--soft); font-weight: 600; overflow-wrap: normal; }
 table.kv th { width: 32%; }
 tr.bad td { background: var(--badbg); }
 tr.good td { background: var(--goodbg); }
@@ -73,6 +73,7 @@ footer { margin-top: 32px; color: var(--mute); font-size: 12px; border-top:1px s
   body { background: #fff; font-size: 10.5pt; }
   main { max-width: none; margin: 0; padding: 0; border: 0; }
   h2 { break-after: avoid; }
+  table { font-size: 8.5pt; }
   .pagebreak { break-after: page; border: 0; margin: 0; }
   tr, figure, pre { break-inside: avoid; }
   pre { background: #fff; color: #000; border: 1px solid #999; }
