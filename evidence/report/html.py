@@ -16,7 +16,18 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from .layout import Bullets, Code, Heading, Images, KeyValue, PageBreak, Para, Table, document
+from .layout import (
+    Bullets,
+    Code,
+    FullImage,
+    Heading,
+    Images,
+    KeyValue,
+    PageBreak,
+    Para,
+    Table,
+    document,
+)
 from .model import Report
 
 __all__ = ["render_html"]
@@ -63,6 +74,9 @@ tr.good td { background: var(--goodbg); }
 .thumbs { display: flex; flex-wrap: wrap; gap: 16px; }
 figure { margin: 0; border: 1px solid var(--line); padding: 6px; background: var(--soft); }
 figure img { display: block; max-width: 300px; height: auto; }
+figure.full { border: 0; background: none; padding: 0; margin: 12px 0; }
+figure.full img { max-width: 100%; height: auto; }
+@media print { figure.full img { max-height: 250mm; width: auto; } }
 figcaption { font-size: 12px; color: var(--mute); margin-top: 4px; }
 details { margin: 12px 0; }
 summary { cursor: pointer; color: var(--mute); }
@@ -146,6 +160,13 @@ def _block(block: object) -> str:
         return f"<pre>{escape(block.text)}</pre>"
     if isinstance(block, Bullets):
         return "<ul>" + "".join(f"<li>{_text(i)}</li>" for i in block.items) + "</ul>"
+    if isinstance(block, FullImage):
+        t = block.image
+        data = base64.b64encode(t.full).decode("ascii")
+        return (f'<figure class="full"><img src="data:{escape(t.full_media_type)};base64,'
+                f'{data}" width="{t.full_width}" height="{t.full_height}" '
+                f'alt="{escape(block.caption)}"><figcaption>{escape(block.caption)}'
+                "</figcaption></figure>")
     if isinstance(block, PageBreak):
         return '<div class="pagebreak"></div>'
     if isinstance(block, Images):

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from .model import Report, Texts, Thumbnail
 
-__all__ = ["Block", "Bullets", "Code", "Heading", "Images", "KeyValue", "PageBreak", "Para",
-           "Table", "document"]
+__all__ = ["Block", "Bullets", "Code", "FullImage", "Heading", "Images", "KeyValue",
+           "PageBreak", "Para", "Table", "document"]
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,19 @@ class Images:
 
 
 @dataclass(frozen=True)
+class FullImage:
+    """One screenshot in full, on a page of its own (PDF) or at its own size (HTML)."""
+
+    image: Thumbnail
+    caption: str
+
+
+@dataclass(frozen=True)
 class PageBreak:
     """The end of page one: the rest starts on a new page (PDF, and HTML when printed)."""
 
 
-Block = Heading | Para | KeyValue | Table | Code | Bullets | Images | PageBreak
+Block = Heading | Para | KeyValue | Table | Code | Bullets | Images | PageBreak | FullImage
 
 
 def _j(texts: Texts) -> str:
@@ -132,6 +140,7 @@ def document(report: Report) -> list[Block]:
     _witnesses(d)
     _findings(d)
     _custody(d)
+    _full_images(d)
     d.h("sec_legal", "legal")
     for notes in r.legal_notes.values():
         d.blocks.append(Bullets(notes))
@@ -236,6 +245,20 @@ def _items(d: _Doc) -> None:
     if r.thumbnails:
         d.h("sec_thumbs", "thumbnails", 3)
         d.blocks.append(Images(tuple((t, f"{t.item_id} · {t.name}") for t in r.thumbnails)))
+
+
+def _full_images(d: _Doc) -> None:
+    """Each screenshot in full, on a page of its own (the thumbnails stay in the items)."""
+    shown = [t for t in d.r.thumbnails if t.full]
+    if not shown:
+        return
+    for n, t in enumerate(shown):
+        d.blocks.append(PageBreak())
+        if n == 0:
+            d.h("sec_full_images", "screenshots")
+        d.blocks.append(FullImage(t, f"{t.item_id} · {t.name} · {t.full_width} × "
+                                     f"{t.full_height} px"))
+    d.blocks.append(PageBreak())
 
 
 def _provenance(d: _Doc) -> None:

@@ -92,6 +92,12 @@ MAX_THUMBNAILS = 24
 #: Longest side of a thumbnail, in pixels: readable at print size (about 8 cm at 150 dpi).
 THUMBNAIL_PIXELS = 480
 
+#: A screenshot shown in full is embedded as captured up to this size (bytes)...
+MAX_FULL_IMAGE_BYTES = 4 * 1024 * 1024
+
+#: ...else re-encoded as PNG with at most this many pixels a side (still readable on A4).
+FULL_IMAGE_PIXELS = 2400
+
 #: Images larger than this (pixels) are not decoded for a thumbnail: a guard against
 #: decompression bombs in captured files.
 MAX_IMAGE_PIXELS = 64_000_000
@@ -429,13 +435,19 @@ class ExportRow:
 
 @dataclass(frozen=True)
 class Thumbnail:
-    """A PNG thumbnail of a screenshot item (HTML and PDF only; not in the JSON)."""
+    """A PNG thumbnail of a screenshot item and the screenshot in full (HTML and PDF only;
+    not in the JSON). ``full`` is the verified original bytes (PNG or JPEG up to
+    :data:`MAX_FULL_IMAGE_BYTES`), else a PNG of at most :data:`FULL_IMAGE_PIXELS` a side."""
 
     item_id: str
     name: str
     png: bytes
     width: int
     height: int
+    full: bytes = field(default=b"", repr=False)
+    full_media_type: str = "image/png"
+    full_width: int = 0
+    full_height: int = 0
 
 
 @dataclass(frozen=True)
@@ -1118,12 +1130,23 @@ def _thumbnails(bundle: Path, items: Sequence[ReportItem]) -> tuple[Thumbnail, .
             with Image.open(io.BytesIO(data)) as img:
                 if img.width * img.height > MAX_IMAGE_PIXELS:
                     continue
+                full_size = (img.width, img.height)
+                kind = img.format
+                mode = "RGBA" if img.mode in ("RGBA", "LA", "P") else "RGB"
+                if kind in ("PNG", "JPEG") and len(data) <= MAX_FULL_IMAGE_BYTES:
+                    full, full_type = data, f"image/{kind.lower()}"
+                else:
+                    big = img.convert(mode)
+                    big.thumbnail((FULL_IMAGE_PIXELS, FULL_IMAGE_PIXELS))
+                    fbuf = io.BytesIO()
+                    big.save(fbuf, format="PNG", optimize=True)
+                    full, full_type, full_size = fbuf.getvalue(), "image/png", big.size
                 img.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
-                shown = img.convert("RGBA" if img.mode in ("RGBA", "LA", "P") else "RGB")
+                shown = img.convert(mode)
                 buf = io.BytesIO()
                 shown.save(buf, format="PNG", optimize=True)
                 out.append(Thumbnail(item.id, item.name, buf.getvalue(), shown.width,
-                                     shown.height))
+                                     shown.height, full, full_type, *full_size))
         except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
             continue
     return tuple(out)

@@ -34,6 +34,7 @@ from .layout import (
     Block,
     Bullets,
     Code,
+    FullImage,
     Heading,
     Images,
     KeyValue,
@@ -270,6 +271,16 @@ def _flowables(block: Block, styles: dict[str, Any]) -> list[Any]:
     if isinstance(block, Bullets):
         return [_para(_markup(item), styles["body"], bulletText="•")
                 for item in block.items]
+    if isinstance(block, FullImage):
+        t = block.image
+        # Room left for the caption and, on the first such page, the section heading.
+        avail_h = _PAGE_H - _MARGIN_TOP - _MARGIN_BOTTOM - 90
+        scale = min(_FRAME_W / t.full_width, avail_h / t.full_height)
+        from reportlab.platypus import KeepTogether
+
+        return [KeepTogether([_para(_markup(block.caption), styles["small"]),
+                              Image(io.BytesIO(t.full), width=t.full_width * scale,
+                                    height=t.full_height * scale)])]
     if isinstance(block, PageBreak):
         from reportlab.platypus import PageBreak as RLPageBreak
 

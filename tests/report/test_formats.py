@@ -150,7 +150,7 @@ def test_html_shows_thumbnails_of_a_real_bundle(tmp_path: Path, example_bundle: 
     parser = _Collector()
     parser.feed(out.read_text(encoding="utf-8"))
     images = [r for r in parser.refs if r.startswith("data:image/png;base64,")]
-    assert len(images) == 2
+    assert len(images) == 4  # two thumbnails, and each screenshot in full
 
 
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
