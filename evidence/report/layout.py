@@ -237,11 +237,16 @@ def _items(d: _Doc) -> None:
             fields = " · ".join(f"{k}: {v}" for k, v in i.field_rows())
             if isinstance(i.record, dict) and len(i.record) > len(i.field_rows()):
                 fields += " " + d.t("record_more_fields")
-            by_source.setdefault(i.source_name or i.path, []).append(
-                (i.id, i.locator or "", fields))
+            where = i.locator or ""
+            if where.startswith("row ") and where[4:].isdigit():
+                where = f"{d.t('file_line')} {where[4:]}"
+                if i.sheet_row is not None:
+                    where += f"\n{d.t('sheet_row')} {i.sheet_row}"
+            by_source.setdefault(i.source_name or i.path, []).append((i.id, where, fields))
         for source, rows_ in by_source.items():
             d.blocks.append(Para(source, "small"))
-            d.blocks.append(Table((d.t("item_id"), "", d.t("fields")), tuple(rows_), (2, 2, 12)))
+            d.blocks.append(Table((d.t("item_id"), d.t("where_in_file"), d.t("fields")),
+                                  tuple(rows_), (2, 3, 11)))
     if r.thumbnails:
         d.h("sec_thumbs", "thumbnails", 3)
         d.blocks.append(Images(tuple((t, f"{t.item_id} · {t.name}") for t in r.thumbnails)))

@@ -194,6 +194,9 @@ class ReportItem:
     locator: str | None = None
     record: JSONValue = None
     image: tuple[int, int] | None = None
+    #: For a CSV record: the row a spreadsheet program shows (its locator "row N" is the
+    #: file line where the record starts; a cell spanning lines makes the two differ).
+    sheet_row: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -205,6 +208,8 @@ class ReportItem:
         if self.kind == "record":
             out["record"] = {"line": self.record_line, "source_name": self.source_name,
                              "locator": self.locator, "fields": self.record}
+            if self.sheet_row is not None:
+                out["record"]["sheet_row"] = self.sheet_row
         if self.image is not None:
             out["image"] = {"width": self.image[0], "height": self.image[1]}
         return out
@@ -624,7 +629,8 @@ def build_report(
     bundle_name = Path(result.bundle).name or str(result.bundle)
     limit = max(len(result.items), 1) if all_items else MAX_ITEMS_LISTED
     everything = result.items
-    listed = tuple(_item(i, prov.captured_at) for i in everything[:limit])
+    listed = _with_sheet_rows(
+        tuple(_item(i, prov.captured_at) for i in everything[:limit]), Path(bundle), everything)
     policy = _policy(result, langs)
     anchor = None
     if result.anchor is not None:
@@ -680,6 +686,62 @@ def build_report(
         preparer_key=preparer_key,
         time_source=time_source,
     )
+
+
+#: CSV exports larger than this are not re-read for spreadsheet rows (the file line stays).
+MAX_CSV_SHEET_BYTES = 256 * 1024 * 1024
+
+
+def _sheet_rows(path: Path) -> dict[int, int]:
+    """For a CSV export: {file line where a record starts: the row a spreadsheet shows}.
+
+    A spreadsheet numbers CSV records, not lines: a quoted cell spanning lines is one row,
+    and a blank line is an (empty) row. Read with :mod:`csv` as capture read it (UTF-8,
+    optional BOM); {} when the file cannot be read so."""
+    import csv
+
+    out: dict[int, int] = {}
+    try:
+        if path.stat().st_size > MAX_CSV_SHEET_BYTES:
+            return {}
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh, strict=True)
+            start = 1
+            for sheet_row, _values in enumerate(reader, start=1):
+                out[start] = sheet_row
+                start = reader.line_num + 1
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {}
+    return out
+
+
+def _with_sheet_rows(listed: tuple[ReportItem, ...], bundle: Path,
+                     everything: Sequence[ItemStatus]) -> tuple[ReportItem, ...]:
+    """``listed`` with the spreadsheet row of each CSV record whose export is intact."""
+    from dataclasses import replace
+
+    exports = {Path(i.path).name: i for i in everything
+               if i.kind == "file" and i.path.startswith(EXPORTS_DIR)
+               and i.path.lower().endswith(".csv") and i.status == "ok"}
+    maps: dict[str, dict[int, int]] = {}
+    out = []
+    for item in listed:
+        export = exports.get(item.source_name or "")
+        locator = item.locator or ""
+        if item.kind == "record" and export is not None and locator.startswith("row "):
+            if export.path not in maps:
+                path = bundle / export.path
+                try:
+                    intact = hashlib.sha256(path.read_bytes()).hexdigest() == export.sha256
+                except OSError:
+                    intact = False
+                maps[export.path] = _sheet_rows(path) if intact else {}
+            line = int(locator[4:]) if locator[4:].isdigit() else None
+            row = maps[export.path].get(line) if line is not None else None
+            if row is not None:
+                item = replace(item, sheet_row=row)
+        out.append(item)
+    return tuple(out)
 
 
 def zone(name: str) -> Any:
