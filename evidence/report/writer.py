@@ -108,6 +108,7 @@ def demo_reports(result: VerificationResult, *, bundle: Path, out: Path, workspa
     from .model import build_report
 
     signer = ReportSigner.from_workspace(workspace, passphrase)
-    report = build_report(result, bundle=bundle, lang=lang)
+    report = build_report(result, bundle=bundle, lang=lang,
+                          preparer_key=None if signer.key is None else signer.key.fingerprint)
     return [write_report(report, Path(out) / f"report.{kind}", fmt=kind, signer=signer)
             for kind in FORMATS]
