@@ -480,7 +480,7 @@ def test_demonstration_outcome_says_so_in_the_same_sentence() -> None:
     final = next(f for f in outcome.findings if f.code == "policy-outcome")
     assert outcome.satisfied
     assert "DEMONSTRATION" in final.message and "without evidential value" in final.message
-    assert "presumption of authenticity" not in final.message
+    assert "presumption under policy" not in final.message  # never worded as one
 
 
 def test_profile_finality_overrides_the_policy_minimum() -> None:

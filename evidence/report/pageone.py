@@ -230,7 +230,8 @@ def page_one(r: Report) -> list[Block]:
             if value]
     if said:
         blocks.append(Heading(3, _t("statements", langs), "statements"))
-        blocks.append(Bullets(tuple(f"{_t(key, langs)}: {value}" for key, value in said)))
+        colon = "：" if langs == ("zh",) else ": "
+        blocks.append(Bullets(tuple(f"{_t(key, langs)}{colon}{value}" for key, value in said)))
 
     blocks.append(Heading(3, _t("shows", langs), "shows"))
     blocks.append(Bullets(tuple(_shows(r, langs))))
