@@ -400,7 +400,16 @@ def _witnesses(d: _Doc) -> None:
 def _findings(d: _Doc) -> None:
     r = d.r
     d.h("sec_findings", "findings")
-    rows = tuple((_j(f.severity_text), f.code, f.message, f.subject or "")
+    from .findings_zh import finding_zh
+
+    rules_zh = {rule.code: rule.explanation.get("zh", "")
+                for rule in (r.policy.rules if r.policy is not None else ())}
+
+    def said(code: str, message: str) -> str:
+        texts = {"en": message, "zh": rules_zh.get(code) or finding_zh(code, message)}
+        return "\n".join(dict.fromkeys(texts[lang] for lang in r.langs))
+
+    rows = tuple((_j(f.severity_text), f.code, said(f.code, f.message), f.subject or "")
                  for f in r.findings)
     flags = tuple("bad" if f.severity in ("error", "warning", "unknown") else ""
                   for f in r.findings)

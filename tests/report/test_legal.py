@@ -32,6 +32,10 @@ LEGAL_MARKS = (
 )
 
 
+_FOOTER = re.compile(r"^(RPT-\S+ · sha256:[0-9a-f]+|page \d+ of \d+( / 第 \d+ 页，共 \d+ 页)?"
+                     r"|第 \d+ 页，共 \d+ 页)$")
+
+
 def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
@@ -56,8 +60,13 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, signer: ReportSigner) -> 
         report = build_report(result, bundle=out, lang="en+zh", now="2025-11-28T09:05:00Z")
         pdf = write_report(report, out / f"{name}.pdf", signer=signer)
         html = write_report(report, out / f"{name}.html", signer=None)
-        texts[f"{name}.pdf"] = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
-                                              text=True, check=True).stdout
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        # page footers (report id and digest, page number) interrupt a statement that runs
+        # over a page break: take them out, as a reader's eye does
+        texts[f"{name}.pdf"] = "\n".join(
+            line for line in text.replace("\f", "\n").splitlines()
+            if not _FOOTER.match(line.strip()))
         parser = _Text()
         parser.feed(html.read_text(encoding="utf-8"))
         texts[f"{name}.html"] = "".join(parser.parts)
