@@ -63,3 +63,20 @@ def test_a_disclosure_package_carries_it(example_bundle: Path, signing_key: Sign
     package = disclose(example_bundle, "F-1", out=tmp_path / "pkg", key=signing_key)
     assert (package / RECHECK_FILE).read_bytes() == script_bytes()
     assert not _errors(package)
+
+
+def test_reports_embed_the_script_and_print_its_digest(example_bundle: Path) -> None:
+    from html import unescape
+
+    from evidence.report import build_report
+    from evidence.report.html import render_html
+    from evidence.verification import verify
+
+    report = build_report(verify(example_bundle, offline=True), bundle=example_bundle)
+    doc = report.to_json()
+    assert doc["recheck"]["script_source"] == script_bytes().decode("utf-8")
+    assert doc["recheck"]["script_sha256"] == script_sha256()
+    assert doc["recheck"]["script"] == "sha256sum recheck.py\npython3 recheck.py ."
+    page = unescape(render_html(report).decode("utf-8"))
+    embedded = page.split('<pre class="script">')[1].split("</pre>")[0]
+    assert embedded == script_bytes().decode("utf-8")
