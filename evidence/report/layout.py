@@ -159,11 +159,12 @@ def _summary(d: _Doc) -> None:
         (d.t("tool"), r.tool, False),
         (d.t("report_digest"), r.digest, True),
         (d.t("case"), r.case or "—", False),
-        (d.t("platform"), p.platform or "—", False),
-        (d.t("source_url"), p.source_url or "—", True),
+        # what the capturer said, labelled as such: not findings of the verification
+        (f"{d.t('platform')} ({d.t('capturer_statement')})", p.platform or "—", False),
+        (f"{d.t('source_url')} ({d.t('capturer_statement')})", p.source_url or "—", True),
     ]
     if p.note:
-        rows.append((d.t("note"), p.note, False))
+        rows.append((f"{d.t('note')} ({d.t('capturer_statement')})", p.note, False))
     for key, value in p.other:
         rows.append((f"{key} ({d.t('as_captured')})", value, False))
     rows += [

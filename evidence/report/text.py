@@ -51,6 +51,7 @@ TEXT: dict[str, Pair] = {
     "source_url": ("Source URL", "来源网址"),
     "note": ("Note", "备注"),
     "as_captured": ("As recorded at capture", "采集时记录的信息"),
+    "capturer_statement": ("the capturer's statement, not verified", "采集方陈述，未经核实"),
     "package": ("Package", "证据包类型"),
     "package_bundle": ("evidence bundle", "证据包"),
     "package_disclosure": ("disclosure package (one item)", "披露包（单个条目）"),

@@ -235,3 +235,19 @@ def test_declared_identity_from_a_real_capture(tmp_path: Path, signing_key: obje
     page = render_html(report).decode("utf-8")
     assert '<h2 id="environment">Capture environment</h2>' in page
     assert platform.machine() in page.split('id="environment"')[1].split("<h2")[0]
+
+
+def test_summary_labels_the_capturers_statements(tmp_path: Path) -> None:
+    """The capturer's note and source URL are not findings: the summary says whose they are."""
+    from html import unescape
+
+    from evidence.report.html import render_html
+
+    page = unescape(render_html(build_report(make_result(), bundle=tmp_path, lang="en"))
+                    .decode("utf-8"))
+    summary = page.split('id="summary"')[1].split("<h2")[0]
+    mono = ' class="mono"'
+    for label, value in (("Note", NOTE), ("Source URL", URL), ("Platform", "ExampleMart")):
+        cell = mono if label == "Source URL" else ""
+        assert (f"<th>{label} (the capturer's statement, not verified)</th>"
+                f"<td{cell}>{value}</td>" in summary), label
