@@ -95,6 +95,9 @@ def _progress_printer(label: str) -> Any:
 @click.option("--platform", help="Platform the evidence comes from.")
 @click.option("--source-url", help="Where the evidence was found (listing, chat, export URL).")
 @click.option("--note", help="A free note recorded in the provenance.")
+@click.option("--capturer-name", help="Your name, as you declare it (shown in reports as "
+              "declared, beside the key that signs).")
+@click.option("--organisation", help="Your organisation, as you declare it.")
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of CSV exports.")
 @click.option("-o", "--out", required=True, type=click.Path(path_type=Path),
               help="The bundle folder to create (never overwritten).")
@@ -108,7 +111,8 @@ def _progress_printer(label: str) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_ctx
 def capture(ctx: Context, paths: tuple[Path, ...], records: tuple[Path, ...], case: str,
-            platform: str | None, source_url: str | None, note: str | None, encoding: str,
+            platform: str | None, source_url: str | None, note: str | None,
+            capturer_name: str | None, organisation: str | None, encoding: str,
             out: Path, move: bool, as_json: bool) -> int:
     """Capture files, folders (recursive; symlinks are not followed) and transaction
     exports into a new signed BagIt evidence bundle."""
@@ -118,7 +122,8 @@ def capture(ctx: Context, paths: tuple[Path, ...], records: tuple[Path, ...], ca
     key = ws.signing_key(passphrase())
     result = do_capture(list(paths), records=list(records), out=out, case=case, key=key,
                         platform=platform, source_url=source_url, note=note, encoding=encoding,
-                        progress=_progress_printer("capturing"), move=move)
+                        progress=_progress_printer("capturing"), move=move,
+                        capturer_name=capturer_name, organisation=organisation)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     auto_timestamp(ws, [result.path], key, stage="capture", quiet=as_json)

@@ -3,12 +3,16 @@
 Usage::
 
     evidence report BUNDLE -o report.pdf [--format json|html|pdf] [--lang en|zh|en+zh]
-                    [--policy NAME|FILE] [--cert FILE.p12] [--offline]
+                    [--policy NAME|FILE] [--cert FILE.p12] [--offline] [--timezone ZONE]
+    evidence report BUNDLE --chain URL [--trust FILE] -o report.pdf   (a court, no workspace)
     evidence report check FILE [--bundle BUNDLE] [--json]
     evidence report-check FILE [--bundle BUNDLE] [--json]      (the same)
 
 ``report BUNDLE`` is short for ``report make BUNDLE``: the group falls back to ``make`` when
-its first argument is not a subcommand. Writing a report exits 0 whatever the verdict (the
+its first argument is not a subcommand. Without a workspace (no ``-w``), the report is the
+verifying party's own: no passphrase is asked, it says it was prepared by the verifying
+party, and it is unsigned unless ``--cert`` names the court's certificate (PDF only).
+Writing a report exits 0 whatever the verdict (the
 verdict is in the report and printed); ``check`` exits 0 when the report checks out, 1 when
 it does not, 2 for bad input. Listed in :data:`evidence_cli.main.COMMANDS`.
 """
@@ -71,6 +75,15 @@ def report() -> None:
 @click.option("--trust-key", "trust_keys", metavar="FINGERPRINT|FILE", multiple=True,
               help="A publisher key the trust profile must be signed with (repeatable).")
 @click.option("--report-id", help="Report identifier (default: RPT-date-random).")
+@click.option("--at", "at", metavar="UTC",
+              help="Fix the report and verification time (YYYY-MM-DDTHH:MM:SSZ; else "
+                   "SOURCE_DATE_EPOCH): the same bundle and chain state give byte-identical "
+                   "JSON and HTML.")
+@click.option("--all-items", is_flag=True,
+              help="List every item in full (default: the first 200 items; the rest are "
+                   "counted, every export is still named).")
+@click.option("--timezone", "timezone", metavar="ZONE",
+              help="Also show page one's times in this IANA time zone (e.g. Asia/Shanghai).")
 @click.option("-w", "--workspace", "workspace", type=click.Path(path_type=Path, file_okay=False),
               help="The workspace: its chain is read and its key signs (also accepted "
                    "before the command).")
@@ -78,8 +91,13 @@ def report() -> None:
 def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
          policy: str | None, cert: Path | None, offline: bool, chain_urls: tuple[str, ...],
          trust: Path | None, trust_keys: tuple[str, ...], report_id: str | None,
+         at: str | None, all_items: bool, timezone: str | None,
          workspace: Path | None) -> int:
-    """Verify BUNDLE and write its report to --out."""
+    """Verify BUNDLE and write its report to --out.
+
+    Without a workspace the report is the verifying party's own: unsigned, or (PDF) signed
+    with the certificate --cert names.
+    """
     from evidence.errors import InputError
     from evidence.report import ReportSigner, build_report, report_format, write_report
     from evidence.verification.verifier import verify
@@ -92,21 +110,49 @@ def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
     if workspace is not None:
         obj.workspace_path = workspace
     signer = None
-    if kind in ("json", "pdf"):
-        secret = passphrase()
-        signer = ReportSigner.from_workspace(
-            obj.workspace(), secret, cert=cert,
-            cert_passphrase=os.environ.get(CERT_PASSPHRASE_ENV) if cert is not None else None)
+    prepared_by, preparer_key = "verifying-party", None
+    if obj.workspace_path is not None:
+        from evidence.keys import fingerprint, public_key_from_file
+
+        prepared_by = "workspace"
+        ws = obj.workspace()
+        preparer_key = fingerprint(public_key_from_file(ws.path(ws.capturer_key)))
+        if kind in ("json", "pdf"):
+            secret = passphrase()
+            signer = ReportSigner.from_workspace(
+                ws, secret, cert=cert,
+                cert_passphrase=os.environ.get(CERT_PASSPHRASE_ENV) if cert is not None
+                else None)
+    elif cert is not None:
+        cert_secret = os.environ.get(CERT_PASSPHRASE_ENV)
+        if not cert_secret:
+            raise InputError(f"--cert without a workspace: set {CERT_PASSPHRASE_ENV} to the "
+                             "certificate's passphrase")
+        signer = ReportSigner.from_pkcs12(cert, cert_secret)
     from evidence.policy.load import DEFAULT_POLICY
 
     result = verify(bundle, offline=offline, policy=policy or DEFAULT_POLICY,
                     chain_url=chain_urls or None, workspace=obj.workspace_path, trust=trust,
                     publisher_keys=trust_keys)
-    built = build_report(result, bundle=bundle, lang=lang, report_id=report_id)
+    from evidence.report.model import fixed_time, reproducible_report_id
+
+    fixed = fixed_time(at, os.environ.get("SOURCE_DATE_EPOCH"))
+    now, time_source = None, "clock"
+    if fixed is not None:
+        import dataclasses
+
+        now, time_source = fixed
+        result = dataclasses.replace(result, verified_at=now)
+        report_id = report_id or reproducible_report_id(now, result.root)
+    built = build_report(result, bundle=bundle, lang=lang, report_id=report_id, now=now,
+                         timezone=timezone, prepared_by=prepared_by, preparer_key=preparer_key,
+                         time_source=time_source, all_items=all_items)
     path = write_report(built, out, fmt=kind, signer=signer)
     click.echo(f"report written: {path} ({kind}, {lang})")
-    if kind == "json":
+    if kind == "json" and signer is not None and signer.key is not None:
         click.echo(f"signature: {path}.sig")
+    elif signer is None and kind != "html":
+        click.echo("unsigned: prepared by the verifying party (no workspace)")
     click.echo(f"verdict: {result.statement()}")
     click.echo(f"report digest: {built.digest}")
     return 0
@@ -124,6 +170,15 @@ def _check(file: Path, bundle: Path | None, as_json: bool) -> int:
             click.echo(f"report: {outcome.report_id}  digest: {outcome.report_digest}")
         if outcome.signer:
             click.echo(f"signer: {outcome.signer}")
+        if outcome.signer_subject:
+            click.echo(f"signer certificate subject: {outcome.signer_subject}")
+        if outcome.signer_key:
+            click.echo(f"signer key fingerprint: {outcome.signer_key}")
+        if outcome.signer_is_capturer is not None:
+            click.echo("signer is the bundle's capturer: "
+                       f"{'yes' if outcome.signer_is_capturer else 'NO'}")
+        if outcome.prepared_by:
+            click.echo(f"prepared by (as the report says): {outcome.prepared_by}")
         if outcome.verdict:
             click.echo(f"verdict stated in the report: {outcome.verdict}")
         for line in outcome.checks:

@@ -260,6 +260,9 @@ def _write_package(bundle: Path, tmp: Path, out: Path, proof: ItemProof, provena
         ("Evidence-Root", root),
         ("Evidence-Disclosed-Item", item.id),
     ]))
+    from .bundle.recheck_script import write_script
+
+    write_script(tmp)  # the stdlib re-check script travels with the package (a tag file)
     write_tag_manifests(tmp)
     for p in sorted(tmp.rglob("*"), reverse=True):
         if p.is_file():

@@ -28,7 +28,7 @@ ROOTS = {"evidence": "evidence", "cli": "evidence_cli"}
 LAYERS: tuple[tuple[str, ...], ...] = (
     # foundations: the error tree, findings, the version, atomic files, TOML value types
     ("evidence.errors", "evidence.findings", "evidence.version", "evidence.fsutil",
-     "evidence.tomltypes"),
+     "evidence.tomltypes", "evidence.shipped"),
     # standards that know nothing of evidence: RFC 8785 / I-JSON, RFC 6962, BagIt
     # (and the RFC 3161 protocol: a request, a token's parse and its CMS checks)
     ("evidence.standards", "evidence.timestamps.token", "evidence.timestamps.client"),

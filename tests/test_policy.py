@@ -390,7 +390,8 @@ def test_findings_order_codes_and_messages() -> None:
     )
     assert found["policy-in-force"].severity is Severity.INFO
     outcome_msg = found["policy-outcome"].message
-    assert "presumption of authenticity under policy hague-3 (rebuttable)" in outcome_msg
+    assert ("rebuttable presumption under policy hague-3 that the data was not altered after "
+            "anchoring") in outcome_msg
     assert "not a rule of the Hague Evidence Convention" in outcome_msg
 
 
@@ -477,7 +478,7 @@ def test_demonstration_outcome_says_so_in_the_same_sentence() -> None:
     final = next(f for f in outcome.findings if f.code == "policy-outcome")
     assert outcome.satisfied
     assert "DEMONSTRATION" in final.message and "without evidential value" in final.message
-    assert "presumption of authenticity" not in final.message
+    assert "presumption under policy" not in final.message  # never worded as one
 
 
 def test_profile_finality_overrides_the_policy_minimum() -> None:

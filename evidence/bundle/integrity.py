@@ -183,6 +183,7 @@ REQUIRED_ALGORITHMS = ("sha256", "sha512")
 WRITER_TAG_FILES = frozenset({
     "bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt",
     ITEMS_FILE, ROOT_FILE, PROVENANCE_FILE, CUSTODY_FILE, PROOF_FILE, INDEX_FILE,
+    "recheck.py",  # evidence/recheck_script.py RECHECK_FILE, checked against known digests
 })
 _RECEIPT_NAME = re.compile(re.escape(RECEIPTS_DIR) + r"/[^/]+\.json")
 #: RFC 3161 tokens (evidence.timestamps): ``evidence/timestamps/N-HOST.tsr``.
@@ -214,6 +215,7 @@ def _check_tag_coverage(check: BagCheck, bag: BagInfo, report: IntegrityReport) 
                            "or the tag manifest changed?)", rel)
     # The tag manifests are unsigned: whoever adds a file can list it again. So a tag file
     # must also be one the bundle writer makes; anything else was slipped in later.
+    _check_recheck_script(check.path, tag_files, report)
     for rel in tag_files:
         if (rel not in WRITER_TAG_FILES and _RECEIPT_NAME.fullmatch(rel) is None
                 and _TIMESTAMP_FILE.fullmatch(rel) is None):
@@ -221,6 +223,30 @@ def _check_tag_coverage(check: BagCheck, bag: BagInfo, report: IntegrityReport) 
                        f"{rel}: not a file an evidence bundle or disclosure package holds "
                        "(added after capture; the tag manifests are unsigned, so listing it "
                        "there proves nothing)", rel)
+
+
+def _check_recheck_script(path: Path, tag_files: list[str],
+                          report: IntegrityReport) -> None:
+    """A ``recheck.py`` tag file must be byte for byte a script this software shipped: it
+    is unsigned, and a court runs it (evidence/recheck_script.py)."""
+    from .recheck_script import RECHECK_FILE, is_known
+
+    if RECHECK_FILE not in tag_files:
+        return
+    try:
+        data = _read_small(path, RECHECK_FILE, MAX_RECHECK_SCRIPT_BYTES)
+    except FormatError as exc:
+        report.add("bag-unexpected-tag-file", Severity.ERROR, str(exc), RECHECK_FILE)
+        return
+    if not is_known(hashlib.sha256(data).hexdigest()):
+        report.add("bag-unexpected-tag-file", Severity.ERROR,
+                   f"{RECHECK_FILE}: not the re-check script this software ships (changed "
+                   "after capture?); never run it; use the one embedded in the report",
+                   RECHECK_FILE)
+
+
+#: Largest ``recheck.py`` read (the shipped script is about 10 kB).
+MAX_RECHECK_SCRIPT_BYTES = 256 * 1024
 
 
 def _read_small(path: Path, rel: str, limit: int) -> bytes:

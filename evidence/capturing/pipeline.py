@@ -191,6 +191,8 @@ def capture(
     progress: Progress | None = None,
     move: bool = False,
     provenance_extra: Mapping[str, Any] | None = None,
+    capturer_name: str | None = None,
+    organisation: str | None = None,
 ) -> CaptureResult:
     """Capture ``paths`` (files and folders) and ``records`` exports into a new bundle.
 
@@ -212,6 +214,9 @@ def capture(
     ``provenance_extra``: more members of ``provenance.json`` (signed with it), e.g. the
     ``web`` member of a web capture (:mod:`evidence.webcapture`); a standard member's name
     is refused.
+
+    ``capturer_name`` and ``organisation`` are recorded in the signed provenance as the
+    capturer declares them (reports show them as declared, beside the key that is proven).
     """
     out = Path(out)
     if not case.strip():
@@ -244,7 +249,8 @@ def capture(
         result = _build(tmp, out, files, sizes, exports, warnings, case=case, key=key,
                         platform=platform, source_url=source_url, note=note, encoding=encoding,
                         progress=progress, total=total,
-                        plan=plan if move else None, provenance_extra=provenance_extra)
+                        plan=plan if move else None, provenance_extra=provenance_extra,
+                        declared=(capturer_name, organisation))
         if out.exists() or out.is_symlink():
             raise BundleExistsError(f"{out}: appeared while capturing; not overwritten")
         os.rename(tmp, out)
@@ -271,12 +277,22 @@ def _size(path: str | Path) -> int:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
 
 
+def _environment() -> dict[str, str]:
+    """The capture environment as the capture tool sees it (operating system, machine
+    architecture, Python): recorded, not attested; no host or user name (privacy)."""
+    import platform as host
+
+    return {"os": f"{host.system()} {host.release()}".strip(), "machine": host.machine(),
+            "python": host.python_version()}
+
+
 def _build(tmp: Path, out: Path, files: list[tuple[str, str]], sizes: list[int],
            exports: list[tuple[Path, str]], warnings: list[str], *, case: str,
            key: SigningKey, platform: str | None, source_url: str | None, note: str | None,
            encoding: str, progress: Progress | None, total: int,
            plan: Sequence[tuple[str, str]] | None,
-           provenance_extra: Mapping[str, Any] | None = None) -> CaptureResult:
+           provenance_extra: Mapping[str, Any] | None = None,
+           declared: tuple[str | None, str | None] = (None, None)) -> CaptureResult:
     """The bundle, made in ``tmp``; ``plan``: the files are moved into it, not copied."""
     captured_at = utc_now()
     provenance: dict[str, Any] = {
@@ -291,6 +307,10 @@ def _build(tmp: Path, out: Path, files: list[tuple[str, str]], sizes: list[int],
     for name, value in (("platform", platform), ("source_url", source_url), ("note", note)):
         if value:
             provenance[name] = value
+    provenance["environment"] = _environment()
+    for name, value in zip(("name", "organisation"), declared, strict=True):
+        if value:  # as the capturer declares it: a statement, not an identity proof
+            provenance["capturer"][name] = value
     for name, extra in (provenance_extra or {}).items():
         if name in provenance:
             raise InputError(f"provenance member {name!r} is reserved")
@@ -357,6 +377,9 @@ def _build(tmp: Path, out: Path, files: list[tuple[str, str]], sizes: list[int],
     _write(tmp / "bag-info.txt", format_bag_info(info))
     if plan is not None:  # out of the bundle before the tag manifests list it (MOVE_PLAN_FILE)
         os.rename(tmp / MOVE_PLAN_FILE, plan_aside(tmp))
+    from ..bundle.recheck_script import write_script
+
+    write_script(tmp)  # the stdlib re-check script travels with the bundle (a tag file)
     write_tag_manifests(tmp)
     # One flush of everything written (cheaper than an fsync per file for 20,000 files, and
     # most of it is on disk already: see Flusher); the folder is renamed into place

@@ -126,10 +126,10 @@ def _describe_en(p: Policy) -> list[str]:
         lines.append("Party list: the built-in list, which may be incomplete and carries its "
                      "as-of date, its sources and the status of each entry-into-force date.")
     lines.append(
-        "Meeting these rules gives only a rebuttable presumption of authenticity under this "
-        "policy: a standard proposed by this project, not a rule of the Convention. "
-        "Admissibility and weight are for the law of the court hearing the case, and the "
-        "presumption is rebutted by proof of a significant procedural defect."
+        "Meeting these rules gives only a rebuttable presumption, under this policy, that the "
+        "data was not altered after anchoring: a standard proposed by the paper this project "
+        "comes from, not a rule of the Convention (what rebuts it: see the report's legal "
+        "notes). Admissibility and weight are for the law of the court hearing the case."
     )
     return lines
 
@@ -198,8 +198,8 @@ def _describe_zh(p: Policy) -> list[str]:
         lines.append("缔约方名单：内置名单，该名单可能不完整，并注明其截至日期、来源及各生效日期的"
                      "来源状态。")
     lines.append(
-        "满足上述规则仅产生本策略下可推翻的真实性推定：这是本项目提出的标准，并非公约本身的规则。"
-        "证据能否采纳及其证明力由受理案件法院所适用的法律决定；如有证据证明存在重大程序瑕疵，"
-        "该推定即被推翻。"
+        "满足上述规则仅产生本策略下可推翻的推定，且仅限于数据在锚定后未被篡改：这是本项目所依据的"
+        "论文提出的标准，并非公约本身的规则（何者可推翻该推定，见报告的法律说明）。"
+        "证据能否采纳及其证明力由受理案件法院所适用的法律决定。"
     )
     return lines

@@ -849,16 +849,17 @@ def _findings(
     elif satisfied:
         out.append(Finding(
             _RULE_OUTCOME, Severity.OK,
-            f"Policy {policy.name} is met: with intact evidence this gives a presumption of "
-            f"authenticity under policy {policy.name} (rebuttable), a standard proposed by this "
-            "project, not a rule of the Hague Evidence Convention; admissibility and weight are "
-            "for the law of the court hearing the case.",
+            f"Policy {policy.name} is met: with intact evidence this gives a rebuttable "
+            f"presumption under policy {policy.name} that the data was not altered after "
+            "anchoring, a standard proposed by the paper this project comes from, not a rule of "
+            "the Hague Evidence Convention; admissibility and weight are for the law of the "
+            "court hearing the case.",
             policy.name,
         ))
     else:
         out.append(Finding(
             _RULE_OUTCOME, Severity.WARNING,
-            f"Policy {policy.name} is not met: the evidence is not presumed authentic under "
+            f"Policy {policy.name} is not met: the evidence gets no presumption under "
             f"policy {policy.name} (it may still be intact; see the other findings).",
             policy.name,
         ))

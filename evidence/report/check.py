@@ -60,10 +60,22 @@ class ReportCheck:
     matches_bundle: bool | None = None
     checks: tuple[str, ...] = field(default=())
     problems: tuple[str, ...] = field(default=())
+    #: The signing certificate's subject (PDF) and the signing key's fingerprint (JSON:
+    #: the Ed25519 key; PDF: SHA-256 of the certificate).
+    signer_subject: str | None = None
+    signer_key: str | None = None
+    #: With ``bundle``: whether the signer is the bundle's capturer (JSON: the same Ed25519
+    #: key; PDF: None, since a certificate does not prove which Ed25519 key its holder has).
+    signer_is_capturer: bool | None = None
+    #: Who the report says prepared it: "verifying-party" or "workspace" (None: not said).
+    prepared_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "format": self.format, "ok": self.ok,
                 "signature_ok": self.signature_ok, "signer": self.signer,
+                "signer_subject": self.signer_subject, "signer_key": self.signer_key,
+                "signer_is_capturer": self.signer_is_capturer,
+                "prepared_by": self.prepared_by,
                 "report_id": self.report_id, "report_digest": self.report_digest,
                 "verdict": self.verdict, "bundle": self.bundle,
                 "matches_bundle": self.matches_bundle, "checks": list(self.checks),
@@ -90,6 +102,8 @@ class _State:
         self.checks: list[str] = []
         self.problems: list[str] = []
         self.signer: str | None = None
+        self.signer_subject: str | None = None
+        self.signer_key: str | None = None
         self.signature_ok = False
         self.doc: dict[str, Any] | None = None
         self.digest: str | None = None
@@ -137,6 +151,7 @@ def _check_json(path: Path, data: bytes, state: _State) -> None:
         return
     ok, message, signer = verify_json_signature(canonical, sig_doc)
     state.signer = signer
+    state.signer_key = signer
     if not ok:
         state.problems.append(message)
         return
@@ -163,12 +178,18 @@ def _check_pdf(data: bytes, state: _State) -> None:
     except Exception as exc:  # pyHanko raises many kinds for a damaged file
         state.problems.append(f"the PDF cannot be read ({type(exc).__name__}: {exc})")
         return
+    if not sigs:
+        state.problems.append("the PDF is not signed (a verifying party's own report may be "
+                              "unsigned: compare its digest with the attached report.json)")
+        return
     if len(sigs) != 1:
         state.problems.append(f"the PDF holds {len(sigs)} signatures; a report holds exactly 1")
         return
     sig = sigs[0]
     try:
         cert = sig.signer_cert
+        state.signer_subject = cert.subject.human_friendly
+        state.signer_key = "sha256:" + hashlib.sha256(cert.dump()).hexdigest()
         state.signer = (f"{cert.subject.human_friendly} (certificate SHA-256 "
                         f"{hashlib.sha256(cert.dump()).hexdigest()})")
         context = ValidationContext(trust_roots=[cert], allow_fetching=False)
@@ -326,9 +347,13 @@ def check_report(path: Path, *, bundle: Path | None = None) -> ReportCheck:
         kind = "json"
         _check_json(path, data, state)
     matches: bool | None = None
+    is_capturer: bool | None = None
     if bundle is not None and state.doc is not None and state.signature_ok:
         matches = _check_bundle(state.doc, Path(bundle), state)
+        is_capturer = _signer_is_capturer(kind, Path(bundle), state)
     doc = state.doc or {}
+    prepared = doc.get("prepared_by")
+    prepared_by = str(prepared.get("party")) if isinstance(prepared, dict) else None
     verdict = doc.get("verdict")
     return ReportCheck(
         path=str(path),
@@ -343,4 +368,33 @@ def check_report(path: Path, *, bundle: Path | None = None) -> ReportCheck:
         matches_bundle=matches,
         checks=tuple(state.checks),
         problems=tuple(state.problems),
+        signer_subject=state.signer_subject,
+        signer_key=state.signer_key,
+        signer_is_capturer=is_capturer,
+        prepared_by=prepared_by,
     )
+
+
+def _signer_is_capturer(kind: str, bundle: Path, state: _State) -> bool | None:
+    """Whether the report's signer is the bundle's capturer, noted in ``state.checks``.
+
+    JSON: the signing Ed25519 key is, or is not, the key that signed the bundle's root.
+    PDF: unknown: a certificate (self-issued or not) does not prove which Ed25519 key its
+    holder has, whatever its subject says; the subject is named for the reader to judge.
+    """
+    from evidence.bundle.layout import read_signed_root
+    from evidence.keys import fingerprint
+
+    try:
+        capturer = fingerprint(read_signed_root(bundle).public_key)
+    except FormatError:
+        return None
+    if kind == "json":
+        same = state.signer_key == capturer
+        state.checks.append(f"the signer {state.signer_key} "
+                            f"{'is' if same else 'is NOT'} the bundle's capturer ({capturer})")
+        return same
+    state.checks.append(f"the signer's certificate ({state.signer_subject}) cannot show "
+                        f"whether it belongs to the bundle's capturer ({capturer}); a "
+                        "certificate subject naming that key is the certificate holder's claim")
+    return None

@@ -16,7 +16,18 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from .layout import Bullets, Code, Heading, Images, KeyValue, Para, Table, document
+from .layout import (
+    Bullets,
+    Code,
+    FullImage,
+    Heading,
+    Images,
+    KeyValue,
+    PageBreak,
+    Para,
+    Table,
+    document,
+)
 from .model import Report
 
 __all__ = ["render_html"]
@@ -42,14 +53,16 @@ p { margin: 6px 0; }
 .mono { overflow-wrap: anywhere; word-break: break-all; }
 pre { background:#0f1720; color:#e6edf3; padding: 12px 14px; border-radius:4px;
   white-space: pre-wrap; overflow-wrap:anywhere; word-break: break-all; }
-table { border-collapse: collapse; width: 100%; margin: 8px 0 12px; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0 12px; table-layout: fixed; }
 th, td { border: 1px solid var(--line); padding: 5px 7px; vertical-align: top;
-  text-align: left; }
-th { background: var(--soft); font-weight: 600; }
+  text-align: left; overflow-wrap: anywhere; }
+th { background: var(--soft); font-weight: 600; overflow-wrap: normal; }
 table.kv th { width: 32%; }
 tr.bad td { background: var(--badbg); }
 tr.good td { background: var(--goodbg); }
 .small { color: var(--mute); font-size: 12px; }
+.strong { font-weight: 700; font-size: 16px; }
+.pagebreak { border-top: 1px dashed var(--line); margin: 28px 0; }
 .note { color: var(--mute); }
 .warning { border: 2px solid var(--bad); background: var(--badbg); color: var(--bad);
   font-weight: 700; padding: 10px 14px; border-radius: 4px; }
@@ -61,7 +74,12 @@ tr.good td { background: var(--goodbg); }
 .thumbs { display: flex; flex-wrap: wrap; gap: 16px; }
 figure { margin: 0; border: 1px solid var(--line); padding: 6px; background: var(--soft); }
 figure img { display: block; max-width: 300px; height: auto; }
+figure.full { border: 0; background: none; padding: 0; margin: 12px 0; }
+figure.full img { max-width: 100%; height: auto; }
+@media print { figure.full img { max-height: 250mm; width: auto; } }
 figcaption { font-size: 12px; color: var(--mute); margin-top: 4px; }
+details { margin: 12px 0; }
+summary { cursor: pointer; color: var(--mute); }
 footer { margin-top: 32px; color: var(--mute); font-size: 12px; border-top:1px solid var(--line);
   padding-top: 8px; }
 @media print {
@@ -69,6 +87,8 @@ footer { margin-top: 32px; color: var(--mute); font-size: 12px; border-top:1px s
   body { background: #fff; font-size: 10.5pt; }
   main { max-width: none; margin: 0; padding: 0; border: 0; }
   h2 { break-after: avoid; }
+  table { font-size: 8.5pt; }
+  .pagebreak { break-after: page; border: 0; margin: 0; }
   tr, figure, pre { break-inside: avoid; }
   pre { background: #fff; color: #000; border: 1px solid #999; }
   .verdict, .warning, tr.bad td, tr.good td { -webkit-print-color-adjust: exact;
@@ -106,6 +126,14 @@ def render_html(report: Report) -> bytes:
     ]
     for block in document(report):
         out.append(_block(block))
+    if report.recheck.script_source:
+        # The stdlib re-check script, embedded: a court whose bundle lacks recheck.py (or
+        # holds another one) saves this text as recheck.py.
+        label = " / ".join(report.text("recheck_script_embedded").values())
+        out.append(f'<details id="recheck-script"><summary>{escape(label)} · SHA-256 '
+                   f'{escape(report.recheck.script_sha256)}</summary>'
+                   f'<pre class="script">{escape(report.recheck.script_source)}</pre>'
+                   "</details>")
     out.append(
         f"<footer>{escape(report.report_id)} · {escape(report.digest)} · "
         f"{escape(report.tool)}</footer>")
@@ -132,6 +160,15 @@ def _block(block: object) -> str:
         return f"<pre>{escape(block.text)}</pre>"
     if isinstance(block, Bullets):
         return "<ul>" + "".join(f"<li>{_text(i)}</li>" for i in block.items) + "</ul>"
+    if isinstance(block, FullImage):
+        t = block.image
+        data = base64.b64encode(t.full).decode("ascii")
+        return (f'<figure class="full"><img src="data:{escape(t.full_media_type)};base64,'
+                f'{data}" width="{t.full_width}" height="{t.full_height}" '
+                f'alt="{escape(block.caption)}"><figcaption>{escape(block.caption)}'
+                "</figcaption></figure>")
+    if isinstance(block, PageBreak):
+        return '<div class="pagebreak"></div>'
     if isinstance(block, Images):
         figs = []
         for thumb, caption in block.images:

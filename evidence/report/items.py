@@ -38,6 +38,9 @@ class ReportItem:
     locator: str | None = None
     record: JSONValue = None
     image: tuple[int, int] | None = None
+    #: For a CSV record: the row a spreadsheet program shows (its locator "row N" is the
+    #: file line where the record starts; a cell spanning lines makes the two differ).
+    sheet_row: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -49,6 +52,8 @@ class ReportItem:
         if self.kind == "record":
             out["record"] = {"line": self.record_line, "source_name": self.source_name,
                              "locator": self.locator, "fields": self.record}
+            if self.sheet_row is not None:
+                out["record"]["sheet_row"] = self.sheet_row
         if self.image is not None:
             out["image"] = {"width": self.image[0], "height": self.image[1]}
         return out

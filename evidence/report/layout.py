@@ -16,66 +16,26 @@ profile, whose verdict is not presumed anyway.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from .model import Report, Texts, Thumbnail
+from .blocks import (
+    Block,
+    Bullets,
+    Code,
+    FullImage,
+    Heading,
+    Images,
+    KeyValue,
+    PageBreak,
+    Para,
+    Table,
+)
+from .model import Report, Texts
 from .text import pick
 from .web import WEB_TEXT
 
-__all__ = ["Block", "Bullets", "Code", "Heading", "Images", "KeyValue", "Para", "Table",
-           "document"]
+__all__ = ["Block", "Bullets", "Code", "FullImage", "Heading", "Images", "KeyValue",
+           "PageBreak", "Para", "Table", "document"]
 
 
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    text: str
-    anchor: str
-
-
-@dataclass(frozen=True)
-class Para:
-    """A paragraph; ``style`` is body, small, note, warning, good, bad or caution."""
-
-    text: str
-    style: str = "body"
-
-
-@dataclass(frozen=True)
-class KeyValue:
-    """Label/value rows; ``mono`` marks values shown in a fixed-width font (digests)."""
-
-    rows: tuple[tuple[str, str, bool], ...]
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table; cells may hold line breaks. ``widths`` are relative column weights;
-    ``flags`` marks rows (``""``, ``"bad"`` or ``"good"``)."""
-
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    widths: tuple[int, ...]
-    mono: frozenset[int] = frozenset()
-    flags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Code:
-    text: str
-
-
-@dataclass(frozen=True)
-class Bullets:
-    items: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Images:
-    images: tuple[tuple[Thumbnail, str], ...]
-
-
-Block = Heading | Para | KeyValue | Table | Code | Bullets | Images
 
 
 def _j(texts: Texts) -> str:
@@ -113,20 +73,25 @@ def document(report: Report) -> list[Block]:
     """Lay out ``report`` (see the module docstring)."""
     d = _Doc(report)
     r = report
+    from .pageone import page_one
+
     d.blocks.append(Heading(1, d.t("title"), "top"))
-    if r.anchor is not None and r.anchor.warning is not None and not r.demonstration:
-        d.paras(r.anchor.warning, "warning")
+    # Page one answers the judge; its verdict statement says any development chain or
+    # demonstration itself, so no separate warning box stands beside it.
+    d.blocks.extend(page_one(r))
     _summary(d)
     _verdict(d)
     _web(d)
     _items(d)
     _provenance(d)
+    _environment(d)
     _anchor(d)
     _trust(d)
     _witnesses(d)
     _findings(d)
     _timestamps(d)
     _custody(d)
+    _full_images(d)
     d.h("sec_legal", "legal")
     for notes in r.legal_notes.values():
         d.blocks.append(Bullets(notes))
@@ -140,15 +105,17 @@ def _summary(d: _Doc) -> None:
     d.h("sec_summary", "summary")
     rows: list[tuple[str, str, bool]] = [
         (d.t("report_id"), r.report_id, False),
-        (d.t("generated_at"), r.generated_at, False),
+        (d.t("generated_at"), r.generated_at if r.time_source == "clock"
+         else f"{r.generated_at} ({r.time_source})", False),
         (d.t("tool"), r.tool, False),
         (d.t("report_digest"), r.digest, True),
         (d.t("case"), r.case or "—", False),
-        (d.t("platform"), p.platform or "—", False),
-        (d.t("source_url"), p.source_url or "—", True),
+        # what the capturer said, labelled as such: not findings of the verification
+        (f"{d.t('platform')} ({d.t('capturer_statement')})", p.platform or "—", False),
+        (f"{d.t('source_url')} ({d.t('capturer_statement')})", p.source_url or "—", True),
     ]
     if p.note:
-        rows.append((d.t("note"), p.note, False))
+        rows.append((f"{d.t('note')} ({d.t('capturer_statement')})", p.note, False))
     for key, value in p.other:
         rows.append((f"{key} ({d.t('as_captured')})", value, False))
     rows += [
@@ -163,17 +130,10 @@ def _summary(d: _Doc) -> None:
     d.blocks.append(KeyValue(tuple(rows)))
 
 
-_VERDICT_STYLE = {"presumed-authentic": "good", "not-presumed": "caution", "failed": "bad",
-                  "inconclusive": "caution"}
-
-
 def _verdict(d: _Doc) -> None:
     r = d.r
     d.h("sec_verdict", "verdict")
-    style = _VERDICT_STYLE.get(r.verdict.code, "caution")
-    if r.demonstration and style == "good":
-        style = "caution"  # a demonstration is never shown as a (green) presumption
-    d.blocks.append(Para(_j(r.verdict.title), style))
+    d.blocks.append(Para(_j(r.verdict.title), "strong"))
     d.paras(r.verdict.explanation)
     pol = r.policy
     if pol is None:
@@ -229,14 +189,33 @@ def _items(d: _Doc) -> None:
             fields = " · ".join(f"{k}: {v}" for k, v in i.field_rows())
             if isinstance(i.record, dict) and len(i.record) > len(i.field_rows()):
                 fields += " " + d.t("record_more_fields")
-            by_source.setdefault(i.source_name or i.path, []).append(
-                (i.id, i.locator or "", fields))
+            where = i.locator or ""
+            if where.startswith("row ") and where[4:].isdigit():
+                where = f"{d.t('file_line')} {where[4:]}"
+                if i.sheet_row is not None:
+                    where += f"\n{d.t('sheet_row')} {i.sheet_row}"
+            by_source.setdefault(i.source_name or i.path, []).append((i.id, where, fields))
         for source, rows_ in by_source.items():
             d.blocks.append(Para(source, "small"))
-            d.blocks.append(Table((d.t("item_id"), "", d.t("fields")), tuple(rows_), (2, 2, 12)))
+            d.blocks.append(Table((d.t("item_id"), d.t("where_in_file"), d.t("fields")),
+                                  tuple(rows_), (2, 3, 11)))
     if r.thumbnails:
         d.h("sec_thumbs", "thumbnails", 3)
         d.blocks.append(Images(tuple((t, f"{t.item_id} · {t.name}") for t in r.thumbnails)))
+
+
+def _full_images(d: _Doc) -> None:
+    """Each screenshot in full, on a page of its own (the thumbnails stay in the items)."""
+    shown = [t for t in d.r.thumbnails if t.full]
+    if not shown:
+        return
+    for n, t in enumerate(shown):
+        d.blocks.append(PageBreak())
+        if n == 0:
+            d.h("sec_full_images", "screenshots")
+        d.blocks.append(FullImage(t, f"{t.item_id} · {t.name} · {t.full_width} × "
+                                     f"{t.full_height} px"))
+    d.blocks.append(PageBreak())
 
 
 def _provenance(d: _Doc) -> None:
@@ -252,6 +231,22 @@ def _provenance(d: _Doc) -> None:
         (d.t("source_url"), p.source_url or "—", True),
     )))
     d.paras(d.r.text("provenance_caveat"), "note")
+
+
+def _environment(d: _Doc) -> None:
+    """The capture environment in a section of its own: tool, OS, machine, time source."""
+    p = d.r.provenance
+    env = dict(p.environment)
+    missing = d.t("env_not_recorded")
+    d.h("sec_environment", "environment")
+    d.blocks.append(KeyValue((
+        (d.t("capture_tool"), p.tool or "—", False),
+        (d.t("env_os"), env.get("os") or missing, False),
+        (d.t("env_machine"), env.get("machine") or missing, False),
+        (d.t("env_python"), env.get("python") or missing, False),
+        (d.t("clock_source"), p.clock_source or "—", False),
+    )))
+    d.paras(d.r.text("env_caveat"), "note")
 
 
 def _anchor(d: _Doc) -> None:
@@ -357,7 +352,16 @@ def _witnesses(d: _Doc) -> None:
 def _findings(d: _Doc) -> None:
     r = d.r
     d.h("sec_findings", "findings")
-    rows = tuple((_j(f.severity_text), f.code, f.message, f.subject or "")
+    from .findings_zh import finding_zh
+
+    rules_zh = {rule.code: rule.explanation.get("zh", "")
+                for rule in (r.policy.rules if r.policy is not None else ())}
+
+    def said(code: str, message: str) -> str:
+        texts = {"en": message, "zh": rules_zh.get(code) or finding_zh(code, message)}
+        return "\n".join(dict.fromkeys(texts[lang] for lang in r.langs))
+
+    rows = tuple((_j(f.severity_text), f.code, said(f.code, f.message), f.subject or "")
                  for f in r.findings)
     flags = tuple("bad" if f.severity in ("error", "warning", "unknown") else ""
                   for f in r.findings)
@@ -384,13 +388,16 @@ def _timestamps(d: _Doc) -> None:
         d.paras(r.text("no_timestamps"), "note")
         return
     d.paras(r.text("timestamps_intro"), "note")
-    rows = tuple((t.gen_time or "—", t.tsa, d.yes_no(t.qualified), t.serial or "—",
-                  t.policy or "—", _j(t.status_text), t.file) for t in r.timestamps)
+    # Five columns, so that A4 keeps every one: qualified goes with the TSA, the policy OID
+    # with the serial number.
+    rows = tuple((t.gen_time or "—", f"{t.tsa}; {d.t('ts_qualified')}: {d.yes_no(t.qualified)}",
+                  f"{t.serial or '—'}; {t.policy or '—'}", _j(t.status_text), t.file)
+                 for t in r.timestamps)
     flags = tuple("" if t.status == "trusted" else "bad" for t in r.timestamps)
-    d.blocks.append(Table((d.t("ts_time"), d.t("ts_tsa"), d.t("ts_qualified"),
-                           d.t("ts_serial"), d.t("ts_policy"), d.t("ts_status"),
-                           d.t("ts_file")), rows, (4, 4, 2, 3, 3, 4, 4), flags=flags,
-                          mono=frozenset({3, 4, 6})))
+    d.blocks.append(Table((d.t("ts_time"), d.t("ts_tsa"),
+                           f"{d.t('ts_serial')} / {d.t('ts_policy')}", d.t("ts_status"),
+                           d.t("ts_file")), rows, (4, 5, 4, 5, 5), flags=flags,
+                          mono=frozenset({2, 4})))
     if r.anchor is not None:
         d.paras({lang: f"{text}: {r.anchor.block_time_utc}"
                  for lang, text in r.text("ts_block_time").items()}, "note")
@@ -403,7 +410,8 @@ def _recheck(d: _Doc) -> None:
     r = d.r
     rc = r.recheck
     d.h("sec_recheck", "recheck")
-    d.paras(r.text("recheck_intro"), "note")
+    for text in r.text("recheck_intro").values():
+        d.blocks.append(Para(text.format(bundle=rc.bundle_name), "note"))
     d.h("recheck_files", "recheck-files", 3)
     d.paras(r.text("recheck_files_text"))
     lines = [rc.cd, *rc.manifest_commands]
@@ -418,7 +426,10 @@ def _recheck(d: _Doc) -> None:
     d.h("recheck_merkle", "recheck-merkle", 3)
     for steps in rc.merkle_steps.values():
         d.blocks.append(Bullets(steps))
-    d.blocks.append(Code(rc.script))
+    d.h("recheck_script", "recheck-script", 3)
+    d.paras(r.text("recheck_script_text"))
+    first, *rest = rc.script.split("\n")
+    d.blocks.append(Code("\n".join([first, f"#   {rc.script_sha256}", *rest])))
     d.h("recheck_chain", "recheck-chain", 3)
     chain = rc.chain
     if chain is None:

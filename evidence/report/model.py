@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence.bundle.custody import utc_now
+from evidence.errors import InputError
 from evidence.jurisdictions import (
     DATE_STATUSES,
     country_name,
@@ -41,12 +42,11 @@ from evidence.result import AnchorInfo, ItemStatus, VerificationResult
 from evidence.standards.jcs import canonicalize
 from evidence.version import TOOL_NAME, __version__
 
-from . import rechecks
+from . import legal, rechecks
 from .items import ReportItem
 from .text import (
     CUSTODY_ACTIONS,
     DEMONSTRATION_NOTE,
-    LEGAL_NOTES,
     REASONS,
     RULE_STATUS,
     RULES,
@@ -97,9 +97,19 @@ MAX_THUMBNAILS = 24
 #: Longest side of a thumbnail, in pixels: readable at print size (about 8 cm at 150 dpi).
 THUMBNAIL_PIXELS = 480
 
+#: A screenshot shown in full is embedded as captured up to this size (bytes)...
+MAX_FULL_IMAGE_BYTES = 4 * 1024 * 1024
+
+#: ...else re-encoded as PNG with at most this many pixels a side (still readable on A4).
+FULL_IMAGE_PIXELS = 2400
+
 #: Images larger than this (pixels) are not decoded for a thumbnail: a guard against
 #: decompression bombs in captured files.
 MAX_IMAGE_PIXELS = 64_000_000
+
+#: Folder of export files in a bundle, and of the records files made from them.
+EXPORTS_DIR = "data/exports/"
+RECORDS_DIR = "data/records/"
 
 #: Text in each requested language, e.g. ``{"en": "...", "zh": "..."}``.
 Texts = dict[str, str]
@@ -177,9 +187,17 @@ class ProvenanceSection:
     capturer_fingerprint: str | None
     capturer_public_key: str | None
     other: tuple[tuple[str, str], ...]
+    #: The capturer's name and organisation as declared at capture (statements, unverified).
+    capturer_name: str | None = None
+    capturer_organisation: str | None = None
+    #: The capture environment as recorded by the capture tool (os, machine, python).
+    environment: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"case": self.case, "platform": self.platform, "source_url": self.source_url,
+        return {"capturer_name": self.capturer_name,
+                "capturer_organisation": self.capturer_organisation,
+                "environment": dict(self.environment), "case": self.case,
+                "platform": self.platform, "source_url": self.source_url,
                 "note": self.note, "captured_at": self.captured_at,
                 "clock_source": self.clock_source, "tool": self.tool,
                 "capturer_fingerprint": self.capturer_fingerprint,
@@ -352,14 +370,35 @@ class CustodyRow:
 
 
 @dataclass(frozen=True)
+class ExportRow:
+    """One export (a records file) of the bundle and how many records it gave: listed for
+    every export, even when its records are beyond :data:`MAX_ITEMS_LISTED`."""
+
+    item: str
+    name: str
+    path: str
+    records: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"item": self.item, "name": self.name, "path": self.path,
+                "records": self.records}
+
+
+@dataclass(frozen=True)
 class Thumbnail:
-    """A PNG thumbnail of a screenshot item (HTML and PDF only; not in the JSON)."""
+    """A PNG thumbnail of a screenshot item and the screenshot in full (HTML and PDF only;
+    not in the JSON). ``full`` is the verified original bytes (PNG or JPEG up to
+    :data:`MAX_FULL_IMAGE_BYTES`), else a PNG of at most :data:`FULL_IMAGE_PIXELS` a side."""
 
     item_id: str
     name: str
     png: bytes
     width: int
     height: int
+    full: bytes = field(default=b"", repr=False)
+    full_media_type: str = "image/png"
+    full_width: int = 0
+    full_height: int = 0
 
 
 @dataclass(frozen=True)
@@ -401,6 +440,18 @@ class Report:
     timestamps: tuple[TimestampRow, ...] = ()
     #: Pages and environment of a web capture (``evidence capture-web``), else None.
     web: WebSection | None = None
+    exports: tuple[ExportRow, ...] = ()
+    images_total: int = 0
+    #: IANA time zone in which page one also shows times (UTC stays authoritative).
+    timezone: str | None = None
+    #: Who prepared the report: ``"verifying-party"`` (no workspace: the court or its
+    #: expert, verifying under its own trust) or ``"workspace"`` (with a workspace's key,
+    #: ``preparer_key`` its fingerprint).
+    prepared_by: str = "workspace"
+    preparer_key: str | None = None
+    #: Where ``generated_at`` and ``verified_at`` come from: ``"clock"``, or the fixed time of
+    #: a reproducible run (``"SOURCE_DATE_EPOCH"`` or ``"--at"``).
+    time_source: str = "clock"
 
     @property
     def langs(self) -> tuple[str, ...]:
@@ -418,6 +469,9 @@ class Report:
             "report_id": self.report_id,
             "generated_at": self.generated_at,
             "lang": self.lang,
+            "timezone": self.timezone,
+            "prepared_by": {"party": self.prepared_by, "key": self.preparer_key},
+            "time_source": self.time_source,
             "tool": self.tool,
             "bundle": {
                 "name": self.bundle_name, "package": self.package, "case": self.case,
@@ -434,6 +488,8 @@ class Report:
                 "total": self.items_total, "files": self.files_total,
                 "records": self.records_total, "listed": len(self.items),
                 "not_listed": self.items_not_listed, "limit": self.items_limit,
+                "images": self.images_total,
+                "exports": [e.to_json() for e in self.exports],
                 "list": [i.to_json() for i in self.items],
             },
             "provenance": self.provenance.to_json(),
@@ -469,6 +525,33 @@ def new_report_id(now: str) -> str:
     return f"RPT-{now[:10].replace('-', '')}-{secrets.token_hex(4).upper()}"
 
 
+def reproducible_report_id(now: str, root: str | None) -> str:
+    """``RPT-YYYYMMDD-`` + 8 hex digits of SHA-256(root, time): the same for the same
+    bundle and fixed time, so a reproducible run needs no ``--report-id``."""
+    seed = hashlib.sha256(f"{root or ''}|{now}".encode()).hexdigest()[:8].upper()
+    return f"RPT-{now[:10].replace('-', '')}-{seed}"
+
+
+def fixed_time(at: str | None, source_date_epoch: str | None) -> tuple[str, str] | None:
+    """The fixed time of a reproducible run and where it came from: ``at``
+    (``YYYY-MM-DDTHH:MM:SSZ``) first, else ``source_date_epoch`` (seconds since 1970, the
+    reproducible-builds.org convention); None when neither is given. InputError if bad."""
+    if at:
+        try:
+            datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ")
+        except ValueError as exc:
+            raise InputError(f"--at {at!r}: use UTC as YYYY-MM-DDTHH:MM:SSZ") from exc
+        return at, "--at"
+    if source_date_epoch:
+        try:
+            seconds = int(source_date_epoch)
+        except ValueError as exc:
+            raise InputError(f"SOURCE_DATE_EPOCH {source_date_epoch!r}: not a whole number of "
+                             "seconds") from exc
+        return _utc(seconds) or "", "SOURCE_DATE_EPOCH"
+    return None
+
+
 def build_report(
     result: VerificationResult,
     *,
@@ -476,19 +559,30 @@ def build_report(
     lang: str = "en+zh",
     report_id: str | None = None,
     now: str | None = None,
+    timezone: str | None = None,
+    prepared_by: str = "workspace",
+    preparer_key: str | None = None,
+    time_source: str = "clock",
+    all_items: bool = False,
 ) -> Report:
     """Build the report of ``result`` (see the module docstring).
 
     ``bundle`` is the folder the result was verified from (read for thumbnails only);
     ``now`` (UTC, ``YYYY-MM-DDTHH:MM:SSZ``) and ``report_id`` are fixed for reproducible
-    output. Raises InputError for an unknown ``lang``.
+    output; ``timezone`` (IANA name, e.g. ``Asia/Shanghai``) adds local times to page one;
+    ``all_items`` lists every item in full instead of the first :data:`MAX_ITEMS_LISTED`.
+    Raises InputError for an unknown ``lang`` or time zone.
     """
     langs = languages(lang)
+    if timezone is not None:
+        zone(timezone)
     generated = now or utc_now()
     prov = _provenance(result.provenance)
     bundle_name = Path(result.bundle).name or str(result.bundle)
-    all_items = result.items
-    listed = tuple(_item(i, prov.captured_at) for i in all_items[:MAX_ITEMS_LISTED])
+    limit = max(len(result.items), 1) if all_items else MAX_ITEMS_LISTED
+    everything = result.items
+    listed = _with_sheet_rows(
+        tuple(_item(i, prov.captured_at) for i in everything[:limit]), Path(bundle), everything)
     policy = _policy(result, langs)
     anchor = None
     if result.anchor is not None:
@@ -517,11 +611,11 @@ def build_report(
         chain=_chain(result.chain),
         verdict=_verdict(result, langs),
         policy=policy,
-        items_total=len(all_items),
-        files_total=sum(1 for i in all_items if i.kind == "file"),
-        records_total=sum(1 for i in all_items if i.kind == "record"),
+        items_total=len(everything),
+        files_total=sum(1 for i in everything if i.kind == "file"),
+        records_total=sum(1 for i in everything if i.kind == "record"),
         items=listed,
-        items_limit=MAX_ITEMS_LISTED,
+        items_limit=limit,
         provenance=prov,
         anchor=anchor,
         witnesses=tuple(_witness(w, langs) for w in result.witnesses),
@@ -531,15 +625,104 @@ def build_report(
             for f in result.findings
         ),
         custody=tuple(_custody(c, langs) for c in result.custody),
-        legal_notes={lang_: tuple(n[0] if lang_ == "en" else n[1] for n in LEGAL_NOTES)
-                     for lang_ in langs},
+        legal_notes=legal.notes(langs),
         recheck=rechecks.build(bundle_name=bundle_name, items=listed, root=result.root,
                                leaf_count=result.leaf_count, anchor=result.anchor,
-                               langs=langs, items_total=len(all_items)),
+                               langs=langs, items_total=len(everything)),
         thumbnails=_thumbnails(Path(bundle), listed),
         timestamps=timestamp_rows(result.timestamps, langs),
-        web=build_web(result.provenance, all_items, Path(bundle), langs),
+        web=build_web(result.provenance, everything, Path(bundle), langs),
+        exports=_exports(everything),
+        images_total=sum(1 for i in everything
+                         if i.kind == "file" and i.media_type.startswith("image/")),
+        timezone=timezone,
+        prepared_by=prepared_by,
+        preparer_key=preparer_key,
+        time_source=time_source,
     )
+
+
+#: CSV exports larger than this are not re-read for spreadsheet rows (the file line stays).
+MAX_CSV_SHEET_BYTES = 256 * 1024 * 1024
+
+
+def _sheet_rows(path: Path) -> dict[int, int]:
+    """For a CSV export: {file line where a record starts: the row a spreadsheet shows}.
+
+    A spreadsheet numbers CSV records, not lines: a quoted cell spanning lines is one row,
+    and a blank line is an (empty) row. Read with :mod:`csv` as capture read it (UTF-8,
+    optional BOM); {} when the file cannot be read so."""
+    import csv
+
+    out: dict[int, int] = {}
+    try:
+        if path.stat().st_size > MAX_CSV_SHEET_BYTES:
+            return {}
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh, strict=True)
+            start = 1
+            for sheet_row, _values in enumerate(reader, start=1):
+                out[start] = sheet_row
+                start = reader.line_num + 1
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return {}
+    return out
+
+
+def _with_sheet_rows(listed: tuple[ReportItem, ...], bundle: Path,
+                     everything: Sequence[ItemStatus]) -> tuple[ReportItem, ...]:
+    """``listed`` with the spreadsheet row of each CSV record whose export is intact."""
+    from dataclasses import replace
+
+    exports = {Path(i.path).name: i for i in everything
+               if i.kind == "file" and i.path.startswith(EXPORTS_DIR)
+               and i.path.lower().endswith(".csv") and i.status == "ok"}
+    maps: dict[str, dict[int, int]] = {}
+    out = []
+    for item in listed:
+        export = exports.get(item.source_name or "")
+        locator = item.locator or ""
+        if item.kind == "record" and export is not None and locator.startswith("row "):
+            if export.path not in maps:
+                path = bundle / export.path
+                try:
+                    intact = hashlib.sha256(path.read_bytes()).hexdigest() == export.sha256
+                except OSError:
+                    intact = False
+                maps[export.path] = _sheet_rows(path) if intact else {}
+            line = int(locator[4:]) if locator[4:].isdigit() else None
+            row = maps[export.path].get(line) if line is not None else None
+            if row is not None:
+                item = replace(item, sheet_row=row)
+        out.append(item)
+    return tuple(out)
+
+
+def zone(name: str) -> Any:
+    """The :class:`zoneinfo.ZoneInfo` named ``name``; InputError for an unknown name."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputError(f"unknown time zone {name!r}: use an IANA name such as "
+                         "Asia/Shanghai or Europe/Berlin") from exc
+
+
+def _exports(items: Sequence[ItemStatus]) -> tuple[ExportRow, ...]:
+    """Every export file with the number of records it gave (records files are named after
+    their export: ``data/records/NAME.jsonl``)."""
+    counts: dict[str, int] = {}
+    for i in items:
+        if i.kind == "record":
+            counts[i.path] = counts.get(i.path, 0) + 1
+    out = []
+    for i in items:
+        if i.kind != "file" or not i.path.startswith(EXPORTS_DIR):
+            continue
+        records_path = f"{RECORDS_DIR}{Path(i.path).name}.jsonl"
+        out.append(ExportRow(i.id, i.name, i.path, counts.get(records_path, 0)))
+    return tuple(out)
 
 
 def _str_or_none(value: object) -> str | None:
@@ -591,7 +774,11 @@ def _provenance(p: Mapping[str, Any]) -> ProvenanceSection:
     raw_capturer = p.get("capturer")
     capturer: Mapping[str, Any] = raw_capturer if isinstance(raw_capturer, dict) else {}
     known = {"version", "case", "platform", "source_url", "note", "captured_at",
-             "clock_source", "tool", "capturer", "web"}  # web: its own section
+             "clock_source", "tool", "capturer", "web",  # web: its own section
+             "environment"}
+    raw_env = p.get("environment")
+    environment = tuple((str(k), str(v)) for k, v in sorted(raw_env.items())
+                        ) if isinstance(raw_env, dict) else ()
     other = tuple(
         (str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True))
         for k, v in sorted(p.items()) if k not in known
@@ -607,6 +794,9 @@ def _provenance(p: Mapping[str, Any]) -> ProvenanceSection:
         capturer_fingerprint=_str_or_none(capturer.get("fingerprint")),
         capturer_public_key=_str_or_none(capturer.get("public_key")),
         other=other,
+        capturer_name=_str_or_none(capturer.get("name")),
+        capturer_organisation=_str_or_none(capturer.get("organisation")),
+        environment=environment,
     )
 
 
@@ -721,9 +911,9 @@ def _outcome_zh(severity: str, message: str, name: str, result: VerificationResu
         return (f"在演示配置 {profile} 下满足策略 {name}：这只是开发链上的演示，不具有证据价值；"
                 "此处任何内容均不能在法院支持任何推定。")
     if severity == "ok":
-        return (f"满足策略 {name}：证据完整时，依据该策略推定真实（可反驳）；该策略是本项目提出的"
-                "标准，并非海牙取证公约的规则；证据能否采纳及其证明力，由受理案件法院所适用的法律"
-                "决定。")
+        return (f"满足策略 {name}：证据完整时，依据该策略推定锚定后未经篡改（可反驳）；该策略是"
+                "本项目所依据的论文提出的标准，并非海牙取证公约的规则；证据能否采纳及其证明力，"
+                "由受理案件法院所适用的法律决定。")
     untrusted = re.search(r"under a trust the verifier chose: (.+?)\. \(Counted", message)
     if untrusted:
         why = "核验方的信任条件不满足（原因见英文原文）"
@@ -736,7 +926,7 @@ def _outcome_zh(severity: str, message: str, name: str, result: VerificationResu
                  else "也不满足该策略")
         return (f"在核验方所选的信任下不满足策略 {name}：{why}。（按登记合约自身的标签计算，"
                 f"这些确认{would}；但标签可由采集方一方填写，不能作为证据。）")
-    return (f"不满足策略 {name}：依据该策略不推定真实（证据本身仍可能完整，见其他核验结果）。")
+    return (f"不满足策略 {name}：依据该策略不作推定（证据本身仍可能完整，见其他核验结果）。")
 
 
 def _disputed_zh(witnesses: Sequence[Mapping[str, Any]]) -> str:
@@ -781,7 +971,8 @@ def _rule_zh(code: str, severity: str, message: str, policy: Mapping[str, Any],
     if message.startswith("Not checked"):
         return "本策略不检查此项。"
     if code == "policy-party-list":
-        return "所用缔约方名单及其说明见英文原文；该名单只反映缔约身份，不核查第39条下的接受。"
+        used = message.removeprefix("Party list used: ").rstrip(".")
+        return f"所用缔约方名单：{'内置名单' if used == 'built-in list' else used}。"
     if code == "policy-blocks-on-top":
         return ("锚定区块之上的区块数满足要求。" if severity == "ok"
                 else "锚定区块之上的区块数不足要求，请稍后重新核验。")
@@ -957,12 +1148,23 @@ def _thumbnails(bundle: Path, items: Sequence[ReportItem]) -> tuple[Thumbnail, .
             with Image.open(io.BytesIO(data)) as img:
                 if img.width * img.height > MAX_IMAGE_PIXELS:
                     continue
+                full_size = (img.width, img.height)
+                kind = img.format
+                mode = "RGBA" if img.mode in ("RGBA", "LA", "P") else "RGB"
+                if kind in ("PNG", "JPEG") and len(data) <= MAX_FULL_IMAGE_BYTES:
+                    full, full_type = data, f"image/{kind.lower()}"
+                else:
+                    big = img.convert(mode)
+                    big.thumbnail((FULL_IMAGE_PIXELS, FULL_IMAGE_PIXELS))
+                    fbuf = io.BytesIO()
+                    big.save(fbuf, format="PNG", optimize=True)
+                    full, full_type, full_size = fbuf.getvalue(), "image/png", big.size
                 img.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
-                shown = img.convert("RGBA" if img.mode in ("RGBA", "LA", "P") else "RGB")
+                shown = img.convert(mode)
                 buf = io.BytesIO()
                 shown.save(buf, format="PNG", optimize=True)
                 out.append(Thumbnail(item.id, item.name, buf.getvalue(), shown.width,
-                                     shown.height))
+                                     shown.height, full, full_type, *full_size))
         except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
             continue
     return tuple(out)

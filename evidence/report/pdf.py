@@ -30,7 +30,19 @@ from xml.sax.saxutils import escape
 
 from evidence.errors import EvidenceError
 
-from .layout import Block, Bullets, Code, Heading, Images, KeyValue, Para, Table, document
+from .layout import (
+    Block,
+    Bullets,
+    Code,
+    FullImage,
+    Heading,
+    Images,
+    KeyValue,
+    PageBreak,
+    Para,
+    Table,
+    document,
+)
 from .model import Report
 from .signing import ReportSigner
 
@@ -158,12 +170,14 @@ def _styles() -> dict[str, Any]:
                              leading=16, spaceBefore=12, spaceAfter=5, keepWithNext=1,
                              textColor=colors.HexColor("#1b1f24")),
         "h3": ParagraphStyle("h3", parent=body, fontName="EvSans-Bold", fontSize=10,
-                             leading=13, spaceBefore=8, spaceAfter=3, keepWithNext=1),
+                             leading=13, spaceBefore=6, spaceAfter=2, keepWithNext=1),
         "banner": ParagraphStyle("banner", parent=body, fontName="EvSans-Bold", fontSize=10,
                                  leading=14, spaceAfter=0),
         "verdict": ParagraphStyle("verdict", parent=body, fontName="EvSans-Bold",
-                                  fontSize=13, leading=18, spaceAfter=0),
+                                  fontSize=12, leading=16, spaceAfter=0),
         "footer": ParagraphStyle("footer", parent=body, fontSize=6.5, leading=8),
+        "strong": ParagraphStyle("strong", parent=body, fontName="EvSans-Bold", fontSize=10.5,
+                                 leading=14),
     }
 
 
@@ -247,12 +261,30 @@ def _flowables(block: Block, styles: dict[str, Any]) -> list[Any]:
                          for i, c in enumerate(row)])
         return [_grid(data, widths, header=True, flags=block.flags), Spacer(1, 4)]
     if isinstance(block, Code):
-        lines = block.text.split("\n")
-        return [_para(_markup(line, mono=True).replace("  ", "&nbsp; ") or "&nbsp;",
-                          styles["code"]) for line in lines] + [Spacer(1, 5)]
+        from reportlab.platypus import KeepTogether
+
+        # One command (its continuation lines, here-document and expected value) is never
+        # split over two pages: copied from one page, it runs as printed.
+        return [KeepTogether([_para(_markup(line, mono=True).replace("  ", "&nbsp; ")
+                                    or "&nbsp;", styles["code"]) for line in group])
+                for group in _command_groups(block.text)] + [Spacer(1, 5)]
     if isinstance(block, Bullets):
         return [_para(_markup(item), styles["body"], bulletText="•")
                 for item in block.items]
+    if isinstance(block, FullImage):
+        t = block.image
+        # Room left for the caption and, on the first such page, the section heading.
+        avail_h = _PAGE_H - _MARGIN_TOP - _MARGIN_BOTTOM - 90
+        scale = min(_FRAME_W / t.full_width, avail_h / t.full_height)
+        from reportlab.platypus import KeepTogether
+
+        return [KeepTogether([_para(_markup(block.caption), styles["small"]),
+                              Image(io.BytesIO(t.full), width=t.full_width * scale,
+                                    height=t.full_height * scale)])]
+    if isinstance(block, PageBreak):
+        from reportlab.platypus import PageBreak as RLPageBreak
+
+        return [RLPageBreak()]
     if isinstance(block, Images):
         cells: list[Any] = []
         box = _FRAME_W / 3 - 8
@@ -270,6 +302,30 @@ def _flowables(block: Block, styles: dict[str, Any]) -> list[Any]:
                         ("FONTNAME", (0, 0), (-1, -1), "EvSans")])
         return [table]
     raise TypeError(f"unknown block {type(block).__name__}")  # pragma: no cover
+
+
+def _command_groups(text: str) -> list[list[str]]:
+    r"""The lines of a code block grouped by command: a command with its `` \`` continuation
+    lines, its here-document up to the closing word, and the comment lines after it."""
+    groups: list[list[str]] = []
+    continued = False
+    heredoc: str | None = None
+    for line in text.split("\n"):
+        after_title = bool(groups) and groups[-1][-1].startswith("# ") and len(groups[-1]) == 1
+        starts = (not continued and heredoc is None and not line.startswith("#   ")
+                  and not after_title)
+        if starts or not groups:
+            groups.append([line])
+        else:
+            groups[-1].append(line)
+        if heredoc is not None:
+            if line == heredoc:
+                heredoc = None
+            continue
+        continued = line.endswith("\\")
+        if "<<'" in line and line.endswith("'"):
+            heredoc = line.rsplit("<<'", 1)[1][:-1]
+    return groups
 
 
 def _qr_payload(report: Report) -> str:
@@ -371,6 +427,26 @@ def _signature_slot(label: str, lines: list[tuple[str, bool]],
     return KeepTogether([_para(_markup(label), styles["small"]), slot]), slot
 
 
+def _report_stamp(generated_at: str) -> Any:
+    """A reportlab time stamp at ``generated_at`` (UTC) for the PDF's information dates."""
+    import calendar
+    import time
+
+    from reportlab.lib.utils import TimeStamp
+
+    stamp = TimeStamp(invariant=True)
+    try:
+        epoch = calendar.timegm(time.strptime(generated_at, "%Y-%m-%dT%H:%M:%SZ"))
+    except ValueError:
+        return stamp
+    stamp.t = epoch
+    stamp.lt = time.gmtime(epoch)
+    stamp.YMDhms = tuple(stamp.lt)[:6]
+    stamp.dhh = stamp.dmm = 0
+    stamp.tzname = "UTC"
+    return stamp
+
+
 def _numbered_canvas(report: Report) -> Any:
     from reportlab.pdfgen import canvas as rl_canvas
 
@@ -381,6 +457,9 @@ def _numbered_canvas(report: Report) -> Any:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["initialFontName"] = "EvSans"  # no unembedded Helvetica in the file
             super().__init__(*args, **kwargs)
+            # The PDF's CreationDate and ModDate are the report's own date (reportlab's
+            # invariant mode would write 2000-01-01, its clock mode the local time).
+            self._doc._timeStamp = _report_stamp(report.generated_at)
             self._saved: list[dict[str, Any]] = []
 
         def showPage(self) -> None:
@@ -430,6 +509,8 @@ def _runs(text: str, *, mono: bool = False) -> list[tuple[str, str]]:
 
 
 def _signer_lines(report: Report, signer: ReportSigner | None) -> list[tuple[str, bool]]:
+    if signer is None:
+        return [(" / ".join(report.text("not_signed").values()), False)]
     lines = [(" / ".join(report.text("digitally_signed").values()), False)]
     if signer is not None and signer.pkcs12 is not None:
         import hashlib
@@ -458,7 +539,13 @@ def layout_pdf(report: Report, signer: ReportSigner | None = None,
     story: list[Any] = [_header(report, title, styles)]
     for block in blocks[1:] if blocks and isinstance(blocks[0], Heading) else blocks:
         story.extend(_flowables(block, styles))
-    label = "\n".join(report.text("signed_by").values())
+    label = "\n".join(report.text("signed_by" if signer is not None else "unsigned_by")
+                      .values())
+    if signer is not None:
+        # What a reader will show for this certificate (issue 14, Deliver 7).
+        note = ("self_issued_note" if signer.certificate_source.startswith("self-issued")
+                else "user_cert_note")
+        label += "\n" + "\n".join(report.text(note).values())
     keep, slot = _signature_slot(label, _signer_lines(report, signer), styles)
     story.append(keep)
     buf = io.BytesIO()
@@ -478,22 +565,11 @@ def layout_pdf(report: Report, signer: ReportSigner | None = None,
     return buf.getvalue(), page - 1, box
 
 
-def render_pdf(report: Report, signer: ReportSigner) -> bytes:
-    """The signed PDF report (see the module docstring)."""
+def _attach_json(writer: Any, report: Report) -> None:
+    """Attach the canonical JSON report (``report.json``) to the PDF being written."""
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.embed import EmbeddedFileObject, EmbeddedFileParams, FileSpec, embed_file
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
-    from pyhanko.stamp.noop import NoOpStampStyle
 
-    if signer.pkcs12 is None:
-        raise EvidenceError("no PDF signing certificate: load the signer from a workspace")
-    unsigned, page, box = layout_pdf(report, signer)
-    cms_signer = signers.SimpleSigner.load_pkcs12_data(
-        signer.pkcs12, other_certs=[], passphrase=signer.pkcs12_passphrase)
-    if cms_signer is None:  # pragma: no cover - checked when the signer was loaded
-        raise EvidenceError("cannot load the PDF signing certificate")
-    writer = IncrementalPdfFileWriter(io.BytesIO(unsigned))
     created = datetime.now(UTC)
     embed_file(writer, FileSpec(
         file_spec_string=REPORT_ATTACHMENT,
@@ -504,6 +580,29 @@ def render_pdf(report: Report, signer: ReportSigner) -> bytes:
         description=f"Canonical JSON report (RFC 8785), {report.digest}",
         af_relationship=generic.NameObject("/Source"),
     ))
+
+
+def render_pdf(report: Report, signer: ReportSigner | None) -> bytes:
+    """The signed PDF report (see the module docstring); unsigned when ``signer`` is None
+    (the verifying party's own report, made without a workspace)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp.noop import NoOpStampStyle
+
+    if signer is not None and signer.pkcs12 is None:
+        raise EvidenceError("no PDF signing certificate: load the signer from a workspace")
+    unsigned, page, box = layout_pdf(report, signer)
+    writer = IncrementalPdfFileWriter(io.BytesIO(unsigned))
+    _attach_json(writer, report)
+    if signer is None:
+        out = io.BytesIO()
+        writer.write(out)  # type: ignore[no-untyped-call]  # pyHanko's writer is untyped
+        return out.getvalue()
+    assert signer.pkcs12 is not None  # checked above
+    cms_signer = signers.SimpleSigner.load_pkcs12_data(
+        signer.pkcs12, other_certs=[], passphrase=signer.pkcs12_passphrase)
+    if cms_signer is None:  # pragma: no cover - checked when the signer was loaded
+        raise EvidenceError("cannot load the PDF signing certificate")
     meta = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         subfilter=fields.SigSeedSubFilter.PADES,

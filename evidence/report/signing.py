@@ -67,7 +67,9 @@ class ReportSigner:
     means the signer can sign JSON reports only.
     """
 
-    key: SigningKey
+    #: The Ed25519 key that signs JSON reports; None for a court's own certificate only
+    #: (:meth:`from_pkcs12`), which signs PDF reports only.
+    key: SigningKey | None
     pkcs12: bytes | None = field(default=None, repr=False)
     pkcs12_passphrase: bytes | None = field(default=None, repr=False)
     certificate_source: str = "none"
@@ -101,6 +103,15 @@ class ReportSigner:
         _load_p12(data, passphrase.encode(), shown=str(path))
         return cls(key, data, passphrase.encode(), f"self-issued workspace certificate {path}",
                    tsa, stamps.timeout_seconds)
+
+    @classmethod
+    def from_pkcs12(cls, cert: Path, cert_passphrase: str) -> ReportSigner:
+        """A signer from a certificate the verifying party names (PKCS#12), with no
+        workspace: it signs PDF reports; JSON reports it writes stay unsigned."""
+        data = _read_p12(Path(cert))
+        secret = cert_passphrase.encode()
+        _load_p12(data, secret, shown=str(cert))
+        return cls(None, data, secret, f"user certificate {cert}")
 
     def certificate(self) -> x509.Certificate:
         """The PDF signing certificate. Raises InputError when there is none."""

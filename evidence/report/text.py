@@ -5,15 +5,12 @@ short name, each as an ``(English, Chinese)`` pair; :func:`pick` returns the lan
 report asked for.
 
 Why one table: the HTML, PDF and JSON reports say the same things, and the Chinese must
-say exactly what the English says. The legal notes follow docs/architecture.md "Legal stance":
-an anchor proves that exact bytes existed no later than the block time and were not changed
-since, nothing about truth or pre-capture authenticity; the ">= N Hague Evidence Convention
-States" rule is this project's policy, not the Convention's; meeting it gives a rebuttable
-presumption under that policy, rebuttable by proof of a significant procedural defect;
-admissibility and weight are for the law of the court hearing the case. The Convention is
-named by its full title (《关于从国外调取民事或商事证据的公约》) and only Article 9
-(procedure and special methods) and Article 39 (accessions) are cited; no rule numbers
-that cannot be found in the text are cited.
+say exactly what the English says. Legal statements are not here: they come from the one
+sourced table ``evidence/data/legal/statements.toml`` (:mod:`evidence.report.legal`). The
+verdict wording follows SPC Online Litigation Rules Art. 16: a met policy gives a rebuttable
+presumption that the data was not altered after anchoring (上链后未经篡改), never that it is
+authentic (推定真实); the rebuttal ground of the policy is attributed to the paper that
+proposes it, in the legal statements.
 
 Failures: :func:`pick` raises :class:`~evidence.errors.InputError` for an unknown language.
 """
@@ -26,7 +23,6 @@ __all__ = [
     "CUSTODY_ACTIONS",
     "DEMONSTRATION_NOTE",
     "LANGS",
-    "LEGAL_NOTES",
     "REASONS",
     "RULES",
     "RULE_STATUS",
@@ -55,6 +51,7 @@ TEXT: dict[str, Pair] = {
     "source_url": ("Source URL", "来源网址"),
     "note": ("Note", "备注"),
     "as_captured": ("As recorded at capture", "采集时记录的信息"),
+    "capturer_statement": ("the capturer's statement, not verified", "采集方陈述，未经核实"),
     "package": ("Package", "证据包类型"),
     "package_bundle": ("evidence bundle", "证据包"),
     "package_disclosure": ("disclosure package (one item)", "披露包（单个条目）"),
@@ -73,7 +70,9 @@ TEXT: dict[str, Pair] = {
     "sec_policy": ("Policy applied", "所适用的策略"),
     "sec_items": ("Items", "证据条目"),
     "sec_records": ("Transaction records", "交易记录"),
-    "sec_thumbs": ("Screenshots (thumbnails)", "截图（缩略图）"),
+    "sec_thumbs": ("Screenshots (thumbnails; each in full at the end of the items)",
+                   "截图（缩略图；每张截图的原尺寸见后文）"),
+    "sec_full_images": ("Screenshots in full", "截图原图"),
     "sec_provenance": ("Capture provenance", "采集来源信息"),
     "sec_anchor": ("Anchor on chain", "链上锚定"),
     "sec_witnesses": ("Witness confirmations", "见证节点确认"),
@@ -103,15 +102,18 @@ TEXT: dict[str, Pair] = {
     "sha256": ("SHA-256", "SHA-256"),
     "sha512": ("SHA-512", "SHA-512"),
     "fields": ("Fields", "字段"),
+    "file_line": ("file line", "文件行"),
+    "sheet_row": ("spreadsheet row", "电子表格行"),
+    "where_in_file": ("Where in the export", "在导出文件中的位置"),
     "items_total": ("Items in the bundle", "证据包内条目总数"),
     "items_files": ("files", "个文件"),
     "items_records": ("records", "条记录"),
     "items_not_listed": (
         "{n} items are not listed here (this report lists the first {limit} in full). "
         "All their digests are covered by the bundle root above and re-checked by "
-        "docs/recheck.py; list them with: evidence inspect --json {bundle}",
+        "recheck.py; list them with: evidence inspect --json {bundle}",
         "另有 {n} 个条目未在此列出（本报告完整列出前 {limit} 个）。其全部摘要均包含在上述"
-        "根哈希中，并可由 docs/recheck.py 复核；可用以下命令列出："
+        "根哈希中，并可由 recheck.py 复核；可用以下命令列出："
         "evidence inspect --json {bundle}"),
     "record_more_fields": ("(further fields in the JSON report)", "（其余字段见 JSON 报告）"),
     "capturer": ("Capturer key (Ed25519) fingerprint", "采集者密钥（Ed25519）指纹"),
@@ -125,6 +127,15 @@ TEXT: dict[str, Pair] = {
         "capture.",
         "采集来源信息由采集方自行记录，链上锚定并不证明其内容；判断证据在采集前是否真实，"
         "应以此类信息为依据。"),
+    "sec_environment": ("Capture environment", "采集环境"),
+    "env_os": ("Operating system", "操作系统"),
+    "env_machine": ("Machine architecture", "机器架构"),
+    "env_python": ("Python", "Python"),
+    "env_caveat": ("Recorded by the capture tool on the capturing machine; not attested by "
+                   "the anchor or any third party.",
+                   "由采集工具在采集计算机上记录；未经锚定或任何第三方证明。"),
+    "env_not_recorded": ("not recorded (bundle captured before this was recorded)",
+                         "未记录（该证据包采集时尚未记录此项）"),
     "chain": ("Chain", "区块链"),
     "chain_id": ("Chain ID", "链 ID"),
     "contract": ("Contract address", "合约地址"),
@@ -206,8 +217,23 @@ TEXT: dict[str, Pair] = {
     "english_original": ("English original", "英文原文"),
     "recheck_intro": (
         "Everything below uses standard tools and this report's own values; none of it needs "
-        "this software. Run the commands inside the bundle folder.",
-        "以下步骤只使用通用工具和本报告中的数值，无需本软件。请在证据包文件夹内运行这些命令。"),
+        "this software. Run the commands in a shell (bash) opened in the folder that holds the "
+        "bundle folder {bundle}: the first command enters it, and every later command runs "
+        "inside it. A line ending in \\ continues on the next line.",
+        "以下步骤只使用通用工具和本报告中的数值，无需本软件。请在包含证据包文件夹 {bundle} 的"
+        "文件夹中打开命令行（bash）运行：第一条命令进入该文件夹，其后各条命令均在其中运行。"
+        "以 \\ 结尾的行在下一行继续。"),
+    "recheck_script": ("The re-check script (standard library only)",
+                       "复核脚本（仅使用 Python 标准库）"),
+    "recheck_script_text": (
+        "Every bundle holds recheck.py, which recomputes all digests, the Merkle root and the "
+        "receipt path. It is not signed: first check that its SHA-256 is the one shown (else "
+        "do not run it, and save the copy embedded in the JSON or HTML report as recheck.py "
+        "instead), then run it.",
+        "每个证据包都包含 recheck.py，可重新计算全部摘要、默克尔根及收据路径。该脚本未经签名："
+        "请先核对其 SHA-256 与所示值一致（否则不要运行，并改用 JSON 或 HTML 报告中内嵌的副本，"
+        "保存为 recheck.py），然后运行。"),
+    "recheck_script_embedded": ("recheck.py (embedded copy)", "recheck.py（内嵌副本）"),
     "recheck_files": ("1. File digests (sha256sum, sha512sum)",
                       "文件摘要（sha256sum、sha512sum）"),
     "recheck_files_text": (
@@ -222,11 +248,13 @@ TEXT: dict[str, Pair] = {
     "recheck_chain": ("4. The anchor and confirmations on the chain",
                       "链上的锚定与确认"),
     "recheck_chain_text": (
-        "Send these requests to any JSON-RPC endpoint of chain {chain_id} (replace $RPC_URL). "
+        "Send these requests to any JSON-RPC endpoint of chain {chain_id}: set RPC_URL to its "
+        "address first (export RPC_URL=...). "
         "anchorOf must return the submitter, the block time and the block number shown above; "
         "confirmationsOf returns each confirmation (witness, jurisdiction, confirmedAt, "
         "observedAt, bySignature).",
-        "将以下请求发送至链 ID 为 {chain_id} 的任一 JSON-RPC 节点（替换 $RPC_URL）。"
+        "将以下请求发送至链 ID 为 {chain_id} 的任一 JSON-RPC 节点：先将 RPC_URL 设为其地址"
+        "（export RPC_URL=...）。"
         "anchorOf 应返回上文所示的提交者地址、区块时间和区块高度；confirmationsOf "
         "返回每一项确认（见证节点、法域、确认时间、观察时间、是否签名确认）。"),
     "recheck_no_anchor": ("No anchor to check on a chain.", "无可在链上复核的锚定。"),
@@ -238,6 +266,31 @@ TEXT: dict[str, Pair] = {
                   "本报告的电子签名（PAdES）：可在 PDF 阅读器的签名面板中查看，或运行："
                   "evidence report check FILE"),
     "digitally_signed": ("Digitally signed (PAdES)", "数字签名（PAdES）"),
+    "not_signed": ("Not signed", "未签名"),
+    "self_issued_note": (
+        "What your PDF reader will show: this report is signed with a certificate that the "
+        "signing workspace issued to itself. Readers such as Adobe Acrobat show the signature "
+        "as intact but the signer's identity as unknown or not trusted, because no "
+        "certificate authority the reader trusts vouches for it. That warning does not mean "
+        "the file was changed (a changed file shows the signature as invalid). To learn who "
+        "signed, compare the certificate SHA-256 below with the one the signing party gives "
+        "you, or run: evidence report check FILE. A signer readers recognise needs a "
+        "certificate from an authority they trust (evidence report --cert FILE.p12).",
+        "PDF 阅读器将显示的内容：本报告所用的签名证书由签名工作区自行签发。Adobe Acrobat 等阅读器"
+        "会显示签名完整，但签名者身份未知或不受信任，因为没有阅读器所信任的证书颁发机构为其担保。"
+        "该提示并不表示文件已被更改（文件被更改时，签名会显示为无效）。如需确认签名者，请将下方"
+        "证书的 SHA-256 与签名方提供的值核对，或运行：evidence report check FILE。如需阅读器可识别"
+        "的签名者，须使用受信任机构签发的证书（evidence report --cert FILE.p12）。"),
+    "user_cert_note": (
+        "Signed with a certificate the signer supplied: whether your PDF reader shows the "
+        "signer as trusted depends on the certificate authorities your reader trusts.",
+        "使用签名者提供的证书签名：PDF 阅读器是否显示签名者受信任，取决于阅读器所信任的证书颁发"
+        "机构。"),
+    "unsigned_by": ("This report is not signed: it was prepared by the verifying party for its "
+                    "own use. Its digest (above and in every page footer) identifies the "
+                    "attached canonical JSON report.",
+                    "本报告未签名：由核验方为自身使用而制作。其摘要（见上文及每页页脚）标识所附的"
+                    "规范化 JSON 报告。"),
     "page_of": ("page {x} of {y}", "第 {x} 页，共 {y} 页"),
     "qr_caption": ("QR: report digest, chain id, contract, transaction",
                    "二维码：报告摘要、链 ID、合约、交易"),
@@ -251,15 +304,16 @@ TEXT: dict[str, Pair] = {
 #: ``{policy}`` is the policy name, ``{profile}`` the trust profile's name.
 VERDICTS: dict[str, tuple[Pair, Pair]] = {
     "presumed-authentic": (
-        ("Presumed authentic (rebuttable) under policy {policy} and trust profile {profile}",
-         "依据策略 {policy} 及信任配置 {profile}：推定真实（可反驳）"),
+        ("Presumed not altered since anchoring (rebuttable) under policy {policy} and trust "
+         "profile {profile}",
+         "依据策略 {policy} 及信任配置 {profile}：推定锚定后未经篡改（可反驳）"),
         ("The evidence is intact and the policy's rules are met under the verifier's trust "
-         "profile {profile}. This is a rebuttable presumption under policy {policy} only, "
-         "rebutted by proof of a significant procedural defect; admissibility and weight are "
-         "for the law of the court hearing the case.",
+         "profile {profile}. This is a rebuttable presumption under policy {policy} only, and "
+         "only that the data was not altered after it was anchored; it says nothing of the "
+         "truth of the content or of its authenticity before capture (see the legal notes).",
          "证据完整，且在核验方的信任配置 {profile} 下满足该策略的各项规则。这仅是依据策略 "
-         "{policy} 作出的可反驳的推定；如有证据证明存在重大程序瑕疵，该推定即被推翻。"
-         "证据能否采纳及其证明力，由受理案件法院所适用的法律决定。"),
+         "{policy} 作出的可反驳的推定，且仅限于数据在锚定后未被篡改；不涉及内容是否真实，"
+         "也不涉及其在采集之前是否真实（见法律说明）。"),
     ),
     "demonstration": (
         ("DEMONSTRATION ONLY — no evidential value: the checks pass under policy {policy} "
@@ -267,7 +321,7 @@ VERDICTS: dict[str, tuple[Pair, Pair]] = {
          "仅为演示，无证据价值：在策略 {policy} 及演示配置 {profile} 下各项核验均通过"),
         ("The verification ran under the demonstration trust profile {profile}, which pins a "
          "development chain that one party controls. That the checks pass shows only that "
-         "the evidence and the software work together: it is no presumption of authenticity "
+         "the evidence and the software work together: it gives no presumption of any kind "
          "and supports nothing before a court. For a real case, anchor on a chain the parties "
          "do not control and have the court verify under its own trust profile.",
          "本次核验在演示信任配置 {profile} 下进行，该配置所固定的是由单一方控制的开发链。"
@@ -276,27 +330,25 @@ VERDICTS: dict[str, tuple[Pair, Pair]] = {
          "进行核验。"),
     ),
     "presumed-authentic-no-trust": (
-        ("Presumed authentic (rebuttable) under policy {policy}",
-         "依据策略 {policy}：推定真实（可反驳）"),
+        ("Presumed not altered since anchoring (rebuttable) under policy {policy}",
+         "依据策略 {policy}：推定锚定后未经篡改（可反驳）"),
         ("The evidence is intact and the policy's rules are met. This is a rebuttable "
-         "presumption under policy {policy} only, rebutted by proof of a significant "
-         "procedural defect; admissibility and weight are for the law of the court hearing "
-         "the case.",
-         "证据完整，且满足该策略的各项规则。这仅是依据策略 {policy} 作出的可反驳的推定；"
-         "如有证据证明存在重大程序瑕疵，该推定即被推翻。证据能否采纳及其证明力，"
-         "由受理案件法院所适用的法律决定。"),
+         "presumption under policy {policy} only, and only that the data was not altered "
+         "after it was anchored (see the legal notes).",
+         "证据完整，且满足该策略的各项规则。这仅是依据策略 {policy} 作出的可反驳的推定，"
+         "且仅限于数据在锚定后未被篡改（见法律说明）。"),
     ),
     "not-presumed": (
-        ("Not presumed authentic under policy {policy} and trust profile {profile}",
-         "依据策略 {policy} 及信任配置 {profile}：不推定真实"),
+        ("No presumption under policy {policy} and trust profile {profile}",
+         "依据策略 {policy} 及信任配置 {profile}：不作推定"),
         ("No check found the evidence changed, but the policy's rules are not met (see the "
          "rules below). The evidence may still be intact; the policy gives no presumption.",
          "核验未发现证据被更改，但不满足该策略的规则（见下文各项规则）。证据本身仍可能完整，"
          "但该策略不产生真实性推定。"),
     ),
     "not-presumed-no-trust": (
-        ("Not presumed authentic under policy {policy}: no trust profile was given",
-         "依据策略 {policy}：不推定真实（未提供信任配置）"),
+        ("No presumption under policy {policy}: no trust profile was given",
+         "依据策略 {policy}：不作推定（未提供信任配置）"),
         ("No check found the evidence changed, but no trust profile was given, so no "
          "presumption was possible: only the verifier can name the chains, registries and "
          "witness operators it trusts (see the trust section). The evidence may still be "
@@ -426,54 +478,6 @@ CUSTODY_ACTIONS: dict[str, Pair] = {
     "exported": ("exported", "导出"),
     "timestamped": ("timestamped (RFC 3161)", "加盖时间戳（RFC 3161）"),
 }
-
-#: The legal notes every report carries (docs/architecture.md "Legal stance").
-LEGAL_NOTES: tuple[Pair, ...] = (
-    ("What the anchor proves: that the exact bytes listed in this report existed no later "
-     "than the block time shown and have not been changed since. It does not prove that "
-     "their content is true, nor that they were authentic before capture; for that question "
-     "see the capture provenance.",
-     "锚定所证明的：本报告所列的确切字节不晚于所示区块时间即已存在，且此后未被更改。"
-     "锚定不证明其内容真实，也不证明其在采集之前即为真实；关于该问题，请参阅采集来源信息。"),
-    ("The rule that confirmations must come from witnesses in a minimum number of distinct "
-     "Contracting States of the Hague Evidence Convention is the policy named in this "
-     "report, a standard proposed by this project for cross-border e-commerce evidence; it "
-     "is not a rule of the Convention.",
-     "“见证节点确认须来自一定数量的不同海牙取证公约缔约国”这一规则，是本报告所载明的策略，"
-     "系本项目为跨境电子商务证据提出的标准，并非公约本身的规则。"),
-    ("The Convention (the HCCH Convention of 18 March 1970 on the Taking of Evidence Abroad "
-     "in Civil or Commercial Matters) governs how a court obtains evidence abroad through "
-     "Letters of Request; its Article 9 concerns the procedure for executing them, including "
-     "special methods or procedures requested. It contains no rule on the authenticity of "
-     "electronic data.",
-     "该公约即1970年3月18日订于海牙的《关于从国外调取民事或商事证据的公约》（海牙取证公约），"
-     "规范法院通过请求书在国外调取证据；其第9条涉及执行请求书的程序，包括所请求的特殊方式或"
-     "程序。公约并未就电子数据的真实性作出任何规定。"),
-    ("Where the policy is met, the result is only a rebuttable presumption of authenticity "
-     "under that policy; it is rebutted by proof of a significant procedural defect.",
-     "满足该策略时，其结果仅为该策略下可反驳的真实性推定；如有证据证明存在重大程序瑕疵，"
-     "该推定即被推翻。"),
-    ("Admissibility and weight of this evidence are for the law of the court hearing the "
-     "case.",
-     "该证据能否采纳及其证明力，由受理案件法院所适用的法律决定。"),
-    ("The list of Contracting States used counts membership only: for a State that acceded, "
-     "the Convention applies only with the States that accepted its accession (Article 39), "
-     "which is not checked. The list carries its source and date, may be incomplete, and can "
-     "be replaced by the user; each entry-into-force date says whether it was verified in an "
-     "official source, comes from a secondary source, was computed from one, or is unknown.",
-     "所用缔约国名单只反映缔约身份：对于以加入方式成为缔约国的国家，公约仅在其与已接受该加入"
-     "的国家之间适用（第39条），本工具未对此进行核查。该名单注明来源和日期，可能不完整，"
-     "用户可自行替换；每个生效日期均注明其经官方来源核实、仅见于非官方来源、根据非官方来源推算，"
-     "或不明。"),
-    ("A development chain is controlled by one party: an anchor on it has no evidential "
-     "value.",
-     "开发链由单一方控制：其上的锚定不具有证据价值。"),
-    ("This report is a technical statement produced by software. It is not legal advice and "
-     "does not replace a declaration by a qualified person where the forum requires one.",
-     "本报告是由软件生成的技术性说明，不构成法律意见；法院地要求由具备资格的人员出具声明的，"
-     "本报告不能替代该声明。"),
-)
-
 
 def languages(lang: str) -> tuple[str, ...]:
     """``"en"`` -> ("en",), ``"zh"`` -> ("zh",), ``"en+zh"`` -> ("en", "zh").

@@ -40,11 +40,11 @@ TEXT: dict[str, Pair] = {
         "Each timestamp is a token from a time-stamp authority (TSA) over the exact bytes of "
         "evidence/root.json, the capturer's signed bundle root: it shows that the root existed "
         "no later than the TSA's time. Only a TSA the verifier's trust profile pins counts; "
-        "anyone can run a TSA. Qualified electronic time stamps enjoy a presumption of "
-        "accurate time under eIDAS Art. 41(2) in the EU.",
+        "anyone can run a TSA. What the law gives a qualified electronic time stamp: see the "
+        "legal notes.",
         "每个时间戳是时间戳服务机构（TSA）对 evidence/root.json（取证人签名的证据包根）确切字节"
         "出具的令牌，证明该根不晚于 TSA 时间即已存在。只有验证方信任配置所列的 TSA 才予计入；"
-        "任何人都可以自行架设 TSA。在欧盟，合格电子时间戳依 eIDAS 第41条第2款享有时间准确的推定。"),
+        "任何人都可以自行架设 TSA。合格电子时间戳在法律上的效力，见法律说明。"),
     "no_timestamps": ("The bundle carries no RFC 3161 timestamp.",
                       "本证据包未附 RFC 3161 时间戳。"),
     "ts_time": ("TSA time (genTime, UTC)", "TSA 时间（genTime，UTC）"),

@@ -64,7 +64,9 @@ def write_report(report: Report, out: Path, *, fmt: str | None = None,
 
     JSON reports get a detached signature ``out.sig``; PDF reports are PAdES-signed; HTML
     reports are not signed (print the digest they show and compare it with the signed JSON),
-    so ``signer`` may be None for HTML only.
+    so ``signer`` may be None for HTML, and for every format of a report the verifying party
+    prepared without a workspace (``prepared_by="verifying-party"``), which is then unsigned
+    unless the court names its own key.
     """
     out = Path(out)
     kind = report_format(out, fmt)
@@ -72,10 +74,15 @@ def write_report(report: Report, out: Path, *, fmt: str | None = None,
         raise InputError(f"{out}: exists already; a report is never overwritten")
     if not out.parent.is_dir():
         raise InputError(f"{out.parent}: output folder does not exist")
-    if signer is None and kind != "html":
+    if signer is None and kind != "html" and report.prepared_by != "verifying-party":
         raise InputError(f"a {kind} report is signed: give a signer (workspace and passphrase)")
-    if kind == "json":
-        assert signer is not None
+    if kind == "json" and (signer is None or signer.key is None):
+        if report.prepared_by != "verifying-party":
+            raise InputError("a json report is signed: give a signer (workspace and passphrase)")
+        # the verifying party's own report: unsigned (a court's certificate signs PDFs only)
+        _write_new(out, report.canonical_bytes() + b"\n")
+    elif kind == "json":
+        assert signer is not None and signer.key is not None
         sig_path = out.with_name(out.name + SIGNATURE_SUFFIX)
         if sig_path.exists():
             raise InputError(f"{sig_path}: exists already; a report is never overwritten")
@@ -90,7 +97,6 @@ def write_report(report: Report, out: Path, *, fmt: str | None = None,
     else:
         from .pdf import render_pdf
 
-        assert signer is not None
         _write_new(out, render_pdf(report, signer))
     return out
 
@@ -102,6 +108,7 @@ def demo_reports(result: VerificationResult, *, bundle: Path, out: Path, workspa
     from .model import build_report
 
     signer = ReportSigner.from_workspace(workspace, passphrase)
-    report = build_report(result, bundle=bundle, lang=lang)
+    report = build_report(result, bundle=bundle, lang=lang,
+                          preparer_key=None if signer.key is None else signer.key.fingerprint)
     return [write_report(report, Path(out) / f"report.{kind}", fmt=kind, signer=signer)
             for kind in FORMATS]

@@ -392,8 +392,8 @@ def _judge_chain(chain: ChainReader, receipt: Receipt, trust: TrustProfile | Non
         else:
             out.add("development-chain", Severity.WARNING,
                     f"{chain.description} is a development chain ({reason}): one party "
-                    "controls it, so the anchor has no evidential value and the evidence "
-                    "cannot be presumed authentic")
+                    "controls it, so the anchor has no evidential value and supports no "
+                    "presumption")
             why = why or "the anchor is on a development chain"
     return (pin if pinned else None), development, why
 
@@ -518,7 +518,7 @@ def _check_on_chain(receipt: Receipt, policy: Policy, chain: ChainReader, out: C
     if trust is None:
         out.add("trust-none", Severity.WARNING,
                 "No trust profile: the verifier named no chains, registries or witness "
-                "operators it trusts, so the evidence cannot be presumed authentic, whatever "
+                "operators it trusts, so no presumption is possible, whatever "
                 "the registry's own labels say (whoever deployed the contract can label any "
                 "witness). Pass --trust FILE, set EVIDENCE_TRUST, or keep your profile at "
                 "~/.config/evidence/trust.toml (docs/trust.md).")

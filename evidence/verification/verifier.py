@@ -117,8 +117,8 @@ def verify(
         not rules.require_timestamp or bool(stamps.trusted)))
     if offline:
         findings.append(Finding("offline", Severity.WARNING,
-                                "offline verification: the chain was not asked, so the evidence "
-                                "cannot be presumed authentic"))
+                                "offline verification: the chain was not asked, so no "
+                                "presumption is possible"))
     satisfied = chain is not None and chain.satisfied and not offline and timestamps_hold
     return VerificationResult(
         bundle=str(path),

@@ -321,10 +321,11 @@ def _court_findings() -> tuple[Finding, ...]:
                 "registrar's reasons are outside the chain.", "witness active period"),
         by_code["policy-hague-party"], by_code["policy-jurisdictions"],
         Finding("policy-outcome", Severity.OK,
-                "Policy hague-3 is met: with intact evidence this gives a presumption of "
-                "authenticity under policy hague-3 (rebuttable), a standard proposed by this "
-                "project, not a rule of the Hague Evidence Convention; admissibility and weight "
-                "are for the law of the court hearing the case.", "hague-3"),
+                "Policy hague-3 is met: with intact evidence this gives a rebuttable "
+                "presumption under policy hague-3 that the data was not altered after "
+                "anchoring, a standard proposed by the paper this project comes from, not a "
+                "rule of the Hague Evidence Convention; admissibility and weight are for the "
+                "law of the court hearing the case.", "hague-3"),
     )
 
 
@@ -368,10 +369,10 @@ def make_untrusted_result() -> VerificationResult:
             Finding("development-chain", Severity.WARNING,
                     "embedded development chain (eth-tester, py-evm) is a development chain: "
                     "one party controls it, so the anchor has no evidential value and the "
-                    "evidence cannot be presumed authentic"),
+                    "anchor supports no presumption"),
             Finding("trust-none", Severity.WARNING,
                     "No trust profile: the verifier named no chains, registries or witness "
-                    "operators it trusts, so the evidence cannot be presumed authentic."),
+                    "operators it trusts, so no presumption is possible."),
             Finding("policy-witness-identity", Severity.OK,
                     "Every confirming witness is identified (by the registry's own labels) and "
                     "backed by the chain.", "witness identity"),

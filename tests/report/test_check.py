@@ -126,8 +126,8 @@ def test_recheck_chain_values() -> None:
     assert (submitter.lower(), at, block) == (SUBMITTER.lower(), BLOCK_TIME, 7)
     commands = "\n".join(c for _, c in chain.requests)
     assert '"method":"eth_call"' in commands and chain.anchor_calldata in commands
-    assert f'cast call {chain.contract} \'anchorOf(bytes32)(address,uint64,uint64)\' 0x' \
-           f'{BATCH_ROOT}' in commands
+    assert f'cast call {chain.contract} \\\n\'anchorOf(bytes32)(address,uint64,uint64)\' ' \
+           f'\\\n0x{BATCH_ROOT}' in commands
     files = report.recheck.file_commands
     assert ("sha256sum data/files/screenshots/chat-1.png", "a1" * 32, "F-1") in files
 

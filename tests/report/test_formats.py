@@ -154,7 +154,7 @@ def test_html_shows_thumbnails_of_a_real_bundle(tmp_path: Path, example_bundle: 
     parser = _Collector()
     parser.feed(out.read_text(encoding="utf-8"))
     images = [r for r in parser.refs if r.startswith("data:image/png;base64,")]
-    assert len(images) == 2
+    assert len(images) == 4  # two thumbnails, and each screenshot in full
 
 
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(),
@@ -241,7 +241,9 @@ def test_languages(tmp_path: Path) -> None:
     en_doc, zh_doc = en.to_json(), zh.to_json()
     assert set(en_doc["verdict"]["title"]) == {"en"}
     assert set(zh_doc["verdict"]["title"]) == {"zh"}
-    assert "推定真实（可反驳）" in zh_doc["verdict"]["title"]["zh"]
+    # SPC Online Litigation Rules Art. 16: not altered after anchoring, never "authentic"
+    assert "推定锚定后未经篡改（可反驳）" in zh_doc["verdict"]["title"]["zh"]
+    assert "推定真实" not in json.dumps(zh_doc, ensure_ascii=False)
     assert not re.search(r"[\u4e00-\u9fff]", json.dumps(en_doc["legal_notes"],
                                                         ensure_ascii=False))
     with pytest.raises(InputError):

@@ -217,7 +217,7 @@ def test_demonstration_pdf_says_it_in_the_verdict_only(
 def test_other_verdicts_under_a_demonstration_profile_say_so(tmp_path: Path) -> None:
     doc = _report(replace(make_result(), verdict=Verdict.NOT_PRESUMED), tmp_path).to_json()
     assert doc["verdict"]["title"]["en"] == (
-        "Not presumed authentic under policy hague-3 and trust profile workspace-demonstration")
+        "No presumption under policy hague-3 and trust profile workspace-demonstration")
     assert doc["verdict"]["explanation"]["en"].endswith(
         "The verification ran under the demonstration trust profile workspace-demonstration: "
         "whatever it finds, it has no evidential value.")
@@ -232,8 +232,8 @@ def _trusted_tokens() -> list[str]:
             str(COURT_TRUST["signed_by"]), REGISTRAR, str(COURT_CHAIN["genesis_hash"]),
             "besu/v24.9.1/linux-x86_64/openjdk-java-21", "91330100MA27XKQ93P",
             "Hangzhou Notary", "MY",
-            "Presumed authentic (rebuttable) under policy hague-3 and trust profile "
-            "example-consortium"]
+            "Presumed not altered since anchoring (rebuttable) under policy hague-3 and trust "
+            "profile example-consortium"]
 
 
 def test_trusted_html_names_the_profile_and_registrar(
@@ -279,8 +279,12 @@ def test_untrusted_html_says_none_was_given(outputs: dict[str, dict[str, Path]])
     everything = "".join(page.text)
     assert NO_TRUST_EN in everything and NO_TRUST_ZH in everything
     verdict = [t for c, t in page.paragraphs if c.startswith("verdict")]
-    assert verdict == ["Not presumed authentic under policy hague-3: no trust profile was given"
-                       " / 依据策略 hague-3：不推定真实（未提供信任配置）"]
+    # page one: one statement, which names the development chain itself
+    assert verdict == [
+        "No presumption under policy hague-3: no trust profile was given (not a "
+        "demonstration). The anchor is on a development chain one party controls: no "
+        "evidential value.依据策略 hague-3：不作推定（未提供信任配置）（非演示）。锚定位于由单一方"
+        "控制的开发链上：不具有证据价值。"]
     # a development chain verified without a demonstration profile keeps its red box
     warnings = [t for c, t in page.paragraphs if c == "warning"]
     assert warnings and DEV_BOX_EN in warnings[0]

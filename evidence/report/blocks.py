@@ -1,0 +1,78 @@
+"""The blocks a report is laid out in (:mod:`evidence.report.layout`), rendered alike by
+HTML and PDF: headings, paragraphs, key-value lists, tables, code, bullets, images, the
+page break after page one. Apart from the layout so that page one (:mod:`evidence.report.
+pageone`), which the layout calls, can build blocks without a circle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import Thumbnail
+
+__all__ = ["Block", "Bullets", "Code", "FullImage", "Heading", "Images", "KeyValue",
+           "PageBreak", "Para", "Table"]
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Para:
+    """A paragraph; ``style`` is body, small, note, warning, good, bad or caution."""
+
+    text: str
+    style: str = "body"
+
+
+@dataclass(frozen=True)
+class KeyValue:
+    """Label/value rows; ``mono`` marks values shown in a fixed-width font (digests)."""
+
+    rows: tuple[tuple[str, str, bool], ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table; cells may hold line breaks. ``widths`` are relative column weights;
+    ``flags`` marks rows (``""``, ``"bad"`` or ``"good"``)."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[int, ...]
+    mono: frozenset[int] = frozenset()
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Code:
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Images:
+    images: tuple[tuple[Thumbnail, str], ...]
+
+
+@dataclass(frozen=True)
+class FullImage:
+    """One screenshot in full, on a page of its own (PDF) or at its own size (HTML)."""
+
+    image: Thumbnail
+    caption: str
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    """The end of page one: the rest starts on a new page (PDF, and HTML when printed)."""
+
+
+Block = Heading | Para | KeyValue | Table | Code | Bullets | Images | PageBreak | FullImage

@@ -1,0 +1,263 @@
+"""Page one of a report: what a judge asks first, on one screen (issue 14, Deliver 1).
+
+What: :func:`page_one` lays out, from a :class:`~evidence.report.model.Report`, the blocks
+of the first page, in the report's languages:
+
+1. the verdict as ONE statement naming the policy, the trust profile and whether it is a
+   demonstration (a development chain or demonstration profile is said in that statement,
+   never beside a green presumption);
+2. who captured: name and organisation *as declared* by the capturer, and the key
+   fingerprint that signed the bundle;
+3. when: capture (the capturer's clock), anchor (block time), witness confirmations and the
+   verification, in UTC and, with ``--timezone``, in that zone too;
+4. what was preserved: counts by kind and every export by name;
+5. what the verification shows and what it does not show;
+6. the capturer's own statements (case note, source URL, platform), labelled as such.
+
+Why a module of its own: page one is a view of facts the model already holds; nothing on it
+is computed anew, so it cannot say more than the rest of the report.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from .blocks import Block, Bullets, Heading, KeyValue, PageBreak, Para
+from .legal import statement
+from .model import Report, zone
+from .text import languages
+
+__all__ = ["PAGE_ONE", "local_time", "page_one"]
+
+Pair = tuple[str, str]
+
+#: Page one's wording, English and Chinese.
+PAGE_ONE: dict[str, Pair] = {
+    "who": ("Who captured", "采集者"),
+    "by_verifier": ("Prepared by the verifying party, from the bundle and the chain, under its "
+                    "own trust profile; not by the capturer.",
+                    "本报告由核验方依据证据包和区块链、按其自己的信任配置制作，并非由采集方制作。"),
+    "by_capturer": ("Prepared by the capturer (workspace key {key}): the party that offers the "
+                    "evidence.", "本报告由采集方（工作区密钥 {key}）制作，即提交证据的一方。"),
+    "by_workspace": ("Prepared with workspace key {key}, which is not the capturer's key.",
+                     "本报告使用工作区密钥 {key} 制作，该密钥不是采集方的密钥。"),
+    "when": ("When", "时间"),
+    "what": ("What was preserved", "保全的内容"),
+    "shows": ("What this verification shows", "本次核验所能证明的"),
+    "not_shows": ("What it does not show", "本次核验不能证明的"),
+    "statements": ("Statements of the capturer (recorded at capture, not verified)",
+                   "采集方的陈述（采集时记录，未经核实）"),
+    "declared_name": ("Name (declared)", "姓名（自行声明）"),
+    "declared_org": ("Organisation (declared)", "机构（自行声明）"),
+    "not_declared": ("not declared", "未声明"),
+    "key": ("Signing key (Ed25519 fingerprint)", "签名密钥（Ed25519 指纹）"),
+    "captured": ("Captured (capturer's clock)", "采集（采集方时钟）"),
+    "anchored": ("Anchored (block time)", "锚定时间（区块时间）"),
+    "anchored_value": ("{time}; block {block} on chain {chain_id} ({chain})",
+                       "{time}；链 {chain_id}（{chain}）第 {block} 号区块"),
+    "confirmations": ("Witness confirmations", "见证节点确认"),
+    "confirmations_value": ("{counted} of {total} counted by the policy; {first} to {last}",
+                            "共 {total} 项，策略计入 {counted} 项；{first} 至 {last}"),
+    "verified": ("Verified (this report)", "核验时间（本报告）"),
+    "not_anchored": ("not anchored, or the chain was not asked", "未锚定，或未查询区块链"),
+    "items": ("{total} items: {files} files ({images} images), {records} records",
+              "共 {total} 个条目：{files} 个文件（其中图片 {images} 个），{records} 条记录"),
+    "export": ("Export {name}: {records} records ({path})",
+               "导出文件 {name}：{records} 条记录（{path}）"),
+    "no_exports": ("No export (records file) was captured.", "未采集导出文件（记录文件）。"),
+    "case": ("Case", "案件"),
+    "note": ("Case note", "案件备注"),
+    "platform": ("Platform", "平台"),
+    "source_url": ("Source URL", "来源网址"),
+    "policy_is": ("policy {policy}", "策略 {policy}"),
+    "profile_is": ("trust profile {profile}", "信任配置 {profile}"),
+    "no_profile": ("no trust profile given", "未提供信任配置"),
+    "is_demo": ("a DEMONSTRATION without evidential value",
+                "仅为演示，不具有证据价值"),
+    "not_demo": ("not a demonstration", "非演示"),
+    "dev_chain": ("The anchor is on a development chain one party controls: no evidential "
+                  "value.", "锚定位于由单一方控制的开发链上：不具有证据价值。"),
+    # What the verification shows.
+    "shows_failed": ("At least one check failed: the evidence must not be relied on as "
+                     "captured (see all findings).",
+                     "至少一项核验未通过：不得将该证据视为采集时的原样（见全部核验结果）。"),
+    "shows_integrity": ("The bytes of all {n} items match the digests committed in the "
+                        "bundle root {root}, which the key above signed.",
+                        "全部 {n} 个条目的字节与证据包根哈希 {root} 所涵盖的摘要一致，"
+                        "该根哈希由上述密钥签署。"),
+    "shows_anchor": ("That root was anchored on chain {chain_id} in block {block} at {time}: "
+                     "the bytes existed no later than then and were not changed since.",
+                     "该根哈希已于 {time} 锚定在链 {chain_id} 的第 {block} 号区块：上述字节"
+                     "不晚于该时间即已存在，且此后未被更改。"),
+    "shows_witnesses": ("{counted} witness confirmation(s) counted under policy {policy} "
+                        "({jurisdictions}).",
+                        "依据策略 {policy} 计入 {counted} 项见证节点确认（{jurisdictions}）。"),
+    "shows_offline": ("The chain was not asked: the anchor is not checked by this report.",
+                      "未查询区块链：本报告未核验锚定。"),
+    # What it does not show.
+    "not_truth": ("That the content is true (for example, that goods are counterfeit): it "
+                  "shows what was captured, not whether it is right.",
+                  "内容是否真实（例如商品是否为假冒）：本报告只说明采集了什么，而不说明其是否属实。"),
+    "not_before": ("That the material was authentic before capture, or came from the source "
+                   "URL and platform stated: those are the capturer's statements.",
+                   "材料在采集之前是否真实，或是否来自所述的来源网址和平台：这些是采集方的陈述。"),
+    "not_time": ("The exact capture time: it is the capturer's clock; only the block time "
+                 "bounds it.", "确切的采集时间：它来自采集方的时钟，只有区块时间为其设定了上限。"),
+    "not_who": ("Who the capturer is: the key is proven; a name or organisation is only "
+                "declared.", "采集者的身份：密钥已得到证明，姓名或机构仅为声明。"),
+}
+
+
+def _t(key: str, langs: tuple[str, ...]) -> str:
+    pair = PAGE_ONE[key]
+    return " / ".join(dict.fromkeys(pair[0] if lang == "en" else pair[1] for lang in langs))
+
+
+def _each(text_id: str, langs: tuple[str, ...], **values: object) -> list[str]:
+    pair = PAGE_ONE[text_id]
+    return [(pair[0] if lang == "en" else pair[1]).format(**values) for lang in langs]
+
+
+def local_time(utc_text: str | None, tz: str | None) -> str:
+    """``utc_text`` (``YYYY-MM-DDTHH:MM:SSZ``) followed by the same instant in ``tz``:
+    ``2025-11-27T22:00:00Z (2025-11-28 06:00 Asia/Shanghai, UTC+08:00)``."""
+    if not utc_text:
+        return "—"
+    if tz is None:
+        return utc_text
+    try:
+        instant = datetime.strptime(utc_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return utc_text
+    local = instant.astimezone(zone(tz))
+    offset = local.strftime("%z")
+    return f"{utc_text} ({local.strftime('%Y-%m-%d %H:%M')} {tz}, UTC{offset[:3]}:{offset[3:]})"
+
+
+def verdict_statement(r: Report) -> list[str]:
+    """The verdict as one statement per language: its title, then the policy, the trust
+    profile and whether it is a demonstration where the title does not already say them,
+    and the development chain if the anchor is on one."""
+    policy = r.policy.name if r.policy is not None else None
+    out = []
+    for lang in languages(r.lang):
+        k = 0 if lang == "en" else 1
+        title = r.verdict.title[lang]
+        profile = r.trust.name if r.trust is not None else None
+        parts: list[str] = []
+        if policy is not None and policy not in title:
+            parts.append(PAGE_ONE["policy_is"][k].format(policy=policy))
+        if profile is None:
+            if PAGE_ONE["no_profile"][k] not in title.replace("was given", "given"):
+                parts.append(PAGE_ONE["no_profile"][k])
+        elif profile not in title:
+            parts.append(PAGE_ONE["profile_is"][k].format(profile=profile))
+        demo_said = ("DEMONSTRATION" in title) if k == 0 else ("演示" in title)
+        if r.demonstration and not demo_said:
+            parts.append(PAGE_ONE["is_demo"][k])
+        elif not r.demonstration:
+            parts.append(PAGE_ONE["not_demo"][k])
+        sep = "; " if k == 0 else "；"
+        end = "." if k == 0 else "。"
+        text = title + (f" ({sep.join(parts)})" if k == 0 else f"（{sep.join(parts)}）"
+                        ) if parts else title
+        text += end
+        if r.development_chain and not r.demonstration:
+            text += (" " if k == 0 else "") + PAGE_ONE["dev_chain"][k]
+        out.append(text)
+    return out
+
+
+def page_one(r: Report) -> list[Block]:
+    """The blocks of page one (see the module docstring), ending with a page break."""
+    langs = languages(r.lang)
+    tz = r.timezone
+    p = r.provenance
+    blocks: list[Block] = []
+    style = {"presumed-authentic": "good", "failed": "bad"}.get(r.verdict.code, "caution")
+    if r.demonstration or r.development_chain:
+        style = "bad" if r.verdict.code == "failed" else "caution"
+    blocks.append(Para("\n".join(verdict_statement(r)), style))
+    if r.prepared_by == "verifying-party":
+        blocks.append(Para("\n".join(_each("by_verifier", langs)), "note"))
+    elif r.preparer_key:
+        same = r.preparer_key == p.capturer_fingerprint
+        blocks.append(Para("\n".join(_each("by_capturer" if same else "by_workspace", langs,
+                                            key=r.preparer_key)), "note"))
+
+    blocks.append(Heading(3, _t("who", langs), "who"))
+    blocks.append(KeyValue((
+        (_t("declared_name", langs), p.capturer_name or _t("not_declared", langs), False),
+        (_t("declared_org", langs), p.capturer_organisation or _t("not_declared", langs),
+         False),
+        (_t("key", langs), p.capturer_fingerprint or "—", True),
+    )))
+
+    blocks.append(Heading(3, _t("when", langs), "when"))
+    rows: list[tuple[str, str, bool]] = [
+        (_t("captured", langs), local_time(p.captured_at, tz), False)]
+    if r.anchor is not None:
+        a = r.anchor.info
+        anchored = "\n".join(_each("anchored_value", langs,
+                                   time=local_time(r.anchor.block_time_utc, tz),
+                                   block=a.block_number, chain_id=a.chain_id,
+                                   chain=a.chain_description))
+        rows.append((_t("anchored", langs), anchored, False))
+    else:
+        rows.append((_t("anchored", langs), _t("not_anchored", langs), False))
+    if r.witnesses:
+        times = sorted(w.confirmed_at_utc for w in r.witnesses if w.confirmed_at_utc)
+        counted = sum(1 for w in r.witnesses if w.counted)
+        first, last = (times[0], times[-1]) if times else ("—", "—")
+        rows.append((_t("confirmations", langs), "\n".join(_each(
+            "confirmations_value", langs, counted=counted, total=len(r.witnesses),
+            first=local_time(first, tz), last=local_time(last, tz))), False))
+    rows.append((_t("verified", langs), local_time(r.verified_at, tz), False))
+    blocks.append(KeyValue(tuple(rows)))
+
+    blocks.append(Heading(3, _t("what", langs), "what"))
+    what = _each("items", langs, total=r.items_total, files=r.files_total,
+                 images=r.images_total, records=r.records_total)
+    if r.exports:
+        what += [line for e in r.exports for line in _each(
+            "export", langs, name=e.name, records=e.records, path=e.path)]
+    else:
+        what += _each("no_exports", langs)
+    blocks.append(Bullets(tuple(dict.fromkeys(what))))
+
+    said = [(key, value) for key, value in (("case", r.case), ("platform", p.platform),
+                                            ("source_url", p.source_url), ("note", p.note))
+            if value]
+    if said:
+        blocks.append(Heading(3, _t("statements", langs), "statements"))
+        colon = "：" if langs == ("zh",) else ": "
+        blocks.append(Bullets(tuple(f"{_t(key, langs)}{colon}{value}" for key, value in said)))
+
+    blocks.append(Heading(3, _t("shows", langs), "shows"))
+    blocks.append(Bullets(tuple(_shows(r, langs))))
+    blocks.append(Heading(3, _t("not_shows", langs), "not-shows"))
+    not_shows: list[str] = []
+    for key in ("not_truth", "not_before", "not_time", "not_who"):
+        not_shows += _each(key, langs)
+    not_shows += [statement("forum-decides").text(lang) for lang in langs]
+    blocks.append(Bullets(tuple(not_shows)))
+
+    blocks.append(PageBreak())
+    return blocks
+
+
+def _shows(r: Report, langs: tuple[str, ...]) -> list[str]:
+    if r.verdict.code == "failed":
+        return _each("shows_failed", langs)
+    out = _each("shows_integrity", langs, n=r.items_total, root=r.root or "—")
+    if r.anchor is not None and r.anchor.info.checked_on_chain and not r.offline:
+        a = r.anchor.info
+        out += _each("shows_anchor", langs, chain_id=a.chain_id, block=a.block_number,
+                     time=r.anchor.block_time_utc)
+    else:
+        out += _each("shows_offline", langs)
+    if r.policy is not None and r.witnesses:
+        counted = sum(1 for w in r.witnesses if w.counted)
+        out += _each("shows_witnesses", langs, counted=counted, policy=r.policy.name,
+                     jurisdictions=", ".join(r.policy.counted_jurisdictions) or "—")
+    return out
