@@ -235,7 +235,22 @@ def _journal_path(ws: Workspace, batch_root: bytes) -> Path:
 def anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
                    key: SigningKey, reanchor: bool = False,
                    chain: ChainClient | None = None,
-                   log: Callable[[str], None] | None = None) -> AnchorOutcome:
+                   log: Callable[[str], None] | None = None,
+                   on_wait: Callable[[str], None] | None = None) -> AnchorOutcome:
+    """:func:`_anchor_bundles` under the workspace's anchor lock (evidence/anchorlock.py):
+    concurrent runs in one workspace are serialised; ``on_wait`` hears once that this one
+    waits for another."""
+    from .anchorlock import anchor_lock
+
+    with anchor_lock(ws.root, on_wait=on_wait):
+        return _anchor_bundles(ws, bundles, passphrase=passphrase, key=key, reanchor=reanchor,
+                               chain=chain, log=log)
+
+
+def _anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
+                    key: SigningKey, reanchor: bool = False,
+                    chain: ChainClient | None = None,
+                    log: Callable[[str], None] | None = None) -> AnchorOutcome:
     """Anchor the roots of ``bundles`` in one transaction (see module docstring).
 
     Raises InputError for a path that is not an intact bundle, VerificationError (exit 1)
