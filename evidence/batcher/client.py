@@ -95,10 +95,10 @@ def _base(url: str) -> str:
 
 
 def _checked(ws: Workspace, client: ChainClient, contract: AnchorContract, proof: BatchProof,
-             root: bytes) -> Receipt | None:
+             root: bytes, unseen: set[bytes]) -> Receipt | None:
     """The receipt ``proof`` backs on the client's own chain; None while the chain does
-    not show it yet (a node behind the batcher's, or too few blocks on top); raises
-    BatcherLiedError when the proof cannot be right."""
+    not show it yet (a node behind the batcher's: ``root`` is then in ``unseen``; or too
+    few blocks on top); raises BatcherLiedError when the proof cannot be right."""
     from ..chain.primitives import keccak256
 
     if proof.bundle_root != root:
@@ -116,7 +116,9 @@ def _checked(ws: Workspace, client: ChainClient, contract: AnchorContract, proof
                                f"0x{proof.batch_root.hex()} it says it anchored")
     record = contract.anchor_of(batch_root)
     if record is None:
+        unseen.add(root)
         return None
+    unseen.discard(root)
     topic = keccak256(_ANCHORED_SIGNATURE.encode())
     logs = client.logs(contract.address, [topic, batch_root], record.block_number,
                        record.block_number)
@@ -205,6 +207,8 @@ def _wait(ws: Workspace, client: ChainClient, contract: AnchorContract, base: st
           progress: Callable[[str], None]) -> dict[bytes, Receipt]:
     started = time.monotonic()
     done: dict[bytes, Receipt] = {}
+    unseen: set[bytes] = set()  # the batcher says anchored; this client's chain does not
+    claims: dict[bytes, BatchProof] = {}
     last = ""
     while True:
         for root in roots:
@@ -217,7 +221,8 @@ def _wait(ws: Workspace, client: ChainClient, contract: AnchorContract, base: st
                                        f"({exc})") from exc
             if proof.status != "anchored":
                 continue
-            receipt = _checked(ws, client, contract, proof, root)
+            claims[root] = proof
+            receipt = _checked(ws, client, contract, proof, root, unseen)
             if receipt is not None:
                 done[root] = receipt
         if len(done) == len(roots):
@@ -228,6 +233,14 @@ def _wait(ws: Workspace, client: ChainClient, contract: AnchorContract, base: st
             progress(f"{line} ({waited:.0f} s)")
             last = line
         if waited >= timeout_s:
+            if unseen:
+                root = min(unseen)
+                claim = claims[root]
+                raise BatcherLiedError(
+                    f"the batcher says root 0x{root.hex()} is anchored in batch "
+                    f"0x{claim.batch_root.hex()} (tx {claim.transaction}), but "
+                    f"{client.description} has no anchor of that batch at contract "
+                    f"{contract.address} after {timeout_s:g} s; nothing was written")
             raise ChainError(f"the batcher did not anchor {len(roots) - len(done)} of "
                              f"{len(roots)} root(s) within {timeout_s:g} s; nothing was "
                              "written; run the same command again later")
