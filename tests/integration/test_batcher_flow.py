@@ -12,7 +12,6 @@ refused with one line and nothing is written. The batcher restarts with its jour
 
 from __future__ import annotations
 
-import hashlib
 import http.server
 import json
 import os
@@ -361,7 +360,7 @@ def test_a_lying_batcher_is_refused_and_nothing_is_written(
     assert proc.returncode == 3, (proc.stdout, proc.stderr)
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1, proc.stderr
-    expected = {"wrong-path": "leads to", "wrong-size": "leads to",
+    expected = {"wrong-path": "inclusion path", "wrong-size": "inclusion path",
                 "never-anchored": "has no anchor of"}[lie]
     assert expected in errors[0], errors[0]
     assert _snapshot(bundle) == before  # no receipt, no custody entry, nothing
@@ -404,3 +403,31 @@ def test_batcher_journal_survives_a_restart(world: World) -> None:
     ok(run_cli("-w", str(client), "anchor", "--batcher", world.batcher.url, "--timeout",
                str(int(WAIT_S)), *map(str, bundles)))
     assert "3 root(s) pending from the journal" in world.batcher.text()
+
+
+def test_concurrent_anchor_runs_in_one_workspace_are_serialised(world: World) -> None:
+    """Issue 15, Deliver 7: a second `evidence anchor` in the same workspace waits for the
+    first (saying so on stderr), then anchors: no nonce clash, both receipts written."""
+    from evidence.anchorlock import anchor_lock
+    from evidence.receipts import read_receipts
+
+    first, second = _capture(world.batcher_ws, world.tmp / "lock", 2, "lock")
+    with anchor_lock(world.batcher_ws):  # a run that holds the lock (this test)
+        waiting = subprocess.Popen([_evidence(), "-w", str(world.batcher_ws), "anchor",
+                                    str(first)], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, env=_env())
+        assert waiting.stderr is not None
+        line = waiting.stderr.readline()
+        assert "another `evidence anchor` is running in" in line and "waiting" in line, line
+        time.sleep(0.5)
+        assert waiting.poll() is None and read_receipts(first) == []
+    out, err = waiting.communicate(timeout=WAIT_S)
+    assert waiting.returncode == 0, (out, err)
+    # Two real runs at once: both succeed, whichever waits.
+    runs = [subprocess.Popen([_evidence(), "-w", str(world.batcher_ws), "anchor", str(b)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=_env()) for b in (first, second)]
+    for run in runs:
+        out, err = run.communicate(timeout=WAIT_S)
+        assert run.returncode == 0, (out, err)
+    assert len(read_receipts(first)) == len(read_receipts(second)) == 1
