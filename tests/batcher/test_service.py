@@ -123,8 +123,12 @@ def test_pending_roots_and_batches_survive_a_restart(tmp_path: Path,
     state.accept(sign_submission(ROOTS[:2], signing_key, "t"))
     assert set(BatcherState(folder, settings).pending) == set(ROOTS[:2])  # a restart
     state.accept(sign_submission(ROOTS, signing_key, "t"))  # the third root fills a batch
+    journaled = {p: p.read_bytes() for p in (folder / "pending").iterdir()}
     doc = state.next_batch(threading.Event())
     assert doc is not None and doc["status"] == "built"
+    # A kill after the batch was written but before the pending files went: put them back.
+    for path, data in journaled.items():
+        path.write_bytes(data)
     again = BatcherState(folder, settings)  # a restart before the transaction
     assert not again.pending and not list((folder / "pending").iterdir())
     assert again.next_batch(threading.Event()) == doc  # sent first, never cut again
