@@ -7,7 +7,8 @@ the C clients at once. Measured: the wall time from the clients' start to the la
 exit (submission, waiting for the batch, each client's own chain check of every proof,
 K receipts and custody entries written), the number of anchor transactions on chain and
 their gas, against what direct anchoring would cost (one transaction per client run, or
-one per bundle when bundles are anchored one by one). Also the service alone: R roots in
+one per bundle when bundles are anchored one by one), and as a baseline the time of one
+direct ``evidence anchor`` run over K bundles. Also the service alone: R roots in
 signed submissions of 1,000 (signature check and journal write), roots accepted per second.
 
 Prints one JSON line. Usage: python benchmarks/batcher.py [--clients C] [--bundles K]
@@ -153,7 +154,14 @@ def main() -> None:
             if run.returncode != 0:
                 raise SystemExit(err.decode(errors="replace"))
         wall = time.perf_counter() - began
-        gas = _anchor_gas(rpc, contract)
+        # Baseline: the same number of bundles as one client, anchored directly in one run
+        # (integrity check, one transaction, receipts and custody entries written).
+        direct = _bundles(batcher_ws, tmp / "bundles-direct", args.bundles)
+        began = time.perf_counter()
+        subprocess.run([str(EVIDENCE), "-w", str(batcher_ws), "anchor", *map(str, direct)],
+                       check=True, stdout=subprocess.DEVNULL, env=_env(), timeout=WAIT_S)
+        direct_s = time.perf_counter() - began
+        gas = _anchor_gas(rpc, contract)[:-1]  # the batcher's transactions only
         total = args.clients * args.bundles
         rate = _service_rate(batcher_url, clients[0], args.roots)
         result: dict[str, Any] = {
@@ -163,6 +171,7 @@ def main() -> None:
             "gas_per_bundle": round(sum(gas) / total),
             "gas_one_tx_per_bundle": round(sum(gas) / len(gas)) * total,
             "service_roots_per_s": round(rate),
+            "direct_anchor_one_client_s": round(direct_s, 2),
         }
         print(json.dumps(result))
     finally:

@@ -38,8 +38,9 @@ from .protocol import MAX_RESPONSE_BYTES, MAX_ROOTS_PER_SUBMISSION, BatchProof, 
 
 if TYPE_CHECKING:
     from ..anchoring import AnchorOutcome
-    from ..chain.backend import ChainClient
+    from ..chain.backend import ChainClient, LogEntry
     from ..chain.contract import AnchorContract
+    from ..chain.types import AnchorRecord
 
 __all__ = ["BatcherLiedError", "anchor_via_batcher"]
 
@@ -50,6 +51,11 @@ DEFAULT_TIMEOUT_S = 600.0
 #: keccak256("Anchored(bytes32,address,uint32,uint64)"): the event's first topic
 #: (contracts/IEvidenceAnchor.sol).
 _ANCHORED_SIGNATURE = "Anchored(bytes32,address,uint32,uint64)"
+
+
+#: What the client's own chain read found for one batch root: the anchor record, its
+#: ``Anchored`` event, and the hash of the block holding it.
+_ChainFacts = tuple["AnchorRecord", "LogEntry", bytes]
 
 
 class BatcherLiedError(ChainError):
@@ -95,10 +101,13 @@ def _base(url: str) -> str:
 
 
 def _checked(ws: Workspace, client: ChainClient, contract: AnchorContract, proof: BatchProof,
-             root: bytes, unseen: set[bytes]) -> Receipt | None:
+             root: bytes, unseen: set[bytes], chain_facts: dict[bytes, _ChainFacts]
+             ) -> Receipt | None:
     """The receipt ``proof`` backs on the client's own chain; None while the chain does
     not show it yet (a node behind the batcher's: ``root`` is then in ``unseen``; or too
-    few blocks on top); raises BatcherLiedError when the proof cannot be right."""
+    few blocks on top); raises BatcherLiedError when the proof cannot be right.
+    ``chain_facts`` keeps what this run's chain reads found for each batch root (one read
+    per batch, not per bundle: a batch holds many of this client's roots)."""
     from ..chain.primitives import keccak256
 
     if proof.bundle_root != root:
@@ -114,18 +123,23 @@ def _checked(ws: Workspace, client: ChainClient, contract: AnchorContract, proof
         raise BatcherLiedError(f"the batcher's inclusion path for 0x{root.hex()} leads to "
                                f"0x{batch_root.hex()}, not to the batch root "
                                f"0x{proof.batch_root.hex()} it says it anchored")
-    record = contract.anchor_of(batch_root)
-    if record is None:
-        unseen.add(root)
-        return None
+    seen = chain_facts.get(batch_root)
+    if seen is None:
+        record = contract.anchor_of(batch_root)
+        if record is None:
+            unseen.add(root)
+            return None
+        topic = keccak256(_ANCHORED_SIGNATURE.encode())
+        logs = client.logs(contract.address, [topic, batch_root], record.block_number,
+                           record.block_number)
+        if not logs:
+            raise ChainError(f"no Anchored event for 0x{batch_root.hex()} in block "
+                             f"{record.block_number} on {client.description}")
+        block_hash = bytes(client.block(record.block_number)["hash"])
+        seen = chain_facts[batch_root] = (record, logs[0], block_hash)
     unseen.discard(root)
-    topic = keccak256(_ANCHORED_SIGNATURE.encode())
-    logs = client.logs(contract.address, [topic, batch_root], record.block_number,
-                       record.block_number)
-    if not logs:
-        raise ChainError(f"no Anchored event for 0x{batch_root.hex()} in block "
-                         f"{record.block_number} on {client.description}")
-    leaf_count = int.from_bytes(logs[0].data[:32], "big")
+    record, event, block_hash = seen
+    leaf_count = int.from_bytes(event.data[:32], "big")
     if leaf_count != proof.batch_size:
         raise BatcherLiedError(f"batch 0x{batch_root.hex()} was anchored with {leaf_count} "
                                f"leaves; the batcher's proof says {proof.batch_size}")
@@ -133,8 +147,8 @@ def _checked(ws: Workspace, client: ChainClient, contract: AnchorContract, proof
         return None
     return Receipt(
         chain_id=client.chain_id, contract=contract.address,
-        transaction="0x" + logs[0].transaction_hash.hex(), block_number=record.block_number,
-        block_hash="0x" + bytes(client.block(record.block_number)["hash"]).hex(),
+        transaction="0x" + event.transaction_hash.hex(), block_number=record.block_number,
+        block_hash="0x" + block_hash.hex(),
         block_time=record.timestamp, batch_root=batch_root, batch_size=proof.batch_size,
         index=proof.index, path=proof.path, bundle_root=root, submitter=record.submitter,
         development_chain=client.is_development, chain=client.description,
@@ -209,6 +223,7 @@ def _wait(ws: Workspace, client: ChainClient, contract: AnchorContract, base: st
     done: dict[bytes, Receipt] = {}
     unseen: set[bytes] = set()  # the batcher says anchored; this client's chain does not
     claims: dict[bytes, BatchProof] = {}
+    chain_facts: dict[bytes, _ChainFacts] = {}
     last = ""
     while True:
         for root in roots:
@@ -222,7 +237,7 @@ def _wait(ws: Workspace, client: ChainClient, contract: AnchorContract, base: st
             if proof.status != "anchored":
                 continue
             claims[root] = proof
-            receipt = _checked(ws, client, contract, proof, root, unseen)
+            receipt = _checked(ws, client, contract, proof, root, unseen, chain_facts)
             if receipt is not None:
                 done[root] = receipt
         if len(done) == len(roots):
