@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from witness_serve import (  # noqa: E402 (the sibling benchmark's helpers)
+from witness_serve import (  # the sibling benchmark's helpers
     EVIDENCE,
     FUNDING_WEI,
     PASSPHRASE,
