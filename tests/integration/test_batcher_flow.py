@@ -27,6 +27,8 @@ from typing import Any
 
 import pytest
 
+from evidence.receipts import Receipt
+
 from ..conftest import PASSPHRASE, run_cli
 from .conftest import AnvilNode, free_port, init_on_anvil, ok
 
@@ -329,18 +331,26 @@ def _snapshot(bundle: Path) -> dict[str, bytes]:
             for p in sorted(bundle.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture(scope="module")
+def real(world: World) -> Receipt:
+    """A real batch anchored through the honest batcher, for the liar to lie about."""
+    from evidence.receipts import read_receipts
+
+    (honest,) = _capture(world.clients[1], world.tmp / "honest", 1, "honest")
+    ok(run_cli("-w", str(world.clients[1]), "anchor", "--batcher", world.batcher.url,
+               str(honest)))
+    (receipt,) = read_receipts(honest)
+    return receipt
+
+
 @pytest.mark.parametrize("lie", ["wrong-path", "never-anchored", "wrong-size"])
 def test_a_lying_batcher_is_refused_and_nothing_is_written(
-        world: World, liar: http.server.ThreadingHTTPServer, lie: str) -> None:
+        world: World, liar: http.server.ThreadingHTTPServer, real: Receipt, lie: str) -> None:
     from evidence.merkle import MerkleTree
-    from evidence.receipts import batch_leaf, read_receipts
+    from evidence.receipts import batch_leaf
 
     client = world.clients[1]
     (bundle,) = _capture(client, world.tmp / f"lie-{lie}", 1, lie)
-    # A real anchored batch to lie about: the first test's receipts name one.
-    (honest,) = _capture(client, world.tmp / f"lie-{lie}", 1, f"{lie}-honest")
-    ok(run_cli("-w", str(client), "anchor", "--batcher", world.batcher.url, str(honest)))
-    (real,) = read_receipts(honest)
 
     def lie_for(root: bytes) -> dict[str, Any]:
         if lie == "wrong-path":  # claims the real batch, with a path that leads elsewhere
