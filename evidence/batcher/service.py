@@ -307,20 +307,37 @@ def run_worker(ws: Workspace, state: BatcherState, passphrase: str, stop: thread
             stop.wait(RETRY_S)
 
 
+#: Seconds a client may take to send its request (a slow or stalled sender is dropped).
+REQUEST_TIMEOUT_S = 30.0
+
+
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     state: BatcherState
     info: dict[str, Any]
     log: Callable[[str], None]
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection that broke (timed out, reset): one log line, no traceback."""
+        import sys
+
+        exc = sys.exc_info()[1]
+        self.log(f"dropped a request from {client_address[0]}: {type(exc).__name__}")
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     server: _Server
     server_version = "evidence-batcher"
+    timeout = REQUEST_TIMEOUT_S
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # one line per batch is logged, not one per request
+
+    def log_error(self, format: str, *args: Any) -> None:
+        """http.server's own errors (a request that timed out, a bad request line)."""
+        self.server.log(f"dropped a request from {self.client_address[0]}: "
+                        f"{(format % args).splitlines()[0][:200]}")
 
     def _answer(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body, separators=(",", ":")).encode() + b"\n"

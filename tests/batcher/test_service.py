@@ -138,3 +138,19 @@ def test_pending_roots_and_batches_survive_a_restart(tmp_path: Path,
     assert proof.status == "anchored" and proof.block_number == 7
     assert root_from_inclusion_proof(batch_leaf(ROOTS[2]), proof.index, proof.batch_size,
                                      list(proof.path)) == proof.batch_root
+
+
+def test_a_stalled_sender_is_dropped_and_the_service_goes_on(
+        service: tuple[_Server, BatcherState], monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    server, _ = service
+    logged: list[str] = []
+    server.log = logged.append
+    # The service's own timeout, shortened (a service without one would wait forever).
+    monkeypatch.setattr(_Handler, "timeout", _Handler.timeout and 0.3)
+    with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=10) as s:
+        s.sendall(b"POST /v1/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        assert s.recv(1024) == b""  # closed by the server, nothing answered
+    assert logged and logged[0].startswith("dropped a request from 127.0.0.1: Request timed out")
+    _refused(_call(server, "GET", "/v1/nothing"), 404, "no such endpoint")
