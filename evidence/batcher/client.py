@@ -198,9 +198,9 @@ def _anchor(ws: Workspace, bundles: Sequence[Path], base: str, key: SigningKey,
                          and _receipt_holds(client, contract, r)), None)
             if held is not None:
                 already.append((bundle, held))
-            elif root not in [r for _, r in pending]:
+            else:
                 pending.append((bundle, root))
-        roots = [r for _, r in pending]
+        roots = list(dict.fromkeys(r for _, r in pending))  # a root given twice counts once
         for start in range(0, len(roots), MAX_ROOTS_PER_SUBMISSION):
             chunk = roots[start:start + MAX_ROOTS_PER_SUBMISSION]
             submission = sign_submission(chunk, key, utc_now())
