@@ -415,7 +415,9 @@ _ON_CHAIN_FIELDS = ("chain_id", "contract", "transaction", "block_number", "bloc
                     "block_time", "batch_root", "batch_size", "index", "path", "bundle_root")
 
 
-def _write_receipt(bundle: Path, receipt: Receipt, key: SigningKey) -> None:
+def _write_receipt(bundle: Path, receipt: Receipt, key: SigningKey,
+                   extra: dict[str, Any] | None = None) -> None:
+    """Write ``receipt`` and its signed custody entry (``extra``: more details for it)."""
     folder = bundle / RECEIPTS_DIR
     folder.mkdir(exist_ok=True)
     for leftover in folder.glob(".*.tmp"):  # an atomic write a kill interrupted
@@ -425,7 +427,7 @@ def _write_receipt(bundle: Path, receipt: Receipt, key: SigningKey) -> None:
         "chain_id": receipt.chain_id, "contract": receipt.contract,
         "transaction": receipt.transaction, "block_number": receipt.block_number,
         "batch_root": "0x" + receipt.batch_root.hex(),
-        "development_chain": receipt.development_chain}
+        "development_chain": receipt.development_chain, **(extra or {})}
     if path.exists():
         old = read_json_file(path)
         fresh = receipt.to_json()

@@ -100,6 +100,16 @@ def _base(url: str) -> str:
     return url.rstrip("/")
 
 
+def _shown(url: str) -> str:
+    """``url`` without any user name or password, as recorded in the custody log."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
 def _checked(ws: Workspace, client: ChainClient, contract: AnchorContract, proof: BatchProof,
              root: bytes, unseen: set[bytes], chain_facts: dict[bytes, _ChainFacts]
              ) -> Receipt | None:
@@ -211,7 +221,7 @@ def _anchor(ws: Workspace, bundles: Sequence[Path], base: str, key: SigningKey,
         anchored: list[tuple[Path, Receipt]] = []
         for bundle, root in pending:  # every proof checked: now write
             receipt = receipts[root]
-            _write_receipt(bundle, receipt, key)
+            _write_receipt(bundle, receipt, key, {"batcher": _shown(base)})
             anchored.append((bundle, receipt))
         return AnchorOutcome(tuple(anchored), tuple(already))
 

@@ -255,6 +255,10 @@ def test_batched_receipt_verifies_as_strongly_as_a_direct_one(world: World) -> N
     client = world.clients[0]
     (batched,) = _capture(client, world.tmp / "strong", 1, "batched")
     ok(run_cli("-w", str(client), "anchor", "--batcher", world.batcher.url, str(batched)))
+    from evidence.custody import read_custody
+
+    entry = read_custody(batched / "evidence" / "custody.jsonl")[-1]
+    assert entry.action == "anchored" and entry.details["batcher"] == world.batcher.url
     (direct,) = _capture(world.batcher_ws, world.tmp / "strong", 1, "direct")
     ok(run_cli("-w", str(world.batcher_ws), "anchor", str(direct)))
     for bundle in (batched, direct):
