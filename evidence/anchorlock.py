@@ -22,8 +22,9 @@ from .errors import ChainError
 
 __all__ = ["ANCHOR_LOCK_FILE", "anchor_lock"]
 
-#: Where the lock lives, relative to the workspace (beside the anchoring journal).
-ANCHOR_LOCK_FILE = "journal/anchor.lock"
+#: Where the lock lives, relative to the workspace (not in journal/, whose files are the
+#: anchoring journal and nothing else).
+ANCHOR_LOCK_FILE = "locks/anchor.lock"
 #: How often a waiting run tries the lock again when it has a deadline.
 _RETRY_S = 0.1
 

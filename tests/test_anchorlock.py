@@ -45,7 +45,7 @@ def test_a_free_lock_is_taken_without_a_word_and_a_deadline_gives_up(tmp_path: P
     other = subprocess.Popen([sys.executable, "-c", "import sys,time,fcntl,os;"
                               "fd=os.open(sys.argv[1],os.O_RDWR);fcntl.flock(fd,fcntl.LOCK_EX);"
                               "print('x',flush=True);time.sleep(30)",
-                              str(tmp_path / "journal" / "anchor.lock")],
+                              str(tmp_path / "locks" / "anchor.lock")],
                              stdout=subprocess.PIPE, text=True)
     try:
         assert other.stdout is not None and other.stdout.readline() == "x\n"
