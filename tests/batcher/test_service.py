@@ -154,3 +154,32 @@ def test_a_stalled_sender_is_dropped_and_the_service_goes_on(
         assert s.recv(1024) == b""  # closed by the server, nothing answered
     assert logged and logged[0].startswith("dropped a request from 127.0.0.1: Request timed out")
     _refused(_call(server, "GET", "/v1/nothing"), 404, "no such endpoint")
+
+
+def test_the_wire_formats_match_their_schema(service: tuple[_Server, BatcherState],
+                                             signing_key: SigningKey) -> None:
+    import jsonschema
+
+    from evidence.batcher.protocol import Submission
+
+    schema = json.loads((Path(__file__).resolve().parents[2] / "evidence" / "schemas" /
+                         "batcher.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    server, state = service
+    submission = sign_submission(ROOTS, signing_key, "2026-12-02T00:00:00Z")
+    validator.validate(submission.to_json())
+    _submit(server, signing_key, ROOTS)
+    validator.validate(_call(server, "GET", f"/v1/proof/{ROOTS[0].hex()}")[1])  # pending
+    state.settings = BatcherSettings(interval_s=0, max_roots=1)
+    doc = state.next_batch(threading.Event())
+    assert doc is not None
+    state.mark_anchored(doc, chain_id=31337, contract="0x" + "ab" * 20,
+                        transaction="0x" + "cd" * 32, block_number=7)
+    anchored = _call(server, "GET", f"/v1/proof/{ROOTS[0].hex()}")[1]
+    validator.validate(anchored)
+    assert anchored["status"] == "anchored"
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate({**anchored, "extra": 1})
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate({k: v for k, v in anchored.items() if k != "path"})
+    assert Submission.from_json(submission.to_json()) == submission
