@@ -67,13 +67,14 @@ class Batcher:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        seen = len(self.text())  # a restart appends to the same log: wait for a new line
         with self.log.open("ab") as fh:
             self.process = subprocess.Popen(
                 [_evidence(), "-w", str(self.ws), "batcher", "serve", "--port", str(self.port),
                  "--interval", INTERVAL_S], stdout=subprocess.DEVNULL, stderr=fh, env=_env(),
                 start_new_session=True)
         deadline = time.monotonic() + WAIT_S
-        while "listening on" not in self.text():
+        while "listening on" not in self.text()[seen:]:
             assert self.process.poll() is None, self.text()
             assert time.monotonic() < deadline, self.text()
             time.sleep(0.1)
