@@ -237,16 +237,40 @@ def disclose(ctx: Context, bundle: Path, item_id: str, out: Path) -> int:
 @click.option("--reanchor", is_flag=True,
               help="Anchor again even if a receipt exists (e.g. after a reorganisation).")
 @click.option("--json", "as_json", is_flag=True, help="Print the receipts as JSON.")
+@click.option("--batcher", "batcher_url", metavar="URL",
+              help="Anchor through the batcher at URL (`evidence batcher serve`); its proof "
+              "is checked against this workspace's chain before a receipt is written.")
+@click.option("--timeout", type=click.FloatRange(1, 86400), default=600.0, show_default=True,
+              metavar="SECONDS", help="With --batcher: how long to wait for the batch.")
 @pass_ctx
-def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: bool) -> int:
-    """Anchor the roots of BUNDLES on the workspace's chain in one transaction."""
+def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: bool,
+           batcher_url: str | None, timeout: float) -> int:
+    """Anchor the roots of BUNDLES on the workspace's chain in one transaction.
+
+    Concurrent runs in one workspace wait for each other (a lock; the waiting one says so
+    on stderr).
+    """
     from evidence.anchoring import anchor_bundles
 
     ws = ctx.workspace()
     secret = passphrase()
     key = ws.signing_key(secret)
-    outcome = anchor_bundles(ws, list(bundles), passphrase=secret, key=key,
-                             reanchor=reanchor, log=None if as_json else click.echo)
+
+    def to_stderr(message: str) -> None:
+        click.echo(message, err=True)
+
+    if batcher_url is not None:
+        if reanchor:
+            raise InputError("--reanchor is for direct anchoring; drop --batcher")
+        from evidence.batcher.client import anchor_via_batcher
+
+        outcome = anchor_via_batcher(ws, list(bundles), url=batcher_url, key=key,
+                                     timeout_s=timeout, log=None if as_json else click.echo,
+                                     progress=to_stderr, on_wait=to_stderr)
+    else:
+        outcome = anchor_bundles(ws, list(bundles), passphrase=secret, key=key,
+                                 reanchor=reanchor, log=None if as_json else click.echo,
+                                 on_wait=to_stderr)
     auto_timestamp(ws, [b for b, _ in outcome.anchored], key, stage="anchor", quiet=as_json)
     if as_json:
         emit_json({"anchored": [{"bundle": str(b), **r.to_json()} for b, r in outcome.anchored],

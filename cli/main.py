@@ -26,6 +26,7 @@ from .common import Context
 #: library loads lazily and no command module imports this one.
 COMMANDS: dict[str, str] = {
     "anchor": ".commands:anchor",
+    "batcher": ".batcher_cmd:batcher",
     "capture": ".commands:capture",
     "capture-web": ".web_cmd:capture_web",
     "capture-recover": ".commands:capture_recover",

@@ -40,7 +40,11 @@ __all__ = [
     "DEMO_WITNESSES",
     "AnchorOutcome",
     "anchor_bundles",
+    "checked_root",
+    "receipt_holds",
     "setup_chain",
+    "workspace_account",
+    "write_receipt",
 ]
 
 #: Simulated witnesses for `init --demo-witnesses` (embedded chain only): three Hague
@@ -59,7 +63,7 @@ JOURNAL_DIR = "journal"
 DEMO_WITNESS_SCRYPT_N = 2**14
 
 
-def _account(ws: Workspace, passphrase: str) -> LocalAccount:
+def workspace_account(ws: Workspace, passphrase: str) -> LocalAccount:
     from .chain.accounts import load_account
 
     return load_account(ws.path(ws.chain.account_keystore), passphrase)
@@ -97,7 +101,7 @@ def setup_chain(ws: Workspace, passphrase: str, *, url: str | None = None,
         ws = ws.with_chain(settings)
         with open_chain(chain_config(ws, create=True)) as chain:
             if contract is None:
-                account = _account(ws, passphrase)
+                account = workspace_account(ws, passphrase)
                 if chain.is_development and ws.chain.kind == "embedded":
                     chain.fund(account.address, DEMO_FUNDING_WEI)
                 elif chain.balance(account.address) == 0:
@@ -146,7 +150,7 @@ def _add_demo_witnesses(ws: Workspace, passphrase: str, say: Callable[[str], Non
     operators: list[tuple[str, str, str, str]] = []
     with open_workspace_chain(ws) as chain:
         contract = open_workspace_contract(ws, chain)
-        account = _account(ws, passphrase)
+        account = workspace_account(ws, passphrase)
         for cc, operator in DEMO_WITNESSES:
             rel = f"keys/witnesses/demo-{cc.lower()}.json"
             path = ws.path(rel)
@@ -186,7 +190,22 @@ def _journal_path(ws: Workspace, batch_root: bytes) -> Path:
 def anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
                    key: SigningKey, reanchor: bool = False,
                    chain: ChainClient | None = None,
-                   log: Callable[[str], None] | None = None) -> AnchorOutcome:
+                   log: Callable[[str], None] | None = None,
+                   on_wait: Callable[[str], None] | None = None) -> AnchorOutcome:
+    """:func:`_anchor_bundles` under the workspace's anchor lock (evidence/anchorlock.py):
+    concurrent runs in one workspace are serialised; ``on_wait`` hears once that this one
+    waits for another."""
+    from .anchorlock import anchor_lock
+
+    with anchor_lock(ws.root, on_wait=on_wait):
+        return _anchor_bundles(ws, bundles, passphrase=passphrase, key=key, reanchor=reanchor,
+                               chain=chain, log=log)
+
+
+def _anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
+                    key: SigningKey, reanchor: bool = False,
+                    chain: ChainClient | None = None,
+                    log: Callable[[str], None] | None = None) -> AnchorOutcome:
     """Anchor the roots of ``bundles`` in one transaction (see module docstring).
 
     Raises InputError for a path that is not an intact bundle, VerificationError (exit 1)
@@ -203,11 +222,11 @@ def anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
         pending: list[tuple[Path, bytes]] = []
         already: list[tuple[Path, Receipt]] = []
         for bundle in bundles:
-            root = _checked_root(bundle)
+            root = checked_root(bundle)
             existing = [r for r in read_receipts(bundle)
                         if r.chain_id == client.chain_id and r.contract == contract.address]
             if existing and not reanchor:
-                held = next((r for r in existing if _receipt_holds(client, contract, r)), None)
+                held = next((r for r in existing if receipt_holds(client, contract, r)), None)
                 if held is None:
                     raise VerificationError(
                         f"{bundle}: its receipt is no longer backed by {client.description} "
@@ -228,7 +247,7 @@ def anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
             client.close()
 
 
-def _receipt_holds(client: ChainClient, contract: AnchorContract, receipt: Receipt) -> bool:
+def receipt_holds(client: ChainClient, contract: AnchorContract, receipt: Receipt) -> bool:
     """Whether the chain still has the anchor ``receipt`` records, in the receipt's block
     (a reorganisation can drop an anchor, or move it to another block)."""
     record = contract.anchor_of(receipt.batch_root)
@@ -260,7 +279,7 @@ def _finish_journals(ws: Workspace, client: ChainClient, contract: AnchorContrac
         path.unlink()
 
 
-def _checked_root(bundle: Path) -> bytes:
+def checked_root(bundle: Path) -> bytes:
     require_package(bundle)
     if is_disclosure(bundle):
         raise InputError(f"{bundle}: a disclosure package carries its bundle's receipts; "
@@ -290,7 +309,7 @@ def _anchor_batch(ws: Workspace, client: ChainClient, contract: AnchorContract,
         say(f"resuming the interrupted anchoring of batch {batch_root.hex()}")
     record = contract.anchor_of(batch_root)
     if record is None:
-        account = _account(ws, passphrase)
+        account = workspace_account(ws, passphrase)
         say(f"anchoring {len(roots)} bundle root(s) as batch {batch_root.hex()} ...")
         from .errors import TransactionError
 
@@ -339,7 +358,7 @@ def _write_receipts(client: ChainClient, contract: AnchorContract,
             index=index, path=tuple(tree.inclusion_proof(index)), bundle_root=root,
             submitter=record.submitter, development_chain=client.is_development,
             chain=client.description, anchored_at=utc_now())
-        _write_receipt(bundle, receipt, key)
+        write_receipt(bundle, receipt, key)
         results.append((bundle, receipt))
     return results
 
@@ -350,7 +369,9 @@ _ON_CHAIN_FIELDS = ("chain_id", "contract", "transaction", "block_number", "bloc
                     "block_time", "batch_root", "batch_size", "index", "path", "bundle_root")
 
 
-def _write_receipt(bundle: Path, receipt: Receipt, key: SigningKey) -> None:
+def write_receipt(bundle: Path, receipt: Receipt, key: SigningKey,
+                   extra: dict[str, Any] | None = None) -> None:
+    """Write ``receipt`` and its signed custody entry (``extra``: more details for it)."""
     folder = bundle / RECEIPTS_DIR
     folder.mkdir(exist_ok=True)
     for leftover in folder.glob(".*.tmp"):  # an atomic write a kill interrupted
@@ -360,7 +381,7 @@ def _write_receipt(bundle: Path, receipt: Receipt, key: SigningKey) -> None:
         "chain_id": receipt.chain_id, "contract": receipt.contract,
         "transaction": receipt.transaction, "block_number": receipt.block_number,
         "batch_root": "0x" + receipt.batch_root.hex(),
-        "development_chain": receipt.development_chain}
+        "development_chain": receipt.development_chain, **(extra or {})}
     if path.exists():
         old = read_json_file(path)
         fresh = receipt.to_json()

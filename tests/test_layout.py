@@ -28,7 +28,7 @@ ROOTS = {"evidence": "evidence", "cli": "evidence_cli"}
 LAYERS: tuple[tuple[str, ...], ...] = (
     # foundations: the error tree, findings, the version, atomic files, TOML value types
     ("evidence.errors", "evidence.findings", "evidence.version", "evidence.fsutil",
-     "evidence.tomltypes", "evidence.shipped"),
+     "evidence.tomltypes", "evidence.shipped", "evidence.anchorlock"),
     # standards that know nothing of evidence: RFC 8785 / I-JSON, RFC 6962, BagIt
     # (and the RFC 3161 protocol: a request, a token's parse and its CMS checks)
     ("evidence.standards", "evidence.timestamps.token", "evidence.timestamps.client"),
@@ -47,6 +47,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # capture of a live web page in a browser, into an ordinary bundle
     ("evidence.webcapture",),
     ("evidence.anchoring",),
+    # many capture clients, one anchor: the batching service and its client
+    ("evidence.batcher",),
     ("evidence.witness",),
     ("evidence.policy",),
     ("evidence.verification",),
@@ -59,7 +61,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # (timestamp_cmd also holds the timestamp that capture and anchor take by themselves)
     ("evidence_cli.common", "evidence_cli.render", "evidence_cli.timestamp_cmd"),
     ("evidence_cli.commands", "evidence_cli.report_cmd", "evidence_cli.trust_cmd",
-     "evidence_cli.witness_cmd", "evidence_cli.web_cmd", "evidence_cli.recheck_cmd"),
+     "evidence_cli.witness_cmd", "evidence_cli.web_cmd", "evidence_cli.recheck_cmd",
+     "evidence_cli.batcher_cmd"),
     ("evidence_cli", "evidence_cli.main"),
 )
 
