@@ -1,0 +1,75 @@
+"""Red-team attacks on what was added on 2026-12-02 (brief A): RFC 3161 timestamps, the
+batcher's receipts, web capture, the court's own report and its page one.
+
+The attacker is the capturing party: it controls the bundle, its workspace, its chain
+node(s), its witnesses, its TSA and its batcher. The court controls only its trust profile,
+its node URL(s) and the command line. Each test names one attack; an attack that fooled the
+verifier was fixed in its own commit, and the test now asserts the refusal precisely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..chain.conftest import AnvilNode
+from ..verification.conftest import Lab
+from ..verification.conftest import anvil_lab as anvil_lab  # noqa: F401 (module fixtures)
+from ..verification.conftest import anvil_node as anvil_node  # noqa: F401
+
+
+def _texts(blocks: Any) -> Iterator[str]:
+    """Every text of a list of report blocks (headings, paragraphs, bullets, rows)."""
+    for b in blocks:
+        for value in vars(b).values():
+            if isinstance(value, str):
+                yield value
+            elif isinstance(value, tuple):
+                for v in value:
+                    if isinstance(v, str):
+                        yield v
+                    elif isinstance(v, tuple):
+                        yield from (x for x in v if isinstance(x, str))
+
+
+def _page_one_shows(result: Any, bundle: Path) -> list[str]:
+    """The bullets under page one's "What this verification shows" (English report)."""
+    from evidence.report.blocks import Bullets, Heading
+    from evidence.report.model import build_report
+    from evidence.report.pageone import page_one
+
+    blocks = page_one(build_report(result, bundle=bundle, lang="en"))
+    at = next(i for i, b in enumerate(blocks)
+              if isinstance(b, Heading) and b.anchor == "shows")
+    bullets = blocks[at + 1]
+    assert isinstance(bullets, Bullets)
+    return list(bullets.items)
+
+
+# -- attack 1: the court's report states the capturer's chain's clock as a fact -------------
+
+
+@pytest.mark.anvil
+def test_page_one_claims_no_time_from_a_chain_the_court_does_not_pin(
+        anvil_lab: Lab, anvil_node: AnvilNode) -> None:  # noqa: F811
+    """The capturer anchors on its own node (chain id 7140, which no profile of the court
+    pins) and the court runs ``evidence report BUNDLE --chain URL`` without a profile: the
+    verdict is not-presumed, but page one must not state, under "What this verification
+    shows", that the bytes existed no later than that chain's block time (the capturer's
+    own chain sets that clock)."""
+    from evidence.verification.verifier import verify
+
+    bundle, _ = anvil_lab.confirmed_bundle("unpinned-clock", "CN", "SG", "DE")
+    result = verify(bundle, chain_url=anvil_node.url)
+    assert result.verdict == "not-presumed"
+    assert result.chain is not None and result.chain["pinned"] is False
+    shows = _page_one_shows(result, bundle)
+    assert not any("existed no later than" in s for s in shows), shows
+    assert any("not pinned" in s and "not evidence of" in s for s in shows), shows
+    # Nor that the capturer's own witnesses, with the jurisdictions it labelled them with,
+    # were "counted under policy hague-3": without a profile nothing is counted.
+    assert not any("counted under policy" in s for s in shows), shows
+    assert any("no trust profile" in s and "not counted" in s for s in shows), shows
