@@ -74,3 +74,48 @@ def test_page_one_claims_no_time_from_a_chain_the_court_does_not_pin(
     # were "counted under policy hague-3": without a profile nothing is counted.
     assert not any("counted under policy" in s for s in shows), shows
     assert any("no trust profile" in s and "not counted" in s for s in shows), shows
+
+
+# -- attack 2: a web capture no browser made, shown as one -----------------------------------
+
+#: What ``capture-web`` writes in provenance.json, forged by hand: no browser ran, no server
+#: answered; the capturer signs whatever it writes here.
+FORGED_WEB = {"pages": [{
+    "page": 1, "url": "https://shop.example.com/item/1", "final_url":
+    "https://shop.example.com/item/1", "captured_at": "2026-12-01T10:00:00Z",
+    "http_status": 200, "partial": False, "findings": [],
+    "certificate": {"subject": "CN=shop.example.com", "issuer": "CN=Example Public CA"},
+    "files": {"screenshot_full": "data/files/a.png"}}]}
+
+
+@pytest.fixture(scope="module")
+def forged_web(tmp_path_factory: pytest.TempPathFactory, session_workspace: Path) -> Path:
+    from evidence.capturing.pipeline import capture
+    from evidence.workspace import open_workspace
+
+    from ..conftest import EXAMPLES, PASSPHRASE
+
+    key = open_workspace(session_workspace).signing_key(PASSPHRASE)
+    out = tmp_path_factory.mktemp("forged-web") / "bundle"
+    capture([EXAMPLES / "screenshots"], out=out, case="2026-FORGED-WEB", key=key,
+            provenance_extra={"web": FORGED_WEB})
+    return out
+
+
+def test_report_labels_web_pages_as_the_capturers_statements(forged_web: Path) -> None:
+    """The web section's URL, HTTP status and server certificate come from the capturer's
+    signed provenance, which nothing checks against a server: the report must say they are
+    the capturer's statements, not that the pages were opened by the tool in Chromium."""
+    from evidence.report.blocks import Heading
+    from evidence.report.layout import document
+    from evidence.report.model import build_report
+    from evidence.verification.verifier import verify
+
+    result = verify(forged_web, offline=True)
+    assert result.verdict == "not-presumed"
+    blocks = document(build_report(result, bundle=forged_web, lang="en"))
+    at = next(i for i, b in enumerate(blocks) if isinstance(b, Heading) and b.anchor == "web")
+    section = " ".join(_texts(blocks[at:at + 6]))
+    assert "CN=Example Public CA" in section  # the forged certificate is shown ...
+    assert "Pages opened by the capturing party's tool" not in section
+    assert "statements of the capturer" in section and "not verified" in section, section
