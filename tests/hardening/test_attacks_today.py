@@ -118,4 +118,4 @@ def test_report_labels_web_pages_as_the_capturers_statements(forged_web: Path) -
     section = " ".join(_texts(blocks[at:at + 6]))
     assert "CN=Example Public CA" in section  # the forged certificate is shown ...
     assert "Pages opened by the capturing party's tool" not in section
-    assert "statements of the capturer" in section and "not verified" in section, section
+    assert "Statements of the capturer" in section and "not verified" in section, section
