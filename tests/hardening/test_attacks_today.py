@@ -15,7 +15,20 @@ from typing import Any
 
 import pytest
 
+from evidence.timestamps import timestamp_bundle
+
 from ..chain.conftest import AnvilNode
+from ..timestamps.conftest import tsa as tsa
+from ..timestamps.test_timestamps_chain import (
+    anchored_and_confirmed,
+    codes,
+    colluding_capture,
+    court_profile,
+    court_verify,
+)
+from ..timestamps.test_timestamps_chain import lab as lab
+from ..timestamps.test_timestamps_chain import past_node as past_node
+from ..timestamps.tsa import LocalTsa
 from ..verification.conftest import Lab
 from ..verification.conftest import anvil_lab as anvil_lab
 from ..verification.conftest import anvil_node as anvil_node
@@ -119,3 +132,33 @@ def test_report_labels_web_pages_as_the_capturers_statements(forged_web: Path) -
     assert "CN=Example Public CA" in section  # the forged certificate is shown ...
     assert "Pages opened by the capturing party's tool" not in section
     assert "Statements of the capturer" in section and "not verified" in section, section
+
+
+# -- attack 3: the second clock defeated by timestamping after the anchoring ----------------
+
+
+@pytest.mark.anvil
+def test_hague_3_tsa_second_clock_is_not_met_by_a_token_long_after_the_block(
+        lab: Lab, past_node: AnvilNode, tsa: LocalTsa, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """hague-3-tsa promises a second, independent clock that must agree with the anchor's
+    block time. The chain's validators (a consortium the court pinned) collude with the
+    capturer: every block claims to be 400 days old. A token from the court's TSA taken
+    before the anchoring exposes it (tests/timestamps); so the capturer takes it *after* the
+    anchoring. It then bounds nothing about the block time, and must neither be said to
+    "agree within 600 s" with it nor meet the policy's timestamp requirement."""
+    bundle = colluding_capture(lab, past_node, "after-the-lie", monkeypatch)
+    anchored_and_confirmed(lab, bundle)
+    timestamp_bundle(bundle, [tsa.url()], key=lab.key)
+    profile = court_profile(lab, tsa, tmp_path)
+    result = court_verify(lab, bundle, profile, policy="hague-3-tsa")
+    found = codes(result)
+    assert "timestamp-ok" in found  # the token itself is genuine and trusted ...
+    assert "timestamp-clocks-agree" not in found  # ... but says nothing of the block time
+    [after] = [f for f in result.findings if f.code == "timestamp-after-anchor"]
+    assert "does not corroborate the block time" in after.message
+    assert "timestamp-required" in found
+    assert result.verdict.value == "not-presumed", result.findings
+    # Under hague-3 (one clock: the pinned chain's) the same evidence is presumed: the
+    # court trusted that chain; only the policy that promises a second clock refuses.
+    assert court_verify(lab, bundle, profile).verdict.value == "presumed-authentic"
