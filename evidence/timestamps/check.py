@@ -19,7 +19,10 @@ For each ``evidence/timestamps/*.tsr``:
    the anchor's block time (for a token taken before the anchoring, by custody order; after
    it, the block time must not be later than genTime), each within the policy's
    ``timestamp_window_seconds``. A disagreement is ``timestamp-clock-disagreement``, and
-   evidence whose clocks disagree is not presumed authentic.
+   evidence whose clocks disagree is not presumed authentic. Only a token no later than the
+   block time plus the window *corroborates* the block time (``timestamp-clocks-agree``); a
+   later one is ``timestamp-after-anchor`` and cannot meet a policy's ``require_timestamp``
+   (a chain whose clock lies passes any token taken after it).
 
 None of this needs the chain, so an offline verification states what the tokens show:
 "existed no later than T (TSA X)".
@@ -98,6 +101,10 @@ class TimestampReport:
     findings: list[Finding] = field(default_factory=list)
     #: False when a trusted token's clock disagrees with the chain or the capture time.
     consistent: bool = True
+    #: Trusted tokens whose time is no later than the block time (as the chain says it) plus
+    #: the window: the only ones that corroborate the block time. A token taken long after
+    #: the anchoring shows when the root existed at the latest, and nothing of the block.
+    corroborating: list[TimestampCheck] = field(default_factory=list)
 
     @property
     def trusted(self) -> list[TimestampCheck]:
@@ -299,8 +306,18 @@ def _consistency(report: TimestampReport, captured_at: int | str | None,
                 f"{int(block_time - gen)} s after TSA {c.tsa}'s time {when} for a token taken "
                 f"after the anchoring (allowed window {window} s): the chain, its node or the "
                 "TSA gives a wrong time", c.file))
+        elif gen > block_time + window:
+            # Taken after the anchoring, later than the window: no contradiction, and no
+            # corroboration either (a lying chain's clock passes any such token).
+            report.findings.append(Finding(
+                "timestamp-after-anchor", Severity.INFO,
+                f"{c.file}: TSA {c.tsa}'s time {when} is {int(gen - block_time)} s after the "
+                f"anchor's block time {block} (a token taken after the anchoring): it shows "
+                f"the root existed no later than {when}; it does not corroborate the block "
+                f"time (allowed window {window} s)", c.file))
         else:
+            report.corroborating.append(c)
             report.findings.append(Finding(
                 "timestamp-clocks-agree", Severity.OK,
-                f"{c.file}: TSA time {when} and the anchor's block time {block} agree within "
-                f"{window} s", c.file))
+                f"{c.file}: TSA time {when} and the anchor's block time {block} agree (the TSA "
+                f"time is no later than the block time plus {window} s)", c.file))

@@ -113,8 +113,16 @@ def verify(
                 f"policy {rules.name} requires an RFC 3161 timestamp from a TSA the trust "
                 "profile pins; the bundle has none (run `evidence timestamp BUNDLE --tsa URL`)",
                 "evidence/timestamps"))
+        elif (rules.require_timestamp and not stamps.corroborating and anchor is not None
+              and anchor.checked_on_chain and not offline):
+            findings.append(Finding(
+                "timestamp-required", Severity.WARNING,
+                f"policy {rules.name} requires an RFC 3161 timestamp from a TSA the trust "
+                "profile pins that corroborates the anchor's block time (no later than it plus "
+                f"{rules.timestamp_window_seconds} s); every trusted token was taken later",
+                "evidence/timestamps"))
     timestamps_hold = stamps is None or (stamps.consistent and (
-        not rules.require_timestamp or bool(stamps.trusted)))
+        not rules.require_timestamp or bool(stamps.corroborating)))
     if offline:
         findings.append(Finding("offline", Severity.WARNING,
                                 "offline verification: the chain was not asked, so no "

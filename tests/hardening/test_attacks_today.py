@@ -162,3 +162,30 @@ def test_hague_3_tsa_second_clock_is_not_met_by_a_token_long_after_the_block(
     # Under hague-3 (one clock: the pinned chain's) the same evidence is presumed: the
     # court trusted that chain; only the policy that promises a second clock refuses.
     assert court_verify(lab, bundle, profile).verdict.value == "presumed-authentic"
+
+
+@pytest.mark.anvil
+def test_hague_3_tsa_presumes_with_tokens_that_corroborate_an_honest_block_time(
+        anvil_lab: Lab, anvil_node: AnvilNode, tsa: LocalTsa, tmp_path: Path) -> None:
+    """The control of attack 3: on a chain whose clock is right, a pinned token taken just
+    before or just after the anchoring corroborates the block time, and hague-3-tsa
+    presumes."""
+    from evidence.verification.verifier import verify
+
+    from ..timestamps.tsa import pin_toml
+
+    assert anvil_lab.trust_path is not None
+    before = anvil_lab.bundle("tsa-before")
+    timestamp_bundle(before, [tsa.url()], key=anvil_lab.key)
+    anchored_and_confirmed(anvil_lab, before)
+    after = anvil_lab.bundle("tsa-after")
+    anchored_and_confirmed(anvil_lab, after)
+    timestamp_bundle(after, [tsa.url()], key=anvil_lab.key)
+    profile = tmp_path / "court-with-tsa.toml"
+    profile.write_text(anvil_lab.trust_path.read_text(encoding="utf-8")
+                       + pin_toml("Court TSA", tsa.signers["a"]), encoding="utf-8")
+    for bundle in (before, after):
+        result = verify(bundle, trust=profile, policy="hague-3-tsa",
+                        chain_url=[anvil_node.url])
+        assert "timestamp-clocks-agree" in codes(result), result.findings
+        assert result.verdict.value == "presumed-authentic", result.findings
