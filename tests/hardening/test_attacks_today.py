@@ -89,6 +89,27 @@ def test_page_one_claims_no_time_from_a_chain_the_court_does_not_pin(
     assert any("no trust profile" in s and "not counted" in s for s in shows), shows
 
 
+@pytest.mark.anvil
+def test_court_report_without_a_profile_does_not_claim_one(
+        anvil_lab: Lab, anvil_node: AnvilNode) -> None:
+    """``evidence report BUNDLE --chain URL`` with no ``--trust``: page one must not say the
+    verifying party prepared it "under its own trust profile" (there was none)."""
+    from evidence.report.blocks import Para
+    from evidence.report.model import build_report
+    from evidence.report.pageone import page_one
+    from evidence.verification.verifier import verify
+
+    bundle = anvil_lab.bundle("no-profile-report")
+    anvil_lab.anchor(bundle)
+    result = verify(bundle, chain_url=anvil_node.url)
+    blocks = page_one(build_report(result, bundle=bundle, lang="en",
+                                   prepared_by="verifying-party"))
+    notes = [b.text for b in blocks if isinstance(b, Para) and b.style == "note"]
+    assert len(notes) == 1 and "Prepared by the verifying party" in notes[0], notes
+    assert "under its own trust profile" not in notes[0]
+    assert "without a trust profile" in notes[0]
+
+
 # -- attack 2: a web capture no browser made, shown as one -----------------------------------
 
 #: What ``capture-web`` writes in provenance.json, forged by hand: no browser ran, no server
