@@ -37,6 +37,10 @@ PAGE_ONE: dict[str, Pair] = {
     "by_verifier": ("Prepared by the verifying party, from the bundle and the chain, under its "
                     "own trust profile; not by the capturer.",
                     "本报告由核验方依据证据包和区块链、按其自己的信任配置制作，并非由采集方制作。"),
+    "by_verifier_no_profile": (
+        "Prepared by the verifying party, from the bundle and the chain, without a trust "
+        "profile (so nothing here is presumed); not by the capturer.",
+        "本报告由核验方依据证据包和区块链制作，未使用信任配置（因此不作任何推定），并非由采集方制作。"),
     "by_capturer": ("Prepared by the capturer (workspace key {key}): the party that offers the "
                     "evidence.", "本报告由采集方（工作区密钥 {key}）制作，即提交证据的一方。"),
     "by_workspace": ("Prepared with workspace key {key}, which is not the capturer's key.",
@@ -198,7 +202,9 @@ def page_one(r: Report) -> list[Block]:
         style = "bad" if r.verdict.code == "failed" else "caution"
     blocks.append(Para("\n".join(verdict_statement(r)), style))
     if r.prepared_by == "verifying-party":
-        blocks.append(Para("\n".join(_each("by_verifier", langs)), "note"))
+        blocks.append(Para("\n".join(_each(
+            "by_verifier" if r.trust is not None else "by_verifier_no_profile", langs)),
+            "note"))
     elif r.preparer_key:
         same = r.preparer_key == p.capturer_fingerprint
         blocks.append(Para("\n".join(_each("by_capturer" if same else "by_workspace", langs,
