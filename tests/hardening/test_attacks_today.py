@@ -210,3 +210,92 @@ def test_hague_3_tsa_presumes_with_tokens_that_corroborate_an_honest_block_time(
                         chain_url=[anvil_node.url])
         assert "timestamp-clocks-agree" in codes(result), result.findings
         assert result.verdict.value == "presumed-authentic", result.findings
+
+
+# -- attack 5: the capturer's own TSA dressed as the court's ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def lookalike_tsa(tsa: LocalTsa, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The capturer's own TSA (openssl ts -reply), its root and signing certificate copied
+    name for name from the court's pinned "Test TSA A" — same subject and issuer names, same
+    serial number, same critical timeStamping EKU — under a key the capturer holds. Yields
+    its URL."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    from ..timestamps.tsa import _reply, _signer, make_ca
+
+    real = tsa.signers["a"].cert
+    ca_key, ca = make_ca(tsa.signers["a"].root.subject.get_attributes_for_oid(
+        x509.oid.NameOID.COMMON_NAME)[0].value)  # type: ignore[arg-type]
+    assert ca.subject == tsa.signers["a"].root.subject
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(real.subject).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(real.serial_number)
+            .not_valid_before(real.not_valid_before_utc)
+            .not_valid_after(real.not_valid_after_utc)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
+                           critical=True)
+            .sign(ca_key, hashes.SHA256()))
+    signer = _signer(tmp_path_factory.mktemp("lookalike") / "tsa", key, cert, ca)
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = _reply(signer, self.rfile.read(int(self.headers["Content-Length"])),
+                          "ok", lock)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/tsa"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("pin_certificate", [False, True])
+def test_a_lookalike_tsa_is_not_the_pinned_one(
+        forged_web: Path, lookalike_tsa: str, tsa: LocalTsa, tmp_path: Path,
+        session_workspace: Path, pin_certificate: bool) -> None:
+    """A token from the capturer's TSA whose root and signing certificate carry the pinned
+    TSA's names and serial number: intact (the capturer signed it properly), but never
+    trusted, whether the court pins the TSA's root only or its certificate too."""
+    import shutil
+
+    from evidence.verification.verifier import verify
+    from evidence.workspace import open_workspace
+
+    from ..conftest import PASSPHRASE
+    from ..timestamps.test_timestamps import profile
+    from ..timestamps.tsa import pin_toml
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(forged_web, bundle)
+    key = open_workspace(session_workspace).signing_key(PASSPHRASE)
+    timestamp_bundle(bundle, [lookalike_tsa], key=key)
+    court = profile(tmp_path, pin_toml("Court TSA", tsa.signers["a"], qualified=True,
+                                       certificate=pin_certificate))
+    result = verify(bundle, trust=court, offline=True, policy="hague-3-tsa")
+    [shown] = result.timestamps
+    assert shown["status"] == "not-pinned" and shown["qualified"] is False
+    assert shown["signer_subject"] == tsa.signers["a"].cert.subject.rfc4514_string()
+    found = codes(result)
+    assert "timestamp-ok" not in found
+    assert {"timestamp-tsa-not-pinned", "timestamp-required"} <= found
+    assert not any(f.severity.value == "error" for f in result.findings), result.findings
