@@ -299,3 +299,38 @@ def test_a_lookalike_tsa_is_not_the_pinned_one(
     assert "timestamp-ok" not in found
     assert {"timestamp-tsa-not-pinned", "timestamp-required"} <= found
     assert not any(f.severity.value == "error" for f in result.findings), result.findings
+
+
+# -- attack 6 (issue 19, again): the bundle shipped inside the capturer's workspace ----------
+
+
+def test_court_report_inside_the_capturers_workspace_uses_nothing_of_it(
+        bases: Any, tmp_path: Path) -> None:
+    """The capturer ships its whole workspace (embedded chain, demonstration profile, demo
+    witnesses in CN, SG, DE, JP; its ``evidence.toml``) with the anchored bundle inside it;
+    the court types ``evidence report BUNDLE -o OUT`` (and
+    ``evidence verify``) in that folder. Neither may read the workspace's chain or profile:
+    no presumption and no demonstration, and the report is the verifying party's."""
+    import json
+    import shutil
+
+    from ..conftest import run_cli
+
+    shipped = tmp_path / "shipped"
+    shutil.copytree(bases.workspace, shipped / "ws")
+    bundle = shipped / "ws" / "bundle"
+    shutil.copytree(bases["example"], bundle)
+    no_secrets = {"EVIDENCE_PASSPHRASE": "", "EVIDENCE_WORKSPACE": "",
+                  "XDG_CONFIG_HOME": str(tmp_path / "court-config"), "EVIDENCE_TRUST": ""}
+    out = shipped / "ws" / "court.json"
+    proc = run_cli("report", "bundle", "-o", str(out), cwd=shipped / "ws", env=no_secrets)
+    assert proc.returncode == 0, proc.stderr
+    assert "unsigned: prepared by the verifying party" in proc.stdout
+    doc = json.loads(out.read_bytes())
+    assert doc["prepared_by"] == {"party": "verifying-party", "key": None}
+    assert doc["verdict"]["code"] == "inconclusive", doc["verdict"]
+    assert doc["trust"] is None and doc["verification"]["demonstration"] is False
+    verified = run_cli("verify", "bundle", "--json", cwd=shipped / "ws", env=no_secrets)
+    result = json.loads(verified.stdout)
+    assert verified.returncode != 0 and result["verdict"] == "inconclusive"
+    assert result["trust"] is None and result["demonstration"] is False
