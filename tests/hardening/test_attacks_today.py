@@ -334,3 +334,44 @@ def test_court_report_inside_the_capturers_workspace_uses_nothing_of_it(
     result = json.loads(verified.stdout)
     assert verified.returncode != 0 and result["verdict"] == "inconclusive"
     assert result["trust"] is None and result["demonstration"] is False
+
+
+# -- attack 7: the capturer's own TSA, "qualified", pinned by a demonstration profile --------
+
+
+def test_a_demonstration_profile_never_makes_a_tsa_qualified_or_trusted_in_earnest(
+        forged_web: Path, tsa: LocalTsa, tmp_path: Path, session_workspace: Path) -> None:
+    """A demonstration profile (like the workspace's own, which a capturer writes and uses
+    for the report it prepares itself with ``-w``) may pin any TSA, the capturer's own
+    included, and call it qualified. The token must then be shown as a demonstration: never
+    "qualified" (eIDAS Art. 41(2) presumes the accuracy of qualified time stamps only), and
+    the report's timestamp row must name the demonstration, not "trusted"."""
+    import shutil
+
+    from evidence.report.model import build_report
+    from evidence.verification.verifier import verify
+    from evidence.workspace import open_workspace
+
+    from ..conftest import PASSPHRASE
+    from ..timestamps.test_timestamps import MINIMAL_PROFILE
+    from ..timestamps.tsa import pin_toml
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(forged_web, bundle)
+    timestamp_bundle(bundle, [tsa.url("/rogue")],
+                     key=open_workspace(session_workspace).signing_key(PASSPHRASE))
+    demo = tmp_path / "demo.toml"
+    demo.write_text(MINIMAL_PROFILE.read_text(encoding="utf-8").replace(
+        "expires = 2099-12-31T00:00:00Z\n",
+        "expires = 2099-12-31T00:00:00Z\ndemonstration = true\n")
+        + pin_toml("Capturer's Qualified TSA", tsa.signers["rogue"], qualified=True),
+        encoding="utf-8")
+    result = verify(bundle, trust=demo, offline=True)
+    assert result.demonstration is True
+    [shown] = result.timestamps
+    assert shown["qualified"] is False, shown
+    [ok] = [f for f in result.findings if f.code == "timestamp-ok"]
+    assert "qualified" not in ok.message and "demonstration" in ok.message, ok.message
+    [row] = build_report(result, bundle=bundle, lang="en").timestamps
+    assert row.qualified is False
+    assert "demonstration" in row.status_text["en"] and "trusted" not in row.status_text["en"]
