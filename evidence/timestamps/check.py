@@ -178,10 +178,12 @@ def _trust(facts: TokenFacts, message: bytes, pins: Sequence[TsaPin]
 def check_timestamps(bundle: Path, *, custody: Sequence[dict[str, Any]], package: str,
                      pins: Sequence[TsaPin] | None, captured_at: int | str | None,
                      block_time: int | None, block_time_checked: bool,
-                     window_seconds: int) -> TimestampReport:
+                     window_seconds: int, demonstration: bool = False) -> TimestampReport:
     """Check every token of ``bundle`` (see the module docstring). ``pins`` is the
-    verifier's ``[[timestamp_authorities]]`` (None: no trust profile). Problems are
-    findings, never exceptions."""
+    verifier's ``[[timestamp_authorities]]`` (None: no trust profile); ``demonstration``
+    says they come from a demonstration profile, which anyone (the capturer too) writes: a
+    token it pins is a demonstration, never qualified. Problems are findings, never
+    exceptions."""
     report = TimestampReport()
     files, problems = token_files(bundle)
     report.findings.extend(problems)
@@ -200,7 +202,8 @@ def check_timestamps(bundle: Path, *, custody: Sequence[dict[str, Any]], package
                                        f"{ROOT_FILE}: {exc}", ROOT_FILE))
         return report
     for rel in files:
-        report.checks.append(_check_one(bundle, rel, message, recorded, pins, report))
+        report.checks.append(_check_one(bundle, rel, message, recorded, pins, report,
+                                        demonstration))
     if block_time is not None or isinstance(captured_at, int):
         _consistency(report, captured_at, block_time, block_time_checked, window_seconds)
     return report
@@ -208,7 +211,7 @@ def check_timestamps(bundle: Path, *, custody: Sequence[dict[str, Any]], package
 
 def _check_one(bundle: Path, rel: str, message: bytes,
                recorded: dict[str, tuple[str, bool | None]], pins: Sequence[TsaPin] | None,
-               report: TimestampReport) -> TimestampCheck:
+               report: TimestampReport, demonstration: bool = False) -> TimestampCheck:
     add = report.findings.append
     try:
         raw = read_token(bundle, rel)
@@ -253,6 +256,16 @@ def _check_one(bundle: Path, rel: str, message: bytes,
                     f"{rel}: token from {pin.name} at {when}, outside the period the trust "
                     "profile trusts this TSA for: not counted", rel))
         return TimestampCheck(rel, facts, status, tsa=pin.name, qualified=pin.qualified,
+                              before_anchor=before)
+    if demonstration:
+        # A demonstration profile is anyone's (the workspace's own is the capturer's): its
+        # pins show that the flow works, and its "qualified" is nobody's word.
+        add(Finding("timestamp-ok", Severity.OK,
+                    f"{ROOT_FILE} (the signed bundle root) existed no later than {when} as TSA "
+                    f"{pin.name} says, a TSA pinned by a demonstration profile: a "
+                    "demonstration without evidential value, its TSA not checked by anyone "
+                    f"(serial {facts.serial:x}, policy {facts.policy}; {rel})", rel))
+        return TimestampCheck(rel, facts, "trusted", tsa=pin.name, qualified=False,
                               before_anchor=before)
     kind = "qualified TSA" if pin.qualified else "TSA"
     add(Finding("timestamp-ok", Severity.OK,

@@ -105,7 +105,8 @@ def verify(
             captured_at=_captured_at(signed.statement),
             block_time=None if anchor is None else anchor.block_time,
             block_time_checked=anchor is not None and anchor.checked_on_chain and not offline,
-            window_seconds=rules.timestamp_window_seconds)
+            window_seconds=rules.timestamp_window_seconds,
+            demonstration=profile is not None and profile.demonstration)
         findings.extend(stamps.findings)
         if rules.require_timestamp and not stamps.trusted:
             findings.append(Finding(
