@@ -375,3 +375,8 @@ def test_a_demonstration_profile_never_makes_a_tsa_qualified_or_trusted_in_earne
     [row] = build_report(result, bundle=bundle, lang="en").timestamps
     assert row.qualified is False
     assert "demonstration" in row.status_text["en"] and "trusted" not in row.status_text["en"]
+    from ..conftest import run_cli
+
+    shown_cli = run_cli("verify", str(bundle), "--offline", "--trust", str(demo))
+    line = next(x for x in shown_cli.stdout.splitlines() if "Capturer's Qualified TSA" in x)
+    assert "(qualified)" not in line and "demonstration (no evidential value)" in line, line
