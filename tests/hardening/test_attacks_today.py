@@ -87,6 +87,15 @@ def test_page_one_claims_no_time_from_a_chain_the_court_does_not_pin(
     # were "counted under policy hague-3": without a profile nothing is counted.
     assert not any("counted under policy" in s for s in shows), shows
     assert any("no trust profile" in s and "not counted" in s for s in shows), shows
+    # ... and the "When" rows must not say "3 of 3 counted by the policy" either.
+    from evidence.report.blocks import KeyValue
+    from evidence.report.model import build_report
+    from evidence.report.pageone import page_one
+
+    rows = [row for b in page_one(build_report(result, bundle=bundle, lang="en"))
+            if isinstance(b, KeyValue) for row in b.rows if row[0] == "Witness confirmations"]
+    assert len(rows) == 1 and "counted by the policy" not in rows[0][1], rows
+    assert "none counted: no trust profile" in rows[0][1], rows
 
 
 @pytest.mark.anvil
