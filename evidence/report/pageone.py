@@ -62,6 +62,9 @@ PAGE_ONE: dict[str, Pair] = {
     "confirmations": ("Witness confirmations", "见证节点确认"),
     "confirmations_value": ("{counted} of {total} counted by the policy; {first} to {last}",
                             "共 {total} 项，策略计入 {counted} 项；{first} 至 {last}"),
+    "confirmations_no_profile": ("{total} on chain, none counted: no trust profile; {first} "
+                                 "to {last}",
+                                 "链上共 {total} 项，均不计入：未提供信任配置；{first} 至 {last}"),
     "verified": ("Verified (this report)", "核验时间（本报告）"),
     "not_anchored": ("not anchored, or the chain was not asked", "未锚定，或未查询区块链"),
     "items": ("{total} items: {files} files ({images} images), {records} records",
@@ -235,7 +238,8 @@ def page_one(r: Report) -> list[Block]:
         counted = sum(1 for w in r.witnesses if w.counted)
         first, last = (times[0], times[-1]) if times else ("—", "—")
         rows.append((_t("confirmations", langs), "\n".join(_each(
-            "confirmations_value", langs, counted=counted, total=len(r.witnesses),
+            "confirmations_value" if r.trust is not None else "confirmations_no_profile",
+            langs, counted=counted, total=len(r.witnesses),
             first=local_time(first, tz), last=local_time(last, tz))), False))
     rows.append((_t("verified", langs), local_time(r.verified_at, tz), False))
     blocks.append(KeyValue(tuple(rows)))
