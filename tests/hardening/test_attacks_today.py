@@ -389,3 +389,31 @@ def test_a_demonstration_profile_never_makes_a_tsa_qualified_or_trusted_in_earne
     shown_cli = run_cli("verify", str(bundle), "--offline", "--trust", str(demo))
     line = next(x for x in shown_cli.stdout.splitlines() if "Capturer's Qualified TSA" in x)
     assert "(qualified)" not in line and "demonstration (no evidential value)" in line, line
+
+
+# -- attack 8 (issue 19, again): a policy file that passes for hague-3-tsa --------------------
+
+
+def test_a_policy_file_cannot_pass_for_hague_3_tsa(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The capturer leaves ``hague-3-tsa.toml`` and ``hague-3-tsa`` (no timestamp required)
+    in the folder where the court types ``--policy hague-3-tsa``: the built-in policy is
+    used; given by path, a file that takes the built-in name is refused naming file and key."""
+    from importlib import resources
+
+    from evidence.errors import FormatError
+    from evidence.policy.load import load_policy
+
+    shipped = resources.files("evidence").joinpath("data", "policies", "hague-3-tsa.toml")
+    lax = shipped.read_text(encoding="utf-8").replace("require_timestamp = true",
+                                                      "require_timestamp = false")
+    assert lax != shipped.read_text(encoding="utf-8")
+    for name in ("hague-3-tsa.toml", "hague-3-tsa", "HAGUE-3-TSA"):
+        (tmp_path / name).write_text(lax, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for typed in ("hague-3-tsa", "HAGUE-3-TSA"):
+        policy = load_policy(typed)
+        assert policy.require_timestamp is True and policy.source.startswith("built-in")
+    with pytest.raises(FormatError, match="reserved for the built-in policy") as refused:
+        load_policy("./hague-3-tsa.toml")
+    assert "hague-3-tsa.toml" in str(refused.value)
