@@ -189,6 +189,11 @@ def test_hague_3_tsa_second_clock_is_not_met_by_a_token_long_after_the_block(
     assert "does not corroborate the block time" in after.message
     assert "timestamp-required" in found
     assert result.verdict.value == "not-presumed", result.findings
+    # The rule as the report words it says so (en and zh).
+    assert result.policy is not None
+    assert any("no later than the anchor's block time plus 600 s" in line
+               for line in result.policy["rules"]), result.policy["rules"]
+    assert any("不晚于锚定区块时间加 600 秒" in line for line in result.policy["rules_zh"])
     # Under hague-3 (one clock: the pinned chain's) the same evidence is presumed: the
     # court trusted that chain; only the policy that promises a second clock refuses.
     assert court_verify(lab, bundle, profile).verdict.value == "presumed-authentic"
