@@ -72,8 +72,11 @@ def render_verification(result: VerificationResult, *, verbose: bool = False) ->
         for t in result.timestamps:
             who = t.get("tsa") or t.get("tsa_name") or t.get("signer_subject") or "?"
             kind = " (qualified)" if t.get("qualified") else ""
+            status = t.get("status")
+            if status == "trusted" and result.demonstration:
+                status = "demonstration (no evidential value)"
             _echo(f"  {t.get('gen_time') or '?'}  {who}{kind}  serial {t.get('serial')}  "
-                  f"policy {t.get('policy')}  {t.get('status')}  {t.get('file')}")
+                  f"policy {t.get('policy')}  {status}  {t.get('file')}")
     if result.witnesses:
         _echo(f"witnesses ({result.policy_label()}):")
         for w in result.witnesses:

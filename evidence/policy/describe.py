@@ -114,7 +114,10 @@ def _describe_en(p: Policy) -> list[str]:
     lines.append(blocks + ".")
     if p.require_timestamp:
         lines.append("The bundle must carry an RFC 3161 timestamp of its signed root from a "
-                     "timestamp authority the verifier's trust profile pins, valid at its time.")
+                     "timestamp authority the verifier's trust profile pins, valid at its time, "
+                     "no later than the anchor's block time plus "
+                     f"{p.timestamp_window_seconds} s (a later one says nothing of the block "
+                     "time).")
     lines.append(
         "A pinned RFC 3161 timestamp's time must not be earlier than the signed capture time, "
         "nor later than the anchor's block time (for a timestamp taken before the anchoring), "
@@ -178,7 +181,8 @@ def _describe_zh(p: Policy) -> list[str]:
     )
     if p.require_timestamp:
         lines.append("证据包须带有验证方信任配置所列时间戳服务机构（TSA）对其签名根出具的、"
-                     "在其时间有效的 RFC 3161 时间戳。")
+                     "在其时间有效的 RFC 3161 时间戳，且其时间不晚于锚定区块时间加 "
+                     f"{p.timestamp_window_seconds} 秒（更晚的时间戳不能印证区块时间）。")
     lines.append(
         f"经信任配置所列 TSA 出具的 RFC 3161 时间戳，其时间不得早于取证人签名的取证时间，"
         f"也不得晚于锚定区块时间（锚定前取得的时间戳），允许误差各为 "

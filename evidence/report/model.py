@@ -630,7 +630,7 @@ def build_report(
                                leaf_count=result.leaf_count, anchor=result.anchor,
                                langs=langs, items_total=len(everything)),
         thumbnails=_thumbnails(Path(bundle), listed),
-        timestamps=timestamp_rows(result.timestamps, langs),
+        timestamps=timestamp_rows(result.timestamps, langs, result.demonstration),
         web=build_web(result.provenance, everything, Path(bundle), langs),
         exports=_exports(everything),
         images_total=sum(1 for i in everything

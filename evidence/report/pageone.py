@@ -37,6 +37,10 @@ PAGE_ONE: dict[str, Pair] = {
     "by_verifier": ("Prepared by the verifying party, from the bundle and the chain, under its "
                     "own trust profile; not by the capturer.",
                     "本报告由核验方依据证据包和区块链、按其自己的信任配置制作，并非由采集方制作。"),
+    "by_verifier_no_profile": (
+        "Prepared by the verifying party, from the bundle and the chain, without a trust "
+        "profile (so nothing here is presumed); not by the capturer.",
+        "本报告由核验方依据证据包和区块链制作，未使用信任配置（因此不作任何推定），并非由采集方制作。"),
     "by_capturer": ("Prepared by the capturer (workspace key {key}): the party that offers the "
                     "evidence.", "本报告由采集方（工作区密钥 {key}）制作，即提交证据的一方。"),
     "by_workspace": ("Prepared with workspace key {key}, which is not the capturer's key.",
@@ -58,6 +62,9 @@ PAGE_ONE: dict[str, Pair] = {
     "confirmations": ("Witness confirmations", "见证节点确认"),
     "confirmations_value": ("{counted} of {total} counted by the policy; {first} to {last}",
                             "共 {total} 项，策略计入 {counted} 项；{first} 至 {last}"),
+    "confirmations_no_profile": ("{total} on chain, none counted: no trust profile; {first} "
+                                 "to {last}",
+                                 "链上共 {total} 项，均不计入：未提供信任配置；{first} 至 {last}"),
     "verified": ("Verified (this report)", "核验时间（本报告）"),
     "not_anchored": ("not anchored, or the chain was not asked", "未锚定，或未查询区块链"),
     "items": ("{total} items: {files} files ({images} images), {records} records",
@@ -89,6 +96,25 @@ PAGE_ONE: dict[str, Pair] = {
                      "the bytes existed no later than then and were not changed since.",
                      "该根哈希已于 {time} 锚定在链 {chain_id} 的第 {block} 号区块：上述字节"
                      "不晚于该时间即已存在，且此后未被更改。"),
+    "shows_anchor_unpinned": (
+        "That root is in block {block} of chain {chain_id} at {time}, as that chain says; the "
+        "verifier's trust profile does not pin this chain (or no profile was given), and "
+        "whoever runs it sets its clock: this block time is not evidence of when the bytes "
+        "existed.",
+        "该根哈希位于链 {chain_id} 的第 {block} 号区块，时间 {time}，此为该链自身所述；核验方的"
+        "信任配置未列明该链（或未提供信任配置），而运行该链者可自行设定其时钟：该区块时间不能证明"
+        "上述字节存在的时间。"),
+    "shows_anchor_demo": (
+        "That root is in block {block} of chain {chain_id} at {time}, a development chain or "
+        "demonstration one party controls: this block time is not evidence of when the bytes "
+        "existed.",
+        "该根哈希位于链 {chain_id} 的第 {block} 号区块，时间 {time}；该链为由单一方控制的开发链"
+        "或演示：该区块时间不能证明上述字节存在的时间。"),
+    "shows_witnesses_no_profile": (
+        "{total} witness confirmation(s) found on chain, not counted: no trust profile names "
+        "whom to trust, so who the witnesses are and where is only the registry's word.",
+        "链上有 {total} 项见证节点确认，均不计入：未提供信任配置说明应信任谁，见证节点的身份和"
+        "所在地仅为登记合约所述。"),
     "shows_witnesses": ("{counted} witness confirmation(s) counted under policy {policy} "
                         "({jurisdictions}).",
                         "依据策略 {policy} 计入 {counted} 项见证节点确认（{jurisdictions}）。"),
@@ -179,7 +205,9 @@ def page_one(r: Report) -> list[Block]:
         style = "bad" if r.verdict.code == "failed" else "caution"
     blocks.append(Para("\n".join(verdict_statement(r)), style))
     if r.prepared_by == "verifying-party":
-        blocks.append(Para("\n".join(_each("by_verifier", langs)), "note"))
+        blocks.append(Para("\n".join(_each(
+            "by_verifier" if r.trust is not None else "by_verifier_no_profile", langs)),
+            "note"))
     elif r.preparer_key:
         same = r.preparer_key == p.capturer_fingerprint
         blocks.append(Para("\n".join(_each("by_capturer" if same else "by_workspace", langs,
@@ -210,7 +238,8 @@ def page_one(r: Report) -> list[Block]:
         counted = sum(1 for w in r.witnesses if w.counted)
         first, last = (times[0], times[-1]) if times else ("—", "—")
         rows.append((_t("confirmations", langs), "\n".join(_each(
-            "confirmations_value", langs, counted=counted, total=len(r.witnesses),
+            "confirmations_value" if r.trust is not None else "confirmations_no_profile",
+            langs, counted=counted, total=len(r.witnesses),
             first=local_time(first, tz), last=local_time(last, tz))), False))
     rows.append((_t("verified", langs), local_time(r.verified_at, tz), False))
     blocks.append(KeyValue(tuple(rows)))
@@ -252,11 +281,18 @@ def _shows(r: Report, langs: tuple[str, ...]) -> list[str]:
     out = _each("shows_integrity", langs, n=r.items_total, root=r.root or "—")
     if r.anchor is not None and r.anchor.info.checked_on_chain and not r.offline:
         a = r.anchor.info
-        out += _each("shows_anchor", langs, chain_id=a.chain_id, block=a.block_number,
+        # A block time is evidence of time only on a chain the verifier's profile pins and
+        # that is no development chain: any other chain's clock is set by whoever runs it.
+        key = ("shows_anchor_demo" if r.demonstration or r.development_chain
+               else "shows_anchor" if r.chain is not None and r.chain.pinned
+               else "shows_anchor_unpinned")
+        out += _each(key, langs, chain_id=a.chain_id, block=a.block_number,
                      time=r.anchor.block_time_utc)
     else:
         out += _each("shows_offline", langs)
-    if r.policy is not None and r.witnesses:
+    if r.trust is None and r.witnesses:
+        out += _each("shows_witnesses_no_profile", langs, total=len(r.witnesses))
+    elif r.policy is not None and r.witnesses:
         counted = sum(1 for w in r.witnesses if w.counted)
         out += _each("shows_witnesses", langs, counted=counted, policy=r.policy.name,
                      jurisdictions=", ".join(r.policy.counted_jurisdictions) or "—")

@@ -20,7 +20,7 @@ from typing import Any
 
 from .text import Pair, pick
 
-__all__ = ["STATUS", "TEXT", "TimestampRow", "rows"]
+__all__ = ["DEMONSTRATION_STATUS", "STATUS", "TEXT", "TimestampRow", "rows"]
 
 #: Token status as verified (evidence.timestamps.check.TimestampCheck.status).
 STATUS: dict[str, Pair] = {
@@ -32,6 +32,11 @@ STATUS: dict[str, Pair] = {
     "invalid": ("INVALID: changed, malformed or not over this bundle's root",
                 "无效：已被更改、格式错误或并非针对本证据包根"),
 }
+
+#: A "trusted" token under a demonstration profile (which anyone, the capturer too, writes).
+DEMONSTRATION_STATUS: Pair = (
+    "demonstration: a TSA a demonstration profile pins, no evidential value",
+    "演示：演示信任配置所列的时间戳服务机构，不具有证据价值")
 
 #: Labels of the section (merged into the report's fixed texts).
 TEXT: dict[str, Pair] = {
@@ -97,8 +102,10 @@ def _recheck(file: str, gen_time: str | None) -> str:
     return openssl_recheck(file, moment)
 
 
-def rows(timestamps: Sequence[Mapping[str, Any]], langs: tuple[str, ...]
-         ) -> tuple[TimestampRow, ...]:
+def rows(timestamps: Sequence[Mapping[str, Any]], langs: tuple[str, ...],
+         demonstration: bool = False) -> tuple[TimestampRow, ...]:
+    """One row per token; under a demonstration profile a pinned token is shown as a
+    demonstration, never trusted or qualified."""
     out = []
     for t in timestamps:
         status = str(t.get("status", "invalid"))
@@ -110,9 +117,10 @@ def rows(timestamps: Sequence[Mapping[str, Any]], langs: tuple[str, ...]
             gen_time=None if gen is None else str(gen),
             serial=None if t.get("serial") is None else str(t.get("serial")),
             policy=None if t.get("policy") is None else str(t.get("policy")),
-            qualified=bool(t.get("qualified")) and status == "trusted",
+            qualified=bool(t.get("qualified")) and status == "trusted" and not demonstration,
             status=status,
-            status_text=pick(STATUS.get(status, (status, status)), langs),
+            status_text=pick(DEMONSTRATION_STATUS if demonstration and status == "trusted"
+                             else STATUS.get(status, (status, status)), langs),
             recheck=_recheck(file, None if gen is None else str(gen)),
         ))
     return tuple(out)

@@ -33,10 +33,15 @@ MAX_ENVIRONMENT_BYTES = 256 * 1024
 WEB_TEXT: dict[str, tuple[str, str]] = {
     "sec_web": ("Web pages captured", "网页取证"),
     "web_intro": (
-        "Pages opened by the capturing party's tool in headless Chromium; every file listed "
-        "here is an item of the bundle, checked with the others above.",
-        "以下网页由取证方工具在无界面 Chromium 浏览器中打开并采集；"
-        "所列文件均为本证据包的条目，已与其他条目一同于上文核验。"),
+        "Statements of the capturer (recorded at capture, not verified): which pages its "
+        "tool says it opened in headless Chromium, the URLs, HTTP status and server "
+        "certificate it says it saw. Nothing here was checked against the web server; the "
+        "capturer signed these lines and could have written them. The files listed are "
+        "items of the bundle, checked with the others above: their bytes are as signed.",
+        "以下为采集方的陈述（采集时记录，未经核实）：其工具称在无界面 Chromium 浏览器中打开的"
+        "网页、所见的网址、HTTP 状态码和服务器证书。上述内容均未与网站服务器核对；采集方签署了"
+        "这些内容，也可能自行写入。所列文件均为本证据包的条目，已与其他条目一同于上文核验：其字节"
+        "与签署时一致。"),
     "page": ("Page", "网页"),
     "url": ("Requested URL", "请求网址"),
     "final_url": ("Final URL", "最终网址"),

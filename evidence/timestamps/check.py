@@ -19,7 +19,10 @@ For each ``evidence/timestamps/*.tsr``:
    the anchor's block time (for a token taken before the anchoring, by custody order; after
    it, the block time must not be later than genTime), each within the policy's
    ``timestamp_window_seconds``. A disagreement is ``timestamp-clock-disagreement``, and
-   evidence whose clocks disagree is not presumed authentic.
+   evidence whose clocks disagree is not presumed authentic. Only a token no later than the
+   block time plus the window *corroborates* the block time (``timestamp-clocks-agree``); a
+   later one is ``timestamp-after-anchor`` and cannot meet a policy's ``require_timestamp``
+   (a chain whose clock lies passes any token taken after it).
 
 None of this needs the chain, so an offline verification states what the tokens show:
 "existed no later than T (TSA X)".
@@ -98,6 +101,10 @@ class TimestampReport:
     findings: list[Finding] = field(default_factory=list)
     #: False when a trusted token's clock disagrees with the chain or the capture time.
     consistent: bool = True
+    #: Trusted tokens whose time is no later than the block time (as the chain says it) plus
+    #: the window: the only ones that corroborate the block time. A token taken long after
+    #: the anchoring shows when the root existed at the latest, and nothing of the block.
+    corroborating: list[TimestampCheck] = field(default_factory=list)
 
     @property
     def trusted(self) -> list[TimestampCheck]:
@@ -171,10 +178,12 @@ def _trust(facts: TokenFacts, message: bytes, pins: Sequence[TsaPin]
 def check_timestamps(bundle: Path, *, custody: Sequence[dict[str, Any]], package: str,
                      pins: Sequence[TsaPin] | None, captured_at: int | str | None,
                      block_time: int | None, block_time_checked: bool,
-                     window_seconds: int) -> TimestampReport:
+                     window_seconds: int, demonstration: bool = False) -> TimestampReport:
     """Check every token of ``bundle`` (see the module docstring). ``pins`` is the
-    verifier's ``[[timestamp_authorities]]`` (None: no trust profile). Problems are
-    findings, never exceptions."""
+    verifier's ``[[timestamp_authorities]]`` (None: no trust profile); ``demonstration``
+    says they come from a demonstration profile, which anyone (the capturer too) writes: a
+    token it pins is a demonstration, never qualified. Problems are findings, never
+    exceptions."""
     report = TimestampReport()
     files, problems = token_files(bundle)
     report.findings.extend(problems)
@@ -193,7 +202,8 @@ def check_timestamps(bundle: Path, *, custody: Sequence[dict[str, Any]], package
                                        f"{ROOT_FILE}: {exc}", ROOT_FILE))
         return report
     for rel in files:
-        report.checks.append(_check_one(bundle, rel, message, recorded, pins, report))
+        report.checks.append(_check_one(bundle, rel, message, recorded, pins, report,
+                                        demonstration))
     if block_time is not None or isinstance(captured_at, int):
         _consistency(report, captured_at, block_time, block_time_checked, window_seconds)
     return report
@@ -201,7 +211,7 @@ def check_timestamps(bundle: Path, *, custody: Sequence[dict[str, Any]], package
 
 def _check_one(bundle: Path, rel: str, message: bytes,
                recorded: dict[str, tuple[str, bool | None]], pins: Sequence[TsaPin] | None,
-               report: TimestampReport) -> TimestampCheck:
+               report: TimestampReport, demonstration: bool = False) -> TimestampCheck:
     add = report.findings.append
     try:
         raw = read_token(bundle, rel)
@@ -246,6 +256,16 @@ def _check_one(bundle: Path, rel: str, message: bytes,
                     f"{rel}: token from {pin.name} at {when}, outside the period the trust "
                     "profile trusts this TSA for: not counted", rel))
         return TimestampCheck(rel, facts, status, tsa=pin.name, qualified=pin.qualified,
+                              before_anchor=before)
+    if demonstration:
+        # A demonstration profile is anyone's (the workspace's own is the capturer's): its
+        # pins show that the flow works, and its "qualified" is nobody's word.
+        add(Finding("timestamp-ok", Severity.OK,
+                    f"{ROOT_FILE} (the signed bundle root) existed no later than {when} as TSA "
+                    f"{pin.name} says, a TSA pinned by a demonstration profile: a "
+                    "demonstration without evidential value, its TSA not checked by anyone "
+                    f"(serial {facts.serial:x}, policy {facts.policy}; {rel})", rel))
+        return TimestampCheck(rel, facts, "trusted", tsa=pin.name, qualified=False,
                               before_anchor=before)
     kind = "qualified TSA" if pin.qualified else "TSA"
     add(Finding("timestamp-ok", Severity.OK,
@@ -299,8 +319,18 @@ def _consistency(report: TimestampReport, captured_at: int | str | None,
                 f"{int(block_time - gen)} s after TSA {c.tsa}'s time {when} for a token taken "
                 f"after the anchoring (allowed window {window} s): the chain, its node or the "
                 "TSA gives a wrong time", c.file))
+        elif gen > block_time + window:
+            # Taken after the anchoring, later than the window: no contradiction, and no
+            # corroboration either (a lying chain's clock passes any such token).
+            report.findings.append(Finding(
+                "timestamp-after-anchor", Severity.INFO,
+                f"{c.file}: TSA {c.tsa}'s time {when} is {int(gen - block_time)} s after the "
+                f"anchor's block time {block} (a token taken after the anchoring): it shows "
+                f"the root existed no later than {when}; it does not corroborate the block "
+                f"time (allowed window {window} s)", c.file))
         else:
+            report.corroborating.append(c)
             report.findings.append(Finding(
                 "timestamp-clocks-agree", Severity.OK,
-                f"{c.file}: TSA time {when} and the anchor's block time {block} agree within "
-                f"{window} s", c.file))
+                f"{c.file}: TSA time {when} and the anchor's block time {block} agree (the TSA "
+                f"time is no later than the block time plus {window} s)", c.file))

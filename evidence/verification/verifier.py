@@ -105,7 +105,8 @@ def verify(
             captured_at=_captured_at(signed.statement),
             block_time=None if anchor is None else anchor.block_time,
             block_time_checked=anchor is not None and anchor.checked_on_chain and not offline,
-            window_seconds=rules.timestamp_window_seconds)
+            window_seconds=rules.timestamp_window_seconds,
+            demonstration=profile is not None and profile.demonstration)
         findings.extend(stamps.findings)
         if rules.require_timestamp and not stamps.trusted:
             findings.append(Finding(
@@ -113,8 +114,16 @@ def verify(
                 f"policy {rules.name} requires an RFC 3161 timestamp from a TSA the trust "
                 "profile pins; the bundle has none (run `evidence timestamp BUNDLE --tsa URL`)",
                 "evidence/timestamps"))
+        elif (rules.require_timestamp and not stamps.corroborating and anchor is not None
+              and anchor.checked_on_chain and not offline):
+            findings.append(Finding(
+                "timestamp-required", Severity.WARNING,
+                f"policy {rules.name} requires an RFC 3161 timestamp from a TSA the trust "
+                "profile pins that corroborates the anchor's block time (no later than it plus "
+                f"{rules.timestamp_window_seconds} s); every trusted token was taken later",
+                "evidence/timestamps"))
     timestamps_hold = stamps is None or (stamps.consistent and (
-        not rules.require_timestamp or bool(stamps.trusted)))
+        not rules.require_timestamp or bool(stamps.corroborating)))
     if offline:
         findings.append(Finding("offline", Severity.WARNING,
                                 "offline verification: the chain was not asked, so no "
