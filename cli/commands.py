@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,33 +32,50 @@ def init(path: Path, chain_url: str | None, contract: str | None, confirmations:
     """Create a workspace in PATH (default: here): evidence.toml, a capturer key, an
     account, and the EvidenceAnchor contract on its chain.
 
-    Running it again changes nothing that exists and never touches a key.
+    With --contract it joins that contract: nothing is sent and the account needs no funds.
+    A failed init leaves nothing behind. Over an existing workspace: the same options
+    change nothing ("already initialised"); different ones are an error naming them.
     """
-    from evidence.workspace import CONFIG_NAME, init_workspace
+    from evidence.workspace import (
+        CONFIG_NAME,
+        init_differences,
+        init_workspace,
+        open_workspace,
+        undo_new_workspace,
+    )
 
     existing = (path / CONFIG_NAME).exists()
+    if existing:  # before any prompt: the options against what the workspace has
+        have = open_workspace(path)
+        differences = init_differences(have, url=chain_url, contract=contract,
+                                       confirmations=confirmations, no_chain=no_chain)
+        if differences:
+            raise InputError(f"{have.root} is initialised already with other options: "
+                             + "; ".join(differences)
+                             + " (make a new workspace, or edit its evidence.toml)")
+        if (have.chain.contract is not None or no_chain) and not demo_witnesses:
+            click.echo(f"workspace exists already: {have.root} (already initialised; nothing "
+                       "changed)")
+            return 0
     if not (existing or chain_url or no_chain):  # before any prompt or file: one clear line
         from evidence.chain.extras import require_embedded
 
         require_embedded()
     secret = passphrase(confirm=not existing)
-    ws, created = init_workspace(path, secret)
-    if created:
-        click.echo(f"workspace created: {ws.root}")
-        click.echo(f"capturer key: {ws.path(ws.capturer_key)} (Ed25519, encrypted, mode 0600)")
-        click.echo(f"capturer fingerprint: {ws.capturer_fingerprint}")
-    elif ws.chain.contract is not None and not demo_witnesses:
-        click.echo(f"workspace exists already: {ws.root} (nothing changed)")
-        return 0
-    if no_chain:
-        return 0
-    if chain_url and ws.chain.contract is not None and ws.chain.url != chain_url:
-        raise InputError(f"{ws.root} already uses {ws.chain.kind} chain {ws.chain.chain_id}; "
-                         "make a new workspace for another chain")
-    from evidence.anchoring import setup_chain
+    with undo_new_workspace(path) if not existing else contextlib.nullcontext():
+        ws, created = init_workspace(path, secret)
+        if created:
+            click.echo(f"workspace created: {ws.root}")
+            click.echo(f"capturer key: {ws.path(ws.capturer_key)} (Ed25519, encrypted, mode "
+                       "0600)")
+            click.echo(f"capturer fingerprint: {ws.capturer_fingerprint}")
+        if no_chain:
+            return 0
+        from evidence.anchoring import setup_chain
 
-    ws = setup_chain(ws, secret, url=chain_url, contract=contract, confirmations=confirmations,
-                     demo_witnesses=demo_witnesses, log=click.echo)
+        ws = setup_chain(ws, secret, url=chain_url, contract=contract,
+                         confirmations=confirmations, demo_witnesses=demo_witnesses,
+                         log=click.echo)
     if ws.chain.kind == "embedded":
         click.echo("chain: embedded development chain (eth-tester/py-evm) - NO EVIDENTIAL "
                    "VALUE: one party controls it; use --chain URL for real evidence")
@@ -241,17 +259,26 @@ def disclose(ctx: Context, bundle: Path, item_id: str, out: Path) -> int:
               help="Anchor through the batcher at URL (`evidence batcher serve`); its proof "
               "is checked against this workspace's chain before a receipt is written.")
 @click.option("--timeout", type=click.FloatRange(1, 86400), default=600.0, show_default=True,
-              metavar="SECONDS", help="With --batcher: how long to wait for the batch.")
+              metavar="SECONDS", help="How long to wait for the confirmations (or, with "
+              "--batcher, for the batch); then exit 3 with no receipt written.")
+@click.option("--confirmations", type=click.IntRange(0, 1024), default=None, metavar="N",
+              help="Blocks on top of the anchor before receipts are written (default: the "
+              "workspace's [chain] confirmations).")
 @pass_ctx
 def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: bool,
-           batcher_url: str | None, timeout: float) -> int:
+           batcher_url: str | None, timeout: float, confirmations: int | None) -> int:
     """Anchor the roots of BUNDLES on the workspace's chain in one transaction.
 
     Concurrent runs in one workspace wait for each other (a lock; the waiting one says so
-    on stderr).
+    on stderr). Receipts are written once the anchor has its confirmations; while it
+    waits, a progress line goes to stderr. At --timeout nothing is written and a rerun
+    waits for the blocks it has not seen yet.
     """
     from evidence.anchoring import anchor_bundles
 
+    if batcher_url is not None and (reanchor or confirmations is not None):
+        raise InputError("--reanchor and --confirmations are for direct anchoring; "
+                         "drop --batcher")
     ws = ctx.workspace()
     secret = passphrase()
     key = ws.signing_key(secret)
@@ -260,8 +287,6 @@ def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: boo
         click.echo(message, err=True)
 
     if batcher_url is not None:
-        if reanchor:
-            raise InputError("--reanchor is for direct anchoring; drop --batcher")
         from evidence.batcher.client import anchor_via_batcher
 
         outcome = anchor_via_batcher(ws, list(bundles), url=batcher_url, key=key,
@@ -270,7 +295,8 @@ def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: boo
     else:
         outcome = anchor_bundles(ws, list(bundles), passphrase=secret, key=key,
                                  reanchor=reanchor, log=None if as_json else click.echo,
-                                 on_wait=to_stderr)
+                                 on_wait=to_stderr, confirmations=confirmations,
+                                 timeout_s=timeout, progress=to_stderr)
     auto_timestamp(ws, [b for b, _ in outcome.anchored], key, stage="anchor", quiet=as_json)
     if as_json:
         emit_json({"anchored": [{"bundle": str(b), **r.to_json()} for b, r in outcome.anchored],

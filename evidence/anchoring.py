@@ -7,12 +7,23 @@ write-once: the batch is written to ``<workspace>/journal/`` before anything is 
 run that finds a journal first asks the chain whether that batch root is anchored
 already and, if so, only writes the missing receipts. A root is never anchored twice
 (a second ``anchor`` of the same root reverts), and a receipt is written atomically.
+
+The journal names each bundle by its signed root; its path is only where to look first.
+A bundle moved (or renamed) after a crash is found again by its root when it is anchored
+from its new place: it gets the receipt of the batch already on chain, not a second
+anchor. A journal whose bundles are not all found stays until they are.
+
+Confirmations (``confirmations``, ``--confirmations N``): receipts are written only once
+N blocks are on top of the anchor's block, however long N blocks take, up to
+``timeout_s`` (ChainError, exit 3, no receipt written; the journal stays, and a rerun
+waits for the blocks it has not yet seen before it writes them).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -58,6 +69,10 @@ DEMO_WITNESSES = (
 #: Ether given to each workspace account on the embedded chain (gas only; worthless).
 DEMO_FUNDING_WEI = 10**20
 JOURNAL_DIR = "journal"
+#: Seconds between two looks at the chain head while waiting for confirmations.
+CONFIRMATION_POLL_S = 1.0
+#: How long ``anchor`` waits for its confirmations by default (``--timeout``), in seconds.
+DEFAULT_CONFIRMATION_TIMEOUT_S = 600.0
 #: Simulated witnesses' keystores use a lighter scrypt cost (still encrypted at rest): they
 #: guard worthless keys on a development chain and are unlocked on every demo anchoring.
 DEMO_WITNESS_SCRYPT_N = 2**14
@@ -187,25 +202,96 @@ def _journal_path(ws: Workspace, batch_root: bytes) -> Path:
     return ws.path(JOURNAL_DIR) / f"anchor-{batch_root.hex()}.json"
 
 
+@dataclass(frozen=True)
+class _Waiting:
+    """How many blocks must be on top of an anchor before its receipts are written."""
+
+    confirmations: int
+    deadline: float
+    timeout_s: float
+    progress: Callable[[str], None]
+
+
 def anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
                    key: SigningKey, reanchor: bool = False,
                    chain: ChainClient | None = None,
                    log: Callable[[str], None] | None = None,
-                   on_wait: Callable[[str], None] | None = None) -> AnchorOutcome:
+                   on_wait: Callable[[str], None] | None = None,
+                   confirmations: int | None = None,
+                   timeout_s: float = DEFAULT_CONFIRMATION_TIMEOUT_S,
+                   progress: Callable[[str], None] | None = None) -> AnchorOutcome:
     """:func:`_anchor_bundles` under the workspace's anchor lock (evidence/anchorlock.py):
     concurrent runs in one workspace are serialised; ``on_wait`` hears once that this one
-    waits for another."""
+    waits for another.
+
+    ``confirmations`` (default: the workspace's ``[chain] confirmations``; the embedded
+    chain mines a block per transaction only, and needs none) blocks must follow the
+    anchor's block before any receipt is written; ``progress`` hears one line each time
+    the count grows. After ``timeout_s`` seconds of waiting: ChainError (exit 3), no
+    receipt written, the journal kept for the next run (see the module docstring).
+    """
     from .anchorlock import anchor_lock
 
+    if confirmations is not None and not 0 <= confirmations <= MAX_ANCHOR_CONFIRMATIONS:
+        raise InputError(f"--confirmations must be between 0 and {MAX_ANCHOR_CONFIRMATIONS}")
+    if not timeout_s > 0:
+        raise InputError("--timeout must be a positive number of seconds")
+    needed = ws.chain.confirmations if confirmations is None else confirmations
+    if ws.chain.kind == "embedded":
+        needed = 0
     with anchor_lock(ws.root, on_wait=on_wait):
+        waiting = _Waiting(needed, time.monotonic() + timeout_s, timeout_s,
+                           progress or (lambda _line: None))
         return _anchor_bundles(ws, bundles, passphrase=passphrase, key=key, reanchor=reanchor,
-                               chain=chain, log=log)
+                               chain=chain, log=log, waiting=waiting)
+
+
+#: Largest ``--confirmations`` (the chain client's own limit: more is a typo).
+MAX_ANCHOR_CONFIRMATIONS = 1024
+
+
+def _open_for_anchoring(ws: Workspace) -> ChainClient:
+    """The workspace's chain, with transactions counted as soon as they are mined: the
+    confirmations are waited for by :func:`_await_confirmations`, with progress and the
+    caller's timeout, not inside one send (whose wait is the request timeout)."""
+    if ws.chain.kind == "embedded":
+        return open_workspace_chain(ws)
+    from .chain.connect import open_chain
+
+    return open_chain(replace(chain_config(ws), confirmations=0))
+
+
+def _await_confirmations(client: ChainClient, contract: AnchorContract, batch_root: bytes,
+                         waiting: _Waiting) -> None:
+    """Return once ``waiting.confirmations`` blocks follow the anchor of ``batch_root``
+    (read again each time: a reorganisation may move it); ChainError at the deadline."""
+    shown = "0x" + batch_root.hex()
+    last = -1
+    while True:
+        record = contract.anchor_of(batch_root)
+        if record is None:
+            raise ChainError(f"the anchor of batch {shown} is no longer on {client.description} "
+                             "(a reorganisation dropped it); run `evidence anchor` again")
+        have = max(0, client.latest_block_number() - record.block_number)
+        if have >= waiting.confirmations:
+            return
+        if have != last:
+            waiting.progress(f"waiting for confirmations: {have} of {waiting.confirmations} "
+                             f"blocks on top of block {record.block_number} (batch {shown})")
+            last = have
+        if time.monotonic() >= waiting.deadline:
+            raise ChainError(
+                f"the anchor of batch {shown} (block {record.block_number}) has {have} of "
+                f"{waiting.confirmations} confirmations after {waiting.timeout_s:g} s; no "
+                "receipt was written: run the same `evidence anchor` again to keep waiting")
+        time.sleep(min(CONFIRMATION_POLL_S, max(0.0, waiting.deadline - time.monotonic())))
 
 
 def _anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
                     key: SigningKey, reanchor: bool = False,
                     chain: ChainClient | None = None,
-                    log: Callable[[str], None] | None = None) -> AnchorOutcome:
+                    log: Callable[[str], None] | None = None,
+                    waiting: _Waiting | None = None) -> AnchorOutcome:
     """Anchor the roots of ``bundles`` in one transaction (see module docstring).
 
     Raises InputError for a path that is not an intact bundle, VerificationError (exit 1)
@@ -214,11 +300,13 @@ def _anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
     ChainError (exit 3) when the chain cannot complete the anchoring.
     """
     say = log or (lambda _msg: None)
+    wait = waiting or _Waiting(0, time.monotonic() + DEFAULT_CONFIRMATION_TIMEOUT_S,
+                               DEFAULT_CONFIRMATION_TIMEOUT_S, lambda _line: None)
     own = chain is None
-    client = open_workspace_chain(ws) if chain is None else chain
+    client = _open_for_anchoring(ws) if chain is None else chain
     try:
         contract = open_workspace_contract(ws, client)
-        _finish_journals(ws, client, contract, key, say)
+        _finish_journals(ws, client, contract, key, say, wait)
         pending: list[tuple[Path, bytes]] = []
         already: list[tuple[Path, Receipt]] = []
         for bundle in bundles:
@@ -237,9 +325,14 @@ def _anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
             pending.append((bundle, root))
         resumed = False
         anchored: list[tuple[Path, Receipt]] = []
+        if pending and not reanchor:
+            anchored, pending = _from_journals(ws, client, contract, pending, key, say, wait)
+            resumed = bool(anchored)
         if pending:
-            anchored, resumed = _anchor_batch(ws, client, contract, pending, passphrase, key,
-                                              reanchor, say)
+            more, resumed_batch = _anchor_batch(ws, client, contract, pending, passphrase, key,
+                                                reanchor, say, wait)
+            anchored += more
+            resumed = resumed or resumed_batch
         confirmations = _demo_confirm(ws, client, contract, anchored, passphrase, say)
         return AnchorOutcome(tuple(anchored), tuple(already), tuple(confirmations), resumed)
     finally:
@@ -256,9 +349,49 @@ def receipt_holds(client: ChainClient, contract: AnchorContract, receipt: Receip
     return "0x" + bytes(client.block(record.block_number)["hash"]).hex() == receipt.block_hash
 
 
+def _journal_entries(doc: dict[str, Any]) -> tuple[list[tuple[Path, bytes]], list[bytes]]:
+    """A journal's bundles (path where it was, signed root) and its batch's roots in
+    order (``roots``; a journal written before that field lists every bundle)."""
+    listed = doc.get("bundles")
+    entries = [(Path(str(b["path"])), bytes.fromhex(str(b["root"])))
+               for b in (listed if isinstance(listed, list) else []) if isinstance(b, dict)]
+    roots_field = doc.get("roots")
+    if isinstance(roots_field, list):
+        roots = [bytes.fromhex(str(r)) for r in roots_field]
+    else:
+        roots = []
+        for _, r in entries:
+            if r not in roots:
+                roots.append(r)
+    return entries, roots
+
+
+def _root_at(path: Path) -> bytes | None:
+    """The signed root of the bundle at ``path``, or None when there is none (moved)."""
+    try:
+        return read_signed_root(path).root if path.is_dir() else None
+    except (InputError, OSError):
+        return None
+
+
+def _keep_journal(path: Path, doc: dict[str, Any], left: list[tuple[Path, bytes]],
+                  roots: list[bytes]) -> None:
+    """Rewrite the journal with only the bundles still without their receipt (or remove
+    it when none is left)."""
+    if not left:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return
+    kept = {**doc, "bundles": [{"path": str(p), "root": r.hex()} for p, r in left],
+            "roots": [r.hex() for r in roots]}
+    atomic_write_bytes(path, canonicalize(kept) + b"\n")
+
+
 def _finish_journals(ws: Workspace, client: ChainClient, contract: AnchorContract,
-                     key: SigningKey, say: Callable[[str], None]) -> None:
-    """Complete anchorings a killed run left behind: receipts for batches on chain."""
+                     key: SigningKey, say: Callable[[str], None], waiting: _Waiting) -> None:
+    """Complete anchorings a killed run left behind: receipts for batches on chain, for
+    the bundles still where the journal saw them (with the same root). The others stay in
+    the journal, found by their root when they are anchored from their new place."""
     folder = ws.path(JOURNAL_DIR)
     if not folder.is_dir():
         return
@@ -270,13 +403,47 @@ def _finish_journals(ws: Workspace, client: ChainClient, contract: AnchorContrac
         if contract.anchor_of(batch_root) is None:
             path.unlink()  # never sent (or not mined): the bundles are simply re-anchored
             continue
-        listed = doc.get("bundles")
-        entries = [(Path(str(b["path"])), bytes.fromhex(str(b["root"])))
-                   for b in (listed if isinstance(listed, list) else []) if isinstance(b, dict)]
-        present = [(p, r) for p, r in entries if p.is_dir()]
-        say(f"completing an interrupted anchoring (batch {batch_root.hex()})")
-        _write_receipts(client, contract, present, [r for _, r in entries], batch_root, key)
-        path.unlink()
+        entries, roots = _journal_entries(doc)
+        present = [(p, r) for p, r in entries if _root_at(p) == r]
+        left = [(p, r) for p, r in entries if (p, r) not in present]
+        if present:
+            say(f"completing an interrupted anchoring (batch {batch_root.hex()})")
+            _await_confirmations(client, contract, batch_root, waiting)
+            _write_receipts(client, contract, present, roots, batch_root, key)
+        if left and len(left) != len(entries):
+            say(f"{len(left)} bundle(s) of batch {batch_root.hex()} are no longer where they "
+                "were; anchoring them from their new place gives them this batch's receipt")
+        _keep_journal(path, doc, left, roots)
+
+
+def _from_journals(ws: Workspace, client: ChainClient, contract: AnchorContract,
+                   pending: list[tuple[Path, bytes]], key: SigningKey,
+                   say: Callable[[str], None], waiting: _Waiting
+                   ) -> tuple[list[tuple[Path, Receipt]], list[tuple[Path, bytes]]]:
+    """Bundles whose root a kept journal lists (moved after an interrupted anchoring)
+    get the receipt of that batch, already on chain; returns (done, still pending)."""
+    folder = ws.path(JOURNAL_DIR)
+    if not folder.is_dir():
+        return [], pending
+    done: list[tuple[Path, Receipt]] = []
+    for path in sorted(folder.glob("anchor-*.json")):
+        doc = read_json_file(path)
+        if not isinstance(doc, dict):
+            continue
+        entries, roots = _journal_entries(doc)
+        wanted = {r for _, r in entries}
+        found = [(b, r) for b, r in pending if r in wanted]
+        if not found:
+            continue
+        batch_root = bytes.fromhex(str(doc["batch_root"]))
+        say(f"found by its root in the interrupted anchoring of batch {batch_root.hex()}: "
+            + ", ".join(str(b) for b, _ in found))
+        _await_confirmations(client, contract, batch_root, waiting)
+        done += _write_receipts(client, contract, found, roots, batch_root, key)
+        got = {r for _, r in found}
+        pending = [(b, r) for b, r in pending if r not in got]
+        _keep_journal(path, doc, [(p, r) for p, r in entries if r not in got], roots)
+    return done, pending
 
 
 def checked_root(bundle: Path) -> bytes:
@@ -290,7 +457,7 @@ def checked_root(bundle: Path) -> bytes:
 
 def _anchor_batch(ws: Workspace, client: ChainClient, contract: AnchorContract,
                   pending: list[tuple[Path, bytes]], passphrase: str, key: SigningKey,
-                  reanchor: bool, say: Callable[[str], None]
+                  reanchor: bool, say: Callable[[str], None], waiting: _Waiting
                   ) -> tuple[list[tuple[Path, Receipt]], bool]:
     # One leaf per distinct root, in the order given (a bundle given twice counts once).
     roots: list[bytes] = []
@@ -303,7 +470,8 @@ def _anchor_batch(ws: Workspace, client: ChainClient, contract: AnchorContract,
     if not resumed:
         journal.parent.mkdir(parents=True, exist_ok=True)
         doc = {"version": 1, "batch_root": batch_root.hex(), "created": utc_now(),
-               "bundles": [{"path": str(p.resolve()), "root": r.hex()} for p, r in pending]}
+               "bundles": [{"path": str(p.resolve()), "root": r.hex()} for p, r in pending],
+               "roots": [r.hex() for r in roots]}
         atomic_write_bytes(journal, canonicalize(doc) + b"\n")
     else:
         say(f"resuming the interrupted anchoring of batch {batch_root.hex()}")
@@ -324,6 +492,7 @@ def _anchor_batch(ws: Workspace, client: ChainClient, contract: AnchorContract,
                              f"{client.description} after its transaction")
     elif not resumed:
         say(f"batch root {batch_root.hex()} was anchored already (block {record.block_number})")
+    _await_confirmations(client, contract, batch_root, waiting)
     results = _write_receipts(client, contract, pending, roots, batch_root, key)
     with contextlib.suppress(FileNotFoundError):
         journal.unlink()

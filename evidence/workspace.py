@@ -8,9 +8,11 @@ atomically and only by this module.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,8 +34,10 @@ __all__ = [
     "ChainSettings",
     "Workspace",
     "find_workspace",
+    "init_differences",
     "init_workspace",
     "open_workspace",
+    "undo_new_workspace",
 ]
 
 CONFIG_NAME = "evidence.toml"
@@ -244,3 +248,50 @@ def init_workspace(root: Path, passphrase: str) -> tuple[Workspace, bool]:
     workspace = Workspace(root=root, created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     workspace.save()
     return workspace, True
+
+
+def init_differences(ws: Workspace, *, url: str | None, contract: str | None,
+                     confirmations: int | None, no_chain: bool) -> list[str]:
+    """What ``evidence init`` options ask that differs from the existing workspace ``ws``
+    (one phrase each, naming the option and what the workspace has); empty when they
+    agree or only add what is missing (a chain for a workspace made with ``--no-chain``)."""
+    s = ws.chain
+    out: list[str] = []
+    has_chain = s.contract is not None
+    if no_chain and has_chain:
+        where = s.url if s.kind == "rpc" else "the embedded chain"
+        out.append(f"--no-chain, but it has a chain ({where})")
+    if has_chain and url is not None and (s.kind != "rpc" or s.url != url):
+        where = s.url if s.kind == "rpc" else "the embedded chain"
+        out.append(f"--chain {url}, but it uses {where}")
+    if has_chain and contract is not None and contract.lower() != str(s.contract).lower():
+        out.append(f"--contract {contract}, but it uses {s.contract}")
+    if confirmations is not None and confirmations != s.confirmations:
+        out.append(f"--confirmations {confirmations}, but it has {s.confirmations}")
+    return out
+
+
+@contextlib.contextmanager
+def undo_new_workspace(root: Path) -> Iterator[None]:
+    """Remove what the ``with`` block created at ``root`` if it raises (or is interrupted):
+    a failed ``evidence init`` leaves no half workspace behind. The folder itself goes if
+    it did not exist before; in an existing folder only the entries that were not there
+    before go (nothing that was there is touched)."""
+    root = Path(root)
+    existed = root.exists()
+    before = {p.name for p in root.iterdir()} if existed and root.is_dir() else set()
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            shutil.rmtree(root, ignore_errors=True)
+        elif root.is_dir():
+            for entry in root.iterdir():
+                if entry.name in before:
+                    continue
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    with contextlib.suppress(FileNotFoundError):
+                        entry.unlink()
+        raise

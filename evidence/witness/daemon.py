@@ -46,6 +46,7 @@ from .confirm import (
     require_gas,
 )
 from .registry import load_witness_key
+from .servelock import serve_lock
 
 __all__ = [
     "CONFIRM_BATCH",
@@ -360,7 +361,11 @@ class _Daemon:
         count = 0
         for (event, ahead), tx_hash in zip(todo, hashes, strict=True):
             shown = f"0x{event.root.hex()} (block {event.block_number})"
-            if event.root not in mined:
+            # The root counts as confirmed by this run only when this transaction succeeded:
+            # a Confirmed event of the same witness in the range may be another process's
+            # (the same key elsewhere), while this transaction reverted.
+            receipt = chain.receipt(tx_hash)
+            if event.root not in mined or receipt is None or int(receipt["status"]) != 1:
                 self.explain_missing(contract, event.root, tx_hash, gas)
                 self.already += 1
                 self.log(f"already confirmed {shown}; nothing sent")
@@ -453,6 +458,9 @@ def serve(ws: Workspace, key: Path, passphrase: str, *, poll_s: float = DEFAULT_
     :data:`MAX_BACKOFF_S`; with ``once`` it is raised instead. A revoked witness and a
     contract whose code does not match are raised (a retry cannot fix them). The state is
     saved on every exit. ``log`` receives one line per action, never a key.
+
+    One daemon per key: a second one (same workspace, or same key file) is refused with
+    :class:`~evidence.errors.ConfigurationError` (evidence/witness/servelock.py).
     """
     if poll_s <= 0:
         raise InputError("--poll must be a positive number of seconds")
@@ -461,6 +469,14 @@ def serve(ws: Workspace, key: Path, passphrase: str, *, poll_s: float = DEFAULT_
     skew = ws.chain.max_skew_seconds if max_skew_s is None else max_skew_s
     check_skew_setting(skew)
     account = load_witness_key(key, passphrase)
+    with serve_lock(ws.root, account.address, key):
+        return _serve(ws, account, state_path=state_path, from_block=from_block, skew=skew,
+                      stop=stop, log=log, clock=clock, poll_s=poll_s, once=once)
+
+
+def _serve(ws: Workspace, account: LocalAccount, *, state_path: Path | None, from_block: int,
+           skew: int, stop: threading.Event | None, log: Log | None, clock: Clock,
+           poll_s: float, once: bool) -> ServeSummary:
     daemon = _Daemon(ws, account,
                      state_path=state_path or default_state_path(ws, account.address),
                      from_block=from_block, max_skew_s=skew, stop=stop or threading.Event(),
