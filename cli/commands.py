@@ -102,8 +102,9 @@ def _progress_printer(label: str) -> Any:
               help="Encoding of the --records exports (recorded in the provenance).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"],
                                                    case_sensitive=False),
-              help="Format of the --records exports whatever their names (default: from the "
-                   "extension: .csv, .json, .jsonl, .ndjson).")
+              metavar="FORMAT",
+              help="csv, json or jsonl: the format of the --records exports whatever their "
+                   "names (default: from the extension: .csv, .json, .jsonl, .ndjson).")
 @click.option("--delimiter", metavar="CHAR",
               help="CSV separator: ';' (European Excel), tab, '|' ... (default ',').")
 @click.option("--quotechar", metavar="CHAR", help="CSV quote character (default '\"').")
