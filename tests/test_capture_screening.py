@@ -138,14 +138,17 @@ def test_keys_folder_and_record_export_refused(tmp_path: Path, signing_key: Sign
     assert not (tmp_path / "b").exists()
 
 
+WORKSPACE_REFUSED = r"refusing to capture a workspace \(it holds evidence.toml"
+
+
 def test_workspace_refused(workspace: Path, tmp_path: Path, signing_key: SigningKey) -> None:
-    with pytest.raises(InputError, match="refusing to capture a workspace"):
+    with pytest.raises(InputError, match=WORKSPACE_REFUSED):
         capture([workspace], out=tmp_path / "b", case="S", key=signing_key)
     parent = tmp_path / "all"
     parent.mkdir()
     (parent / "shot.txt").write_text("x", encoding="utf-8")
     workspace.rename(parent / "ws")  # a workspace inside the folder given
-    with pytest.raises(InputError, match="refusing to capture a workspace"):
+    with pytest.raises(InputError, match=WORKSPACE_REFUSED):
         capture([parent], out=tmp_path / "b", case="S", key=signing_key)
     assert not (tmp_path / "b").exists()
 
@@ -161,7 +164,7 @@ def test_cli_capture_dot_in_workspace_refused(workspace: Path) -> None:
     proc = run_cli("capture", ".", "--case", "C", "-o", "bundle", cwd=workspace)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "refusing to capture a workspace" in lines[0], lines
+    assert len(lines) == 1 and "refusing to capture a workspace (it holds" in lines[0], lines
     assert not (workspace / "bundle").exists()
     assert not list(workspace.glob(".bundle.partial-*"))
 
