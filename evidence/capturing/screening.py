@@ -66,7 +66,7 @@ KEYS_FOLDER = "keys"
 #: Files operating systems write by themselves (macOS Finder, Windows Explorer), compared
 #: case-insensitively; AppleDouble files (``._NAME``) are matched by prefix.
 OS_JUNK_NAMES = frozenset({".ds_store", "thumbs.db", "ehthumbs.db", "desktop.ini",
-                           ".localized", ".spotlight-v100", ".trashes", ".fseventsd"})
+                           ".localized"})
 
 #: A warning names at most this many files; the count is always exact.
 MAX_NAMES_IN_WARNING = 3
