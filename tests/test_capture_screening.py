@@ -161,7 +161,9 @@ def test_names_agree_with_the_workspace() -> None:
 
 
 def test_cli_capture_dot_in_workspace_refused(workspace: Path) -> None:
-    proc = run_cli("capture", ".", "--case", "C", "-o", "bundle", cwd=workspace)
+    # refused before the passphrase is asked for: a wrong one is never reached
+    proc = run_cli("capture", ".", "--case", "C", "-o", "bundle", cwd=workspace,
+                   env={"EVIDENCE_PASSPHRASE": "not the passphrase"})
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "refusing to capture a workspace (it holds" in lines[0], lines

@@ -78,7 +78,7 @@ from .screening import (
     refuse_workspace,
 )
 
-__all__ = ["CaptureResult", "capture"]
+__all__ = ["CaptureResult", "capture", "check_inputs"]
 
 
 @dataclass(frozen=True)
@@ -312,6 +312,19 @@ def capture(
             undo_moves(tmp, [entry for entry in plan if entry[0] != kept], exc)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def check_inputs(paths: Sequence[Path], records: Sequence[Path] = (), *,
+                 encoding: str = "utf-8", fmt: str | None = None,
+                 delimiter: str | None = None, quotechar: str | None = None,
+                 include_hidden: bool = False) -> None:
+    """Raise what :func:`capture` would raise for these inputs before reading any content
+    (a missing path, a workspace, a key file, the chain store, a bad export option), so that
+    a caller can refuse them before asking for a passphrase. Reads names only."""
+    _plan_files(paths, [], include_hidden=include_hidden)
+    for rec in records:
+        refuse_secret(str(rec))
+        ExportDialect(fmt, encoding, delimiter, quotechar).resolve(rec)
 
 
 def _size(path: str | Path) -> int:
