@@ -130,8 +130,11 @@ def capture(ctx: Context, paths: tuple[Path, ...], records: tuple[Path, ...], ca
     """Capture files, folders (recursive; symlinks are not followed) and transaction
     exports into a new signed BagIt evidence bundle."""
     from evidence.capturing.pipeline import capture as do_capture
+    from evidence.capturing.pipeline import check_inputs
 
     ws = ctx.workspace()
+    check_inputs(list(paths), list(records), encoding=encoding, fmt=fmt, delimiter=delimiter,
+                 quotechar=quotechar, include_hidden=include_hidden)  # before the prompt
     key = ws.signing_key(passphrase())
     result = do_capture(list(paths), records=list(records), out=out, case=case, key=key,
                         platform=platform, source_url=source_url, note=note, encoding=encoding,
