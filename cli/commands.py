@@ -116,7 +116,19 @@ def _progress_printer(label: str) -> Any:
 @click.option("--capturer-name", help="Your name, as you declare it (shown in reports as "
               "declared, beside the key that signs).")
 @click.option("--organisation", help="Your organisation, as you declare it.")
-@click.option("--encoding", default="utf-8", show_default=True, help="Encoding of CSV exports.")
+@click.option("--encoding", default="utf-8", show_default=True,
+              help="Encoding of the --records exports (recorded in the provenance).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"],
+                                                   case_sensitive=False),
+              metavar="FORMAT",
+              help="csv, json or jsonl: the format of the --records exports whatever their "
+                   "names (default: from the extension: .csv, .json, .jsonl, .ndjson).")
+@click.option("--delimiter", metavar="CHAR",
+              help="CSV separator: ';' (European Excel), tab, '|' ... (default ',').")
+@click.option("--quotechar", metavar="CHAR", help="CSV quote character (default '\"').")
+@click.option("--include-hidden", is_flag=True,
+              help="Keep operating-system files (.DS_Store, Thumbs.db, desktop.ini, ._*) "
+                   "found in folders; they are left out by default.")
 @click.option("-o", "--out", required=True, type=click.Path(path_type=Path),
               help="The bundle folder to create (never overwritten).")
 @click.option("--move", is_flag=True,
@@ -131,17 +143,23 @@ def _progress_printer(label: str) -> Any:
 def capture(ctx: Context, paths: tuple[Path, ...], records: tuple[Path, ...], case: str,
             platform: str | None, source_url: str | None, note: str | None,
             capturer_name: str | None, organisation: str | None, encoding: str,
-            out: Path, move: bool, as_json: bool) -> int:
+            fmt: str | None, delimiter: str | None, quotechar: str | None,
+            include_hidden: bool, out: Path, move: bool, as_json: bool) -> int:
     """Capture files, folders (recursive; symlinks are not followed) and transaction
     exports into a new signed BagIt evidence bundle."""
     from evidence.capturing.pipeline import capture as do_capture
+    from evidence.capturing.pipeline import check_inputs
 
     ws = ctx.workspace()
+    check_inputs(list(paths), list(records), encoding=encoding, fmt=fmt, delimiter=delimiter,
+                 quotechar=quotechar, include_hidden=include_hidden)  # before the prompt
     key = ws.signing_key(passphrase())
     result = do_capture(list(paths), records=list(records), out=out, case=case, key=key,
                         platform=platform, source_url=source_url, note=note, encoding=encoding,
                         progress=_progress_printer("capturing"), move=move,
-                        capturer_name=capturer_name, organisation=organisation)
+                        capturer_name=capturer_name, organisation=organisation, fmt=fmt,
+                        delimiter=delimiter, quotechar=quotechar,
+                        include_hidden=include_hidden)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     auto_timestamp(ws, [result.path], key, stage="capture", quiet=as_json)

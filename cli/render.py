@@ -102,9 +102,25 @@ def render_inspect(info: dict[str, Any]) -> None:
     items = info["items"]
     _echo(f"items ({len(items)}{' shown' if len(items) < info['item_count'] else ''}):")
     for item in items:
-        _echo(f"  {item['id']:>8}  {item['kind']:<6} {item['size']:>10}  {item['name']}")
+        where = ""
+        if "file_line" in item:
+            where = f"  (file line {item['file_line']}"
+            if "sheet_row" in item:
+                where += f", spreadsheet row {item['sheet_row']}"
+            where += ")"
+        elif item.get("locator"):
+            where = f"  ({item['locator']})"
+        _echo(f"  {item['id']:>8}  {item['kind']:<6} {item['size']:>10}  {item['name']}{where}")
     if len(items) < info["item_count"]:
         _echo(f"  ... {info['item_count'] - len(items)} more (use --json)")
+    for export in info.get("exports", []):
+        dialect = f"{export.get('format')}, {export.get('encoding')}"
+        if "delimiter" in export:
+            dialect += (f", delimiter {export['delimiter']!r}, "
+                        f"quote {export.get('quotechar', '')!r}")
+        _echo(f"export: {export['path']} ({dialect})")
+    for warning in info.get("provenance", {}).get("capture_warnings", []):
+        _echo(f"capture warning: {warning}")
     _echo("custody log:")
     for entry in info["custody"]:
         _echo(f"  {entry['seq']:>3}  {entry['at']}  {entry['action']:<10} "

@@ -67,8 +67,18 @@ from .move import (
     write_move_plan,
 )
 from .record_items import ItemWriter, write_records
+from .records import ExportDialect
+from .screening import (
+    HEAD_BYTES,
+    content_warnings,
+    is_os_junk,
+    junk_warning,
+    needs_head,
+    refuse_secret,
+    refuse_workspace,
+)
 
-__all__ = ["CaptureResult", "capture"]
+__all__ = ["CaptureResult", "capture", "check_inputs"]
 
 
 @dataclass(frozen=True)
@@ -86,29 +96,38 @@ class CaptureResult:
     moved_count: int = 0
 
 
-def _walk(root: str, rel: str, warnings: list[str]) -> Iterator[tuple[str, str]]:
+def _walk(root: str, rel: str, warnings: list[str],
+          junk: list[str] | None = None) -> Iterator[tuple[str, str]]:
     """``(path, path relative to the walk's start)`` of each regular file under ``root``
     (``rel`` is root's relative path, "" or ending in "/"), sorted by name at each level;
-    symlinks not followed. Strings, not Paths: 20,000 files add up."""
+    symlinks not followed. Strings, not Paths: 20,000 files add up. A workspace is refused
+    (:func:`.screening.refuse_workspace`); OS junk files are left out and listed in ``junk``
+    unless ``junk`` is None (``include_hidden``)."""
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
     except OSError as exc:
         raise InputError(f"{root}: cannot read folder ({exc.strerror})") from exc
+    refuse_workspace(root, [e.name for e in entries])
     for entry in entries:
-        if entry.is_symlink():
+        if junk is not None and is_os_junk(entry.name) and not entry.is_dir():
+            junk.append(entry.path)
+        elif entry.is_symlink():
             warnings.append(f"{entry.path}: symbolic link not followed (not captured)")
         elif entry.is_dir(follow_symlinks=False):
-            yield from _walk(entry.path, f"{rel}{entry.name}/", warnings)
+            yield from _walk(entry.path, f"{rel}{entry.name}/", warnings, junk)
         elif entry.is_file(follow_symlinks=False):
             yield entry.path, rel + entry.name
         else:
             warnings.append(f"{entry.path}: not a regular file (not captured)")
 
 
-def _plan_files(paths: Sequence[Path], warnings: list[str]) -> list[tuple[str, str]]:
+def _plan_files(paths: Sequence[Path], warnings: list[str], *,
+                include_hidden: bool = True) -> list[tuple[str, str]]:
     """Map inputs to ``(source path, bag path under data/files/)``, sorted by bag path;
-    refuse collisions."""
+    refuse collisions, workspaces and key material (:mod:`.screening`); leave out OS junk
+    files unless ``include_hidden``."""
     planned: dict[str, str] = {}
+    junk: list[str] | None = None if include_hidden else []
     for given in paths:
         try:
             st = given.lstat()
@@ -121,12 +140,19 @@ def _plan_files(paths: Sequence[Path], warnings: list[str]) -> list[tuple[str, s
             continue
         if stat.S_ISDIR(st.st_mode):
             prefix = f"data/files/{given.resolve().name or 'root'}/"
-            for file, rel in _walk(str(given), "", warnings):
+            for file, rel in _walk(str(given), "", warnings, junk):
+                refuse_secret(file, prefix + rel)
                 _claim(planned, prefix + rel, file)
         elif stat.S_ISREG(st.st_mode):
+            refuse_secret(str(given))
+            if junk is not None and is_os_junk(given.name):
+                junk.append(str(given))
+                continue
             _claim(planned, f"data/files/{given.name}", str(given))
         else:
             raise InputError(f"{given}: not a regular file or folder")
+    if junk:
+        warnings.append(junk_warning(junk))
     return sorted(((src, dst) for dst, src in planned.items()), key=lambda p: p[1])
 
 
@@ -193,6 +219,10 @@ def capture(
     provenance_extra: Mapping[str, Any] | None = None,
     capturer_name: str | None = None,
     organisation: str | None = None,
+    fmt: str | None = None,
+    delimiter: str | None = None,
+    quotechar: str | None = None,
+    include_hidden: bool = False,
 ) -> CaptureResult:
     """Capture ``paths`` (files and folders) and ``records`` exports into a new bundle.
 
@@ -217,6 +247,14 @@ def capture(
 
     ``capturer_name`` and ``organisation`` are recorded in the signed provenance as the
     capturer declares them (reports show them as declared, beside the key that is proven).
+
+    ``fmt`` (csv, json, jsonl), ``delimiter`` and ``quotechar`` say how to read every
+    ``records`` export whatever its name (:class:`~evidence.capturing.records.ExportDialect`);
+    each export's format, encoding, delimiter and quote are recorded in the provenance
+    (``exports``). Workspaces, key files and the chain store are refused, OS junk files are
+    left out unless ``include_hidden``, and empty files, content not matching its extension
+    and identical contents are warned about (:mod:`.screening`); every warning is in
+    :attr:`CaptureResult.warnings` and in the signed provenance (``capture_warnings``).
     """
     out = Path(out)
     if not case.strip():
@@ -226,11 +264,17 @@ def capture(
     if not out.parent.is_dir():
         raise InputError(f"{out.parent}: output folder does not exist")
     warnings: list[str] = []
-    files = _plan_files(paths, warnings)
+    files = _plan_files(paths, warnings, include_hidden=include_hidden)
     exports: list[tuple[Path, str]] = []
+    dialects: list[tuple[ExportDialect, dict[str, str]]] = []
     names: dict[str, Path] = {}
     for rec in records:
+        refuse_secret(str(rec))
+        if rec.is_dir():
+            raise InputError(f"{rec}: --records takes an export file, not a folder")
         open_input(rec).close()
+        dialect = ExportDialect(fmt, encoding, delimiter, quotechar)
+        dialects.append((dialect, dialect.resolve(rec)))
         if rec.name in names:
             raise InputError(f"{rec} and {names[rec.name]} have the same name; rename one")
         names[rec.name] = rec
@@ -250,7 +294,7 @@ def capture(
                         platform=platform, source_url=source_url, note=note, encoding=encoding,
                         progress=progress, total=total,
                         plan=plan if move else None, provenance_extra=provenance_extra,
-                        declared=(capturer_name, organisation))
+                        declared=(capturer_name, organisation), dialects=dialects)
         if out.exists() or out.is_symlink():
             raise BundleExistsError(f"{out}: appeared while capturing; not overwritten")
         os.rename(tmp, out)
@@ -268,6 +312,19 @@ def capture(
             undo_moves(tmp, [entry for entry in plan if entry[0] != kept], exc)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def check_inputs(paths: Sequence[Path], records: Sequence[Path] = (), *,
+                 encoding: str = "utf-8", fmt: str | None = None,
+                 delimiter: str | None = None, quotechar: str | None = None,
+                 include_hidden: bool = False) -> None:
+    """Raise what :func:`capture` would raise for these inputs before reading any content
+    (a missing path, a workspace, a key file, the chain store, a bad export option), so that
+    a caller can refuse them before asking for a passphrase. Reads names only."""
+    _plan_files(paths, [], include_hidden=include_hidden)
+    for rec in records:
+        refuse_secret(str(rec))
+        ExportDialect(fmt, encoding, delimiter, quotechar).resolve(rec)
 
 
 def _size(path: str | Path) -> int:
@@ -292,7 +349,8 @@ def _build(tmp: Path, out: Path, files: list[tuple[str, str]], sizes: list[int],
            encoding: str, progress: Progress | None, total: int,
            plan: Sequence[tuple[str, str]] | None,
            provenance_extra: Mapping[str, Any] | None = None,
-           declared: tuple[str | None, str | None] = (None, None)) -> CaptureResult:
+           declared: tuple[str | None, str | None] = (None, None),
+           dialects: Sequence[tuple[ExportDialect, dict[str, str]]] = ()) -> CaptureResult:
     """The bundle, made in ``tmp``; ``plan``: the files are moved into it, not copied."""
     captured_at = utc_now()
     provenance: dict[str, Any] = {
@@ -315,26 +373,42 @@ def _build(tmp: Path, out: Path, files: list[tuple[str, str]], sizes: list[int],
         if name in provenance:
             raise InputError(f"provenance member {name!r} is reserved")
         provenance[name] = extra
-    prov_bytes = canonicalize(provenance)
-    prov_digest = hashlib.sha256(prov_bytes).hexdigest()
 
     builder = Builder(tmp, progress, total)
     (tmp / "evidence").mkdir()
+    # Files and exports are copied and hashed first, so that what capture warns about
+    # (empty, mismatched, identical files) is in the provenance every item refers to.
+    copied = list(builder.add_files(files, sizes, plan=plan))
+    copied_exports = [next(iter(list(builder.add_files([(str(export), bag_path)], [0]))))
+                      for export, bag_path in exports]
+    warnings.extend(content_warnings(
+        (src, d.size, d.sha256, image,
+         _head(tmp / bag_path) if needs_head(bag_path) else None)
+        for src, bag_path, d, image in copied + copied_exports))
+    if exports:
+        provenance["exports"] = [{"path": bag_path, **resolved}
+                                 for (_, bag_path), (_, resolved)
+                                 in zip(exports, dialects, strict=True)]
+    if warnings:  # what the capturer was told, signed with the rest
+        provenance["capture_warnings"] = list(warnings)
+    prov_bytes = canonicalize(provenance)
+    prov_digest = hashlib.sha256(prov_bytes).hexdigest()
     _write(tmp / PROVENANCE_FILE, prov_bytes)
     # Items are written as they are made (files, then each export followed by its records),
     # so memory holds only the 32-byte leaf hashes and offsets, even for a million records.
     with ItemWriter(tmp / ITEMS_FILE) as items:
         encode = _FileItemEncoder(prov_digest).encode
         salts = items.salts
-        for src, bag_path, digest, image in builder.add_files(files, sizes, plan=plan):
+        for src, bag_path, digest, image in copied:
             items.add(encode(items.files + 1, bag_path, os.path.basename(src), digest, image,
                              next(salts)))
-        for export, bag_path in exports:
-            for _, _, digest, image in builder.add_files([(str(export), bag_path)], [0]):
-                export_item = _file_item(items.files + 1, bag_path, export.name, digest,
-                                         prov_digest, image)
-                items.emit(export_item)
-                write_records(builder, export, export_item, encoding, prov_digest, items)
+        for (export, bag_path), (_, _, digest, image), (dialect, _) in zip(
+                exports, copied_exports, dialects, strict=True):
+            export_item = _file_item(items.files + 1, bag_path, export.name, digest,
+                                     prov_digest, image)
+            items.emit(export_item)
+            write_records(builder, export, export_item, encoding, prov_digest, items,
+                          dialect=dialect)
     leaves = items.leaves
     # The index (a tag file, so written before the tag manifests) holds every level of the
     # RFC 6962 tree, bottom up; its last HASH_LEN bytes are the root: the tree is built once.
@@ -389,6 +463,12 @@ def _build(tmp: Path, out: Path, files: list[tuple[str, str]], sizes: list[int],
                          record_count=items.records, total_bytes=builder.counter.done,
                          warnings=tuple(warnings),
                          moved_count=0 if plan is None else len(plan))
+
+
+def _head(path: Path) -> bytes:
+    """The first HEAD_BYTES bytes of a file copied into the bundle (its signature)."""
+    with path.open("rb") as fh:
+        return fh.read(HEAD_BYTES)
 
 
 def _last_bytes(path: Path, count: int) -> bytes:

@@ -25,7 +25,7 @@ from ..bundle.layout import (
 from ..errors import InputError
 from ..standards.jcs import ObjectTemplate, StringRecordEncoder, canonical_string, canonicalize
 from .copier import O_CLOEXEC, Builder, Digest, start_writeback, write_all
-from .records import detect_format, iter_csv_rows, iter_records
+from .records import ExportDialect, iter_csv_rows, iter_records
 
 __all__ = ["ItemWriter", "write_records"]
 
@@ -75,7 +75,8 @@ def _salts() -> Iterator[str]:
 
 
 def write_records(builder: Builder, src: Path, export_item: dict[str, Any], encoding: str,
-                   prov: str, items: ItemWriter) -> None:
+                   prov: str, items: ItemWriter, *,
+                   dialect: ExportDialect | None = None) -> None:
     """Canonicalize each record of ``src`` into ``data/records/NAME.jsonl``, one item each.
 
     A CSV export takes the fast path: its rows are laid into a template whose names were
@@ -84,8 +85,12 @@ def write_records(builder: Builder, src: Path, export_item: dict[str, Any], enco
     canonicalized one by one. Either way each item is laid into a template of the export's
     constant members (:class:`evidence.standards.jcs.ObjectTemplate`), so it is byte for byte the
     canonical form of the item. Raises FormatError naming the row, line or element of a bad
-    record.
+    record. ``dialect``: how to read ``src``
+    (:class:`~evidence.capturing.records.ExportDialect`; default: from its extension, with
+    ``encoding``).
     """
+    if dialect is None:
+        dialect = ExportDialect(encoding=encoding)
     bag_path = f"data/records/{src.name}.jsonl"
     fill = ObjectTemplate(
         {"version": FORMAT_VERSION, "kind": "record", "path": bag_path,
@@ -103,7 +108,7 @@ def write_records(builder: Builder, src: Path, export_item: dict[str, Any], enco
         first = items.records + 1
         count = record_size = record_flushed = 0
         item_size = items.size
-        for locator, line in _record_lines(src, encoding):
+        for locator, line in _record_lines(src, dialect):
             record_lines.append(line)
             data_offsets.append(record_size)
             record_size += len(line) + 1
@@ -139,16 +144,19 @@ def _joined(lines: list[bytes]) -> bytes:
     return data
 
 
-def _record_lines(src: Path, encoding: str) -> Iterator[tuple[str, bytes]]:
+def _record_lines(src: Path, dialect: ExportDialect) -> Iterator[tuple[str, bytes]]:
     """``(locator as JSON text, canonical record bytes)`` for each record of ``src``."""
-    if detect_format(src) == "csv":
-        rows = iter_csv_rows(src, encoding=encoding)
+    encoding = dialect.encoding
+    fmt = dialect.resolve(src)["format"]
+    if fmt == "csv":
+        rows = iter_csv_rows(src, encoding=encoding, delimiter=dialect.delimiter,
+                             quotechar=dialect.quotechar)
         _, header = next(rows)
         encode = StringRecordEncoder(header).encode
         for row_number, values in rows:
             yield f'"row {row_number}"', encode(values)  # the locator of evidence.capturing.records
     else:
-        for record in iter_records(src, encoding=encoding):
+        for record in iter_records(src, encoding=encoding, fmt=fmt):
             yield canonical_string(record.locator), canonicalize(record.fields)
 
 

@@ -14,9 +14,14 @@ Formats (from the file extension, or named with ``fmt``):
     exactly as text: no number conversion, no stripping (``"007"``, ``"45.00"`` and ``" x "``
     stay as written). Parsed by :mod:`csv` (RFC 4180 dialect, strict quoting). Rows made only
     of a line break are skipped (they hold no data). A UTF-8 byte order mark at the start is
-    stripped, because spreadsheet programs write one. Locators are ``"row N"``: the 1-based
-    physical line where the row starts, as an editor or spreadsheet numbers it (row 1 is the
-    header).
+    stripped, because spreadsheet programs write one. The separator is ``,`` unless named
+    (``delimiter``: ``;`` for European Excel, tab, ``|``), the quote ``"`` unless named
+    (``quotechar``). A header that reads as one column but holds ``;``, a tab or ``|`` is
+    refused, naming the likely separator, unless a delimiter was named: otherwise a
+    semicolon export would be captured as one-column garbage. Locators are ``"row N"``
+    where N is the **file line** where the record starts (1-based; line 1 is the header),
+    as an editor numbers lines; the row a spreadsheet program shows can differ (a quoted
+    cell spanning lines) and is given by :func:`evidence.bundle.exports.sheet_rows`.
 ``json`` (``.json``)
     One top-level array of objects, streamed element by element under the strict rules of
     :func:`evidence.standards.ijson.loads_strict` (no BOM, no duplicate names, exact numbers...).
@@ -46,12 +51,18 @@ from evidence.standards.ijson import iter_array_strict, loads_strict
 from evidence.standards.jcs import JSONValue
 
 __all__ = [
+    "DEFAULT_DELIMITER",
+    "DEFAULT_QUOTECHAR",
     "FORMATS",
     "MAX_RECORD_BYTES",
+    "SEPARATOR_SUSPECTS",
+    "ExportDialect",
     "Record",
+    "csv_dialect",
     "detect_format",
     "iter_csv_rows",
     "iter_records",
+    "normalize_format",
 ]
 
 #: Largest record accepted, measured as the UTF-8 size of its source text (a CSV row, a JSON
@@ -63,6 +74,17 @@ MAX_RECORD_BYTES = 1024 * 1024
 
 #: Format names accepted by ``fmt``.
 FORMATS = ("csv", "json", "jsonl")
+
+#: CSV separator and quote character unless named (RFC 4180 §2).
+DEFAULT_DELIMITER = ","
+DEFAULT_QUOTECHAR = '"'
+
+#: Separators that a one-column header holding them most likely means (European Excel
+#: writes ``;``, many tools tab or ``|``); such a header is refused unless a delimiter is named.
+SEPARATOR_SUSPECTS = {";": "';'", "\t": "tab ('\\t')", "|": "'|'"}
+
+#: Names accepted for a delimiter besides the character itself.
+_DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ",", "pipe": "|"}
 
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
@@ -88,6 +110,67 @@ class Record:
     fields: dict[str, JSONValue]
 
 
+@dataclass(frozen=True)
+class ExportDialect:
+    """How to read one export: its format, text encoding and, for CSV, separator and quote.
+
+    ``fmt`` None means "from the file extension" (:func:`detect_format`); ``delimiter`` and
+    ``quotechar`` None mean the defaults (``,`` and ``"``), with the one-column header check.
+    Recorded in the signed provenance (:meth:`resolve`) so that a reader knows how the
+    records were read.
+    """
+
+    fmt: str | None = None
+    encoding: str = "utf-8"
+    delimiter: str | None = None
+    quotechar: str | None = None
+
+    def resolve(self, path: Path) -> dict[str, str]:
+        """The dialect as recorded for ``path`` (checked: InputError/FormatError):
+        ``format``, ``encoding`` (codec name), and for CSV ``delimiter`` and ``quotechar``."""
+        fmt = normalize_format(self.fmt) if self.fmt is not None else detect_format(path)
+        out = {"format": fmt, "encoding": _codec(self.encoding)}
+        if fmt == "csv":
+            delimiter, quotechar = csv_dialect(self.delimiter, self.quotechar)
+            out["delimiter"] = delimiter
+            out["quotechar"] = quotechar
+        elif self.delimiter is not None or self.quotechar is not None:
+            raise InputError(f"{path.name}: --delimiter and --quotechar apply to CSV only, "
+                             f"not to {fmt}")
+        return out
+
+
+def normalize_format(fmt: str) -> str:
+    """``fmt`` as one of :data:`FORMATS` (``ndjson`` is ``jsonl``; any case); InputError."""
+    name = {"ndjson": "jsonl"}.get(fmt.lower(), fmt.lower())
+    if name not in FORMATS:
+        raise InputError(f"unknown record format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return name
+
+
+def csv_dialect(delimiter: str | None, quotechar: str | None) -> tuple[str, str]:
+    """The CSV separator and quote character, checked: one character each, different,
+    neither a line break. ``tab``, ``\\t``, ``semicolon``, ``comma`` and ``pipe`` name
+    separators. Raises InputError."""
+    sep = DEFAULT_DELIMITER if delimiter is None else _DELIMITER_NAMES.get(
+        delimiter.lower(), delimiter)
+    quote = DEFAULT_QUOTECHAR if quotechar is None else quotechar
+    for what, char in (("delimiter", sep), ("quote character", quote)):
+        if len(char) != 1 or char in "\r\n":
+            raise InputError(f"the CSV {what} must be one character (not a line break), "
+                             f"got {char!r}; e.g. --delimiter ';' or --delimiter tab")
+    if sep == quote:
+        raise InputError(f"the CSV delimiter and quote character are both {sep!r}")
+    return sep, quote
+
+
+def _codec(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"unknown encoding {encoding!r}") from None
+
+
 def detect_format(path: Path) -> str:
     """Return ``"csv"``, ``"json"`` or ``"jsonl"`` from the extension of ``path``.
 
@@ -105,13 +188,15 @@ def detect_format(path: Path) -> str:
 
 
 def iter_records(
-    path: Path, *, encoding: str = "utf-8", fmt: str | None = None
+    path: Path, *, encoding: str = "utf-8", fmt: str | None = None,
+    delimiter: str | None = None, quotechar: str | None = None,
 ) -> Iterator[Record]:
     """Yield the records of the export at ``path``, one at a time, in file order.
 
     ``fmt`` overrides the format detected from the extension (:func:`detect_format`);
     ``encoding`` is the text encoding of the file (UTF-8 by default; JSON should always be
-    UTF-8, RFC 8259 §8.1).
+    UTF-8, RFC 8259 §8.1); ``delimiter`` and ``quotechar`` are CSV's separator and quote
+    (see :class:`ExportDialect`; named for another format: InputError).
 
     The format and encoding names are checked at once (:class:`InputError`,
     :class:`FormatError`); the file itself is read lazily, so its errors
@@ -119,18 +204,12 @@ def iter_records(
     An export with no records is an error too ("no records").
     """
     path = Path(path)
-    if fmt is None:
-        fmt = detect_format(path)
-    else:
-        fmt = {"ndjson": "jsonl"}.get(fmt.lower(), fmt.lower())
-        if fmt not in FORMATS:
-            raise InputError(f"unknown record format {fmt!r}; use one of {', '.join(FORMATS)}")
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        raise InputError(f"unknown encoding {encoding!r}") from None
+    dialect = ExportDialect(fmt, encoding, delimiter, quotechar).resolve(path)
+    fmt, codec = dialect["format"], dialect["encoding"]
+    if fmt == "csv":
+        return _iter_csv(path, codec, dialect["delimiter"], dialect["quotechar"],
+                         delimiter is not None)
     readers: dict[str, Callable[[Path, str], Iterator[Record]]] = {
-        "csv": _iter_csv,
         "json": _iter_json,
         "jsonl": _iter_jsonl,
     }
@@ -179,15 +258,17 @@ class _Lines:
         return line
 
 
-def _iter_csv(path: Path, codec: str) -> Iterator[Record]:
-    rows = _iter_csv_rows(path, codec)
+def _iter_csv(path: Path, codec: str, delimiter: str, quotechar: str,
+              named: bool) -> Iterator[Record]:
+    rows = _iter_csv_rows(path, codec, delimiter, quotechar, named)
     _, header = next(rows)
     for index, (row_number, row) in enumerate(rows):
         fields: dict[str, JSONValue] = dict(zip(header, row, strict=True))
         yield Record(index, f"row {row_number}", fields)
 
 
-def iter_csv_rows(path: Path, *, encoding: str = "utf-8") -> Iterator[tuple[int, list[str]]]:
+def iter_csv_rows(path: Path, *, encoding: str = "utf-8", delimiter: str | None = None,
+                  quotechar: str | None = None) -> Iterator[tuple[int, list[str]]]:
     """Yield the rows of a CSV export as ``(row number, values)``: the header row first.
 
     The lower layer of :func:`iter_records` for CSV, for callers that encode many records
@@ -196,21 +277,21 @@ def iter_csv_rows(path: Path, *, encoding: str = "utf-8") -> Iterator[tuple[int,
     non-empty and distinct), every later row has as many values as the header, the row
     number is the ``N`` of the locator ``"row N"``, and an export without a data row raises
     :class:`FormatError` ("no records") once the header has been yielded.
-    An unknown encoding is an :class:`InputError`, raised at once.
+    An unknown encoding or a bad delimiter is an :class:`InputError`, raised at once.
     """
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        raise InputError(f"unknown encoding {encoding!r}") from None
-    return _iter_csv_rows(Path(path), codec)
+    codec = _codec(encoding)
+    sep, quote = csv_dialect(delimiter, quotechar)
+    return _iter_csv_rows(Path(path), codec, sep, quote, delimiter is not None)
 
 
-def _iter_csv_rows(path: Path, codec: str) -> Iterator[tuple[int, list[str]]]:
+def _iter_csv_rows(path: Path, codec: str, delimiter: str = DEFAULT_DELIMITER,
+                   quotechar: str = DEFAULT_QUOTECHAR,
+                   named: bool = False) -> Iterator[tuple[int, list[str]]]:
     # utf-8-sig decodes UTF-8 and drops one BOM at the very start (spreadsheet exports).
     text_codec = "utf-8-sig" if codec == "utf-8" else codec
     with _open_text(path, text_codec, newline="") as handle:
         lines = _Lines(handle, path)
-        reader = csv.reader(lines, strict=True)
+        reader = csv.reader(lines, strict=True, delimiter=delimiter, quotechar=quotechar)
         header: list[str] | None = None
         width = 0
         count = 0
@@ -231,6 +312,8 @@ def _iter_csv_rows(path: Path, codec: str) -> Iterator[tuple[int, list[str]]]:
                 continue  # a line with nothing but its line break
             if header is None:
                 _check_header(row, path, f"row {lines.row_start}")
+                if len(row) == 1 and not named:
+                    _check_separator(row[0], path, f"row {lines.row_start}")
                 header, width = row, len(row)
             elif len(row) != width:
                 raise FormatError(
@@ -245,6 +328,20 @@ def _iter_csv_rows(path: Path, codec: str) -> Iterator[tuple[int, list[str]]]:
     if count == 0:
         detail = "the file is empty" if header is None else "it has only a header row"
         raise FormatError(f"no records: {detail}", path=str(path))
+
+
+def _check_separator(name: str, path: Path, where: str) -> None:
+    """Refuse a one-column header holding a likely separator (see SEPARATOR_SUSPECTS)."""
+    for char, label in SEPARATOR_SUSPECTS.items():
+        if char in name:
+            option = "tab" if char == "\t" else f"'{char}'"
+            raise FormatError(
+                f"the header reads as one column but contains {label}: the separator is "
+                f"probably {label}; name it with --delimiter {option} (or --delimiter , to "
+                "keep one column)",
+                path=str(path),
+                where=where,
+            )
 
 
 def _check_header(header: list[str], path: Path, where: str) -> None:

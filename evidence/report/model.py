@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence.bundle.custody import utc_now
+from evidence.bundle.exports import export_dialects, file_line, sheet_rows
 from evidence.errors import InputError
 from evidence.jurisdictions import (
     DATE_STATUSES,
@@ -378,10 +379,27 @@ class ExportRow:
     name: str
     path: str
     records: int
+    #: How capture read it, as the signed provenance records it (format, encoding, and for
+    #: CSV delimiter and quotechar); empty for bundles made before it was recorded.
+    dialect: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"item": self.item, "name": self.name, "path": self.path,
-                "records": self.records}
+        out: dict[str, Any] = {"item": self.item, "name": self.name, "path": self.path,
+                               "records": self.records}
+        if self.dialect:
+            out["read_as"] = dict(self.dialect)
+        return out
+
+    @property
+    def read_as(self) -> str:
+        """The dialect for people: ``csv, utf-8, delimiter ';', quote '"'``."""
+        d = dict(self.dialect)
+        parts = [d[k] for k in ("format", "encoding") if k in d]
+        if "delimiter" in d:
+            parts.append(f"delimiter {'tab' if d['delimiter'] == chr(9) else repr(d['delimiter'])}")
+        if "quotechar" in d:
+            parts.append(f"quote {d['quotechar']!r}")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -582,7 +600,8 @@ def build_report(
     limit = max(len(result.items), 1) if all_items else MAX_ITEMS_LISTED
     everything = result.items
     listed = _with_sheet_rows(
-        tuple(_item(i, prov.captured_at) for i in everything[:limit]), Path(bundle), everything)
+        tuple(_item(i, prov.captured_at) for i in everything[:limit]), Path(bundle), everything,
+        export_dialects(result.provenance))
     policy = _policy(result, langs)
     anchor = None
     if result.anchor is not None:
@@ -632,7 +651,7 @@ def build_report(
         thumbnails=_thumbnails(Path(bundle), listed),
         timestamps=timestamp_rows(result.timestamps, langs, result.demonstration),
         web=build_web(result.provenance, everything, Path(bundle), langs),
-        exports=_exports(everything),
+        exports=_exports(everything, export_dialects(result.provenance)),
         images_total=sum(1 for i in everything
                          if i.kind == "file" and i.media_type.startswith("image/")),
         timezone=timezone,
@@ -642,41 +661,14 @@ def build_report(
     )
 
 
-#: CSV exports larger than this are not re-read for spreadsheet rows (the file line stays).
-MAX_CSV_SHEET_BYTES = 256 * 1024 * 1024
-
-
-def _sheet_rows(path: Path) -> dict[int, int]:
-    """For a CSV export: {file line where a record starts: the row a spreadsheet shows}.
-
-    A spreadsheet numbers CSV records, not lines: a quoted cell spanning lines is one row,
-    and a blank line is an (empty) row. Read with :mod:`csv` as capture read it (UTF-8,
-    optional BOM); {} when the file cannot be read so."""
-    import csv
-
-    out: dict[int, int] = {}
-    try:
-        if path.stat().st_size > MAX_CSV_SHEET_BYTES:
-            return {}
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh, strict=True)
-            start = 1
-            for sheet_row, _values in enumerate(reader, start=1):
-                out[start] = sheet_row
-                start = reader.line_num + 1
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return {}
-    return out
-
-
 def _with_sheet_rows(listed: tuple[ReportItem, ...], bundle: Path,
-                     everything: Sequence[ItemStatus]) -> tuple[ReportItem, ...]:
+                     everything: Sequence[ItemStatus],
+                     dialects: Mapping[str, Mapping[str, str]]) -> tuple[ReportItem, ...]:
     """``listed`` with the spreadsheet row of each CSV record whose export is intact."""
     from dataclasses import replace
 
     exports = {Path(i.path).name: i for i in everything
-               if i.kind == "file" and i.path.startswith(EXPORTS_DIR)
-               and i.path.lower().endswith(".csv") and i.status == "ok"}
+               if i.kind == "file" and i.path.startswith(EXPORTS_DIR) and i.status == "ok"}
     maps: dict[str, dict[int, int]] = {}
     out = []
     for item in listed:
@@ -689,8 +681,9 @@ def _with_sheet_rows(listed: tuple[ReportItem, ...], bundle: Path,
                     intact = hashlib.sha256(path.read_bytes()).hexdigest() == export.sha256
                 except OSError:
                     intact = False
-                maps[export.path] = _sheet_rows(path) if intact else {}
-            line = int(locator[4:]) if locator[4:].isdigit() else None
+                maps[export.path] = sheet_rows(path, dialects.get(export.path)
+                                               ) if intact else {}
+            line = file_line(locator)
             row = maps[export.path].get(line) if line is not None else None
             if row is not None:
                 item = replace(item, sheet_row=row)
@@ -709,7 +702,8 @@ def zone(name: str) -> Any:
                          "Asia/Shanghai or Europe/Berlin") from exc
 
 
-def _exports(items: Sequence[ItemStatus]) -> tuple[ExportRow, ...]:
+def _exports(items: Sequence[ItemStatus],
+             dialects: Mapping[str, Mapping[str, str]]) -> tuple[ExportRow, ...]:
     """Every export file with the number of records it gave (records files are named after
     their export: ``data/records/NAME.jsonl``)."""
     counts: dict[str, int] = {}
@@ -721,7 +715,8 @@ def _exports(items: Sequence[ItemStatus]) -> tuple[ExportRow, ...]:
         if i.kind != "file" or not i.path.startswith(EXPORTS_DIR):
             continue
         records_path = f"{RECORDS_DIR}{Path(i.path).name}.jsonl"
-        out.append(ExportRow(i.id, i.name, i.path, counts.get(records_path, 0)))
+        out.append(ExportRow(i.id, i.name, i.path, counts.get(records_path, 0),
+                             tuple(sorted(dialects.get(i.path, {}).items()))))
     return tuple(out)
 
 
@@ -775,6 +770,7 @@ def _provenance(p: Mapping[str, Any]) -> ProvenanceSection:
     capturer: Mapping[str, Any] = raw_capturer if isinstance(raw_capturer, dict) else {}
     known = {"version", "case", "platform", "source_url", "note", "captured_at",
              "clock_source", "tool", "capturer", "web",  # web: its own section
+             "exports",  # with each export (ExportRow)
              "environment"}
     raw_env = p.get("environment")
     environment = tuple((str(k), str(v)) for k, v in sorted(raw_env.items())

@@ -71,6 +71,8 @@ PAGE_ONE: dict[str, Pair] = {
               "共 {total} 个条目：{files} 个文件（其中图片 {images} 个），{records} 条记录"),
     "export": ("Export {name}: {records} records ({path})",
                "导出文件 {name}：{records} 条记录（{path}）"),
+    "export_read_as": ("Export {name} was read as: {read_as}",
+                       "导出文件 {name} 的读取方式：{read_as}"),
     "no_exports": ("No export (records file) was captured.", "未采集导出文件（记录文件）。"),
     "case": ("Case", "案件"),
     "note": ("Case note", "案件备注"),
@@ -250,6 +252,8 @@ def page_one(r: Report) -> list[Block]:
     if r.exports:
         what += [line for e in r.exports for line in _each(
             "export", langs, name=e.name, records=e.records, path=e.path)]
+        what += [line for e in r.exports if e.dialect for line in _each(
+            "export_read_as", langs, name=e.name, read_as=e.read_as)]
     else:
         what += _each("no_exports", langs)
     blocks.append(Bullets(tuple(dict.fromkeys(what))))
