@@ -10,7 +10,7 @@ import click
 
 from evidence.errors import InputError
 
-from .common import Context, emit_json, pass_ctx, passphrase
+from .common import Context, emit_json, pass_ctx, passphrase, signing_key, unlock
 from .render import render_inspect, render_verification
 from .timestamp_cmd import auto_timestamp
 
@@ -119,7 +119,7 @@ def capture(ctx: Context, paths: tuple[Path, ...], records: tuple[Path, ...], ca
     from evidence.capturing.pipeline import capture as do_capture
 
     ws = ctx.workspace()
-    key = ws.signing_key(passphrase())
+    key = signing_key(ws)
     result = do_capture(list(paths), records=list(records), out=out, case=case, key=key,
                         platform=platform, source_url=source_url, note=note, encoding=encoding,
                         progress=_progress_printer("capturing"), move=move,
@@ -145,7 +145,8 @@ def capture(ctx: Context, paths: tuple[Path, ...], records: tuple[Path, ...], ca
 
 @click.command("capture-recover")
 @click.argument("partial", type=click.Path(path_type=Path))
-def capture_recover(partial: Path) -> int:
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def capture_recover(partial: Path, as_json: bool) -> int:
     """Move the files of an interrupted `capture --move` back to where they were.
 
     PARTIAL is the hidden .OUT.partial-XXXXXXXX folder the capture left beside its output.
@@ -155,6 +156,9 @@ def capture_recover(partial: Path) -> int:
     from evidence.capturing.move import recover_moved
 
     count = recover_moved(partial)
+    if as_json:
+        emit_json({"moved_back": count, "removed": str(partial)})
+        return 0
     click.echo(f"moved {count} files back to their original paths; removed {partial}")
     return 0
 
@@ -220,14 +224,18 @@ def verify(ctx: Context, bundle: Path, as_json: bool, offline: bool, policy: str
 @click.option("--item", "item_id", required=True, help="Item id (F-1, R-12) or data/ path.")
 @click.option("-o", "--out", required=True, type=click.Path(path_type=Path),
               help="The disclosure package folder to create.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @pass_ctx
-def disclose(ctx: Context, bundle: Path, item_id: str, out: Path) -> int:
+def disclose(ctx: Context, bundle: Path, item_id: str, out: Path, as_json: bool) -> int:
     """Write a package holding one item, its salt and its proof, and nothing else."""
     from evidence.disclosure import disclose as do_disclose
 
     ws = ctx.workspace()
-    key = ws.signing_key(passphrase())
+    key = signing_key(ws)
     path = do_disclose(bundle, item_id, out=out, key=key)
+    if as_json:
+        emit_json({"item": item_id, "package": str(path), "signer": key.fingerprint})
+        return 0
     click.echo(f"disclosed {item_id} into {path}; check it with: evidence verify {path}")
     return 0
 
@@ -253,8 +261,7 @@ def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: boo
     from evidence.anchoring import anchor_bundles
 
     ws = ctx.workspace()
-    secret = passphrase()
-    key = ws.signing_key(secret)
+    secret, key = unlock(ws.signing_key)
 
     def to_stderr(message: str) -> None:
         click.echo(message, err=True)
