@@ -51,7 +51,7 @@ COMMANDS: dict[str, str] = {
 #: Commands that use no workspace: ``-w`` after their name would be a mistake, so they do
 #: not accept it (before the command it is accepted, and unused, as before).
 NO_WORKSPACE: frozenset[str] = frozenset({
-    "capture-recover", "demo", "inspect", "jurisdictions", "recheck-script", "report-check",
+    "capture-recover", "demo", "init", "inspect", "jurisdictions", "recheck-script", "report-check",
     "report check", "trust keygen", "trust sign", "trust check", "trust show",
     "witness keygen",
 })
