@@ -79,10 +79,16 @@ LIBRARY_LOGGER = "evidence"
 
 
 def configure_logging(*, quiet: bool, debug: bool) -> None:
-    """Send the library's log records to stderr, one plain line each: progress and
-    diagnostics at INFO, more with ``--debug``, warnings and errors only with ``--quiet``.
-    Standard output stays for results (and --json), so a pipe gets only those."""
-    level = logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO
+    """Send the library's log records to stderr, one plain line each: progress at INFO
+    when stderr is a terminal (a script's stderr keeps errors to their one line), debug
+    messages with the logger's name with ``--debug``, warnings and errors only with
+    ``--quiet``. Standard output stays for results (and --json)."""
+    if debug:
+        level = logging.DEBUG
+    elif quiet or not sys.stderr.isatty():
+        level = logging.WARNING
+    else:
+        level = logging.INFO
     logger = logging.getLogger(LIBRARY_LOGGER)
     for handler in list(logger.handlers):
         if getattr(handler, "_evidence_cli", False):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -57,6 +58,9 @@ DEMO_WITNESSES = (
 )
 #: Ether given to each workspace account on the embedded chain (gas only; worthless).
 DEMO_FUNDING_WEI = 10**20
+
+#: Progress when no ``log=`` callback is given (the library never prints).
+_log = logging.getLogger(__name__)
 JOURNAL_DIR = "journal"
 #: Simulated witnesses' keystores use a lighter scrypt cost (still encrypted at rest): they
 #: guard worthless keys on a development chain and are unlocked on every demo anchoring.
@@ -89,7 +93,7 @@ def setup_chain(ws: Workspace, passphrase: str, *, url: str | None = None,
     from .chain.connect import open_chain
     from .chain.contract import AnchorContract, deploy_anchor_contract
 
-    say = log or (lambda _msg: None)
+    say = log or _log.info
     keystore = ws.path(ws.chain.account_keystore)
     if not keystore.exists():
         create_keystore(keystore, passphrase)
@@ -213,7 +217,7 @@ def _anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
     its anchor: ``reanchor=True`` anchors it again and replaces the stale receipt), and
     ChainError (exit 3) when the chain cannot complete the anchoring.
     """
-    say = log or (lambda _msg: None)
+    say = log or _log.info
     own = chain is None
     client = open_workspace_chain(ws) if chain is None else chain
     try:

@@ -210,18 +210,6 @@ def test_report_checks_options_before_the_passphrase(ws: Path, bundle: Path,
     assert not (tmp_path / "r.pdf").exists()
 
 
-def test_quiet_silences_progress_and_debug_adds_names(bundle: Path, tmp_path: Path) -> None:
-    loud = run_cli("report", str(bundle), "-o", str(tmp_path / "a.html"), "--offline")
-    assert loud.returncode == 0, loud.stderr
-    assert "checking" in loud.stderr and "writing the html report" in loud.stderr
-    quiet = run_cli("-q", "report", str(bundle), "-o", str(tmp_path / "b.html"), "--offline")
-    assert quiet.returncode == 0 and quiet.stderr == ""
-    debug = run_cli("--debug", "verify", str(bundle), "--offline")
-    assert "INFO evidence.verification.verifier: checking" in debug.stderr
-    js = run_cli("report", str(bundle), "-o", str(tmp_path / "c.html"), "--offline", "--json")
-    assert json.loads(js.stdout)["format"] == "html"  # progress never on stdout
-
-
 def _evidence() -> str:
     return str(Path(sys.executable).with_name("evidence"))
 
@@ -278,6 +266,23 @@ def _pty_run(args: list[str], answers: list[str]) -> tuple[int, str]:
     assert proc.stdout is not None
     proc.stdout.close()
     return proc.returncode, shown.decode(errors="replace")
+
+
+def test_progress_on_a_terminal_quiet_silences_it_debug_names_it(bundle: Path,
+                                                                 tmp_path: Path) -> None:
+    rc, shown = _pty_run(["report", str(bundle), "-o", str(tmp_path / "a.html"), "--offline"],
+                         [])
+    assert rc == 0 and "checking" in shown and "writing the html report" in shown, shown
+    rc, shown = _pty_run(["-q", "report", str(bundle), "-o", str(tmp_path / "b.html"),
+                          "--offline"], [])
+    assert rc == 0 and "checking" not in shown and "writing the" not in shown, shown
+    # a script's stderr (no terminal) keeps an error to its one line: no progress there
+    piped = run_cli("report", str(bundle), "-o", str(tmp_path / "c.html"), "--offline",
+                    "--json")
+    assert piped.returncode == 0 and piped.stderr == "", piped.stderr
+    assert json.loads(piped.stdout)["format"] == "html"  # progress never on stdout
+    debug = run_cli("--debug", "verify", str(bundle), "--offline")
+    assert "INFO evidence.verification.verifier: checking" in debug.stderr
 
 
 def test_three_passphrase_tries_at_a_terminal(ws: Path, bundle: Path, tmp_path: Path) -> None:
