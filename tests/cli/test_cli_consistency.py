@@ -118,10 +118,8 @@ def test_every_workspace_command_takes_w_after_its_name() -> None:
 NO_JSON = {
     "batcher serve",  # a daemon: its log lines go to stderr
     "witness serve",  # a daemon: its log lines go to stderr
-    "demo",
-    "init",
-    "witness keygen", "witness add", "witness revoke", "witness confirm", "witness sign",
-    "witness relay",
+    "demo",  # its output is the narrative of the demonstration
+    "init",  # being reworked in parallel (issue 15 item 7); its --json comes with that
 }
 
 
