@@ -10,7 +10,15 @@ import click
 
 from evidence.errors import InputError
 
-from .common import Context, emit_json, pass_ctx, passphrase, signing_key, unlock
+from .common import (
+    Context,
+    check_before_prompt,
+    emit_json,
+    pass_ctx,
+    passphrase,
+    signing_key,
+    unlock,
+)
 from .render import render_inspect, render_verification
 from .timestamp_cmd import auto_timestamp
 
@@ -119,6 +127,7 @@ def capture(ctx: Context, paths: tuple[Path, ...], records: tuple[Path, ...], ca
     from evidence.capturing.pipeline import capture as do_capture
 
     ws = ctx.workspace()
+    check_before_prompt(inputs=(*paths, *records), new=out, what="bundle")
     key = signing_key(ws)
     result = do_capture(list(paths), records=list(records), out=out, case=case, key=key,
                         platform=platform, source_url=source_url, note=note, encoding=encoding,
@@ -231,6 +240,7 @@ def disclose(ctx: Context, bundle: Path, item_id: str, out: Path, as_json: bool)
     from evidence.disclosure import disclose as do_disclose
 
     ws = ctx.workspace()
+    check_before_prompt(bundles=[bundle], new=out, what="disclosure package")
     key = signing_key(ws)
     path = do_disclose(bundle, item_id, out=out, key=key)
     if as_json:
@@ -261,6 +271,7 @@ def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: boo
     from evidence.anchoring import anchor_bundles
 
     ws = ctx.workspace()
+    check_before_prompt(bundles=bundles)
     secret, key = unlock(ws.signing_key)
 
     def to_stderr(message: str) -> None:

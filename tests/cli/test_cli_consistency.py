@@ -299,3 +299,29 @@ def test_passphrase_from_the_environment_is_tried_once(ws: Path, bundle: Path,
                    str(tmp_path / "d"), env={"EVIDENCE_PASSPHRASE": "nope"})
     assert proc.returncode == 2 and "try again" not in proc.stderr
     assert "wrong passphrase" in proc.stderr
+
+
+def test_inputs_are_checked_before_the_passphrase(ws: Path, bundle: Path,
+                                                  tmp_path: Path) -> None:
+    env = {"EVIDENCE_PASSPHRASE": ""}  # no passphrase and no terminal: asking would fail
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    nothing = tmp_path / "nothing"
+    cases = [
+        (["capture", str(EXAMPLES / "screenshots"), "--case", "C", "-o", str(taken)],
+         "exists already"),
+        (["capture", str(nothing), "--case", "C", "-o", str(tmp_path / "b")],
+         "no such file or folder"),
+        (["capture", str(EXAMPLES / "screenshots"), "--case", "C", "-o",
+          str(nothing / "b")], "output folder does not exist"),
+        (["disclose", str(bundle), "--item", "F-1", "-o", str(taken)], "exists already"),
+        (["disclose", str(nothing), "--item", "F-1", "-o", str(tmp_path / "d")],
+         "no such bundle"),
+        (["anchor", str(nothing)], "no such bundle"),
+        (["timestamp", str(nothing), "--tsa", "http://127.0.0.1:9/"], "no such bundle"),
+    ]
+    for args, message in cases:
+        proc = run_cli("-w", str(ws), *args, env=env)
+        assert proc.returncode == 2 and message in proc.stderr, (args, proc.stderr)
+        assert "no passphrase" not in proc.stderr, args
+    assert not (tmp_path / "b").exists() and not (tmp_path / "d").exists()
