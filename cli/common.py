@@ -68,6 +68,26 @@ def unlock(open_key: Callable[[str], _T]) -> tuple[str, _T]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def check_before_prompt(*, bundles: Any = (), inputs: Any = (), new: Path | None = None,
+                        what: str = "output") -> None:
+    """Check what a command was given before it asks for a passphrase, with the library's
+    own messages: ``bundles`` must be bundles (or disclosure packages), ``inputs`` must
+    exist, ``new`` must not exist and its folder must."""
+    from evidence.bundle.integrity import require_package
+    from evidence.errors import BundleExistsError, InputError
+
+    for bundle in bundles:
+        require_package(Path(bundle))
+    for given in inputs:
+        if not (Path(given).exists() or Path(given).is_symlink()):
+            raise InputError(f"{given}: no such file or folder")
+    if new is not None:
+        if new.exists() or new.is_symlink():
+            raise BundleExistsError(f"{new}: exists already; a {what} is never overwritten")
+        if not new.parent.is_dir():
+            raise InputError(f"{new.parent}: output folder does not exist")
+
+
 def signing_key(ws: Any) -> Any:
     """The workspace's capturer key, unlocked with :func:`unlock` (three tries at a
     terminal)."""
