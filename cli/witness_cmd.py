@@ -27,7 +27,7 @@ from types import FrameType
 
 import click
 
-from .common import Context, emit_json, pass_ctx, passphrase
+from .common import Context, emit_json, pass_ctx, passphrase, unlock
 
 __all__ = ["witness"]
 
@@ -35,6 +35,14 @@ _KEY = click.option("--key", "key", required=True,
                     type=click.Path(path_type=Path, dir_okay=False, exists=True),
                     help="The witness's encrypted keystore (passphrase: EVIDENCE_PASSPHRASE).")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def _witness_passphrase(key: Path) -> str:
+    """The witness key's passphrase, checked against its keystore (three tries at a
+    terminal)."""
+    from evidence.chain.accounts import load_account
+
+    return unlock(lambda secret: load_account(key, secret))[0]
+
+
 _SKEW = click.option("--max-skew", "max_skew", type=click.IntRange(0, 3600), default=None,
                      metavar="SECONDS", help="Refuse an anchor whose block time is more than "
                      "this ahead of this machine's clock (default: max_skew_seconds of the "
@@ -148,7 +156,7 @@ def confirm(ctx: Context, root: str, key: Path, max_skew: int | None, as_json: b
     from evidence.witness.confirm import confirm_root, resolve_roots
 
     ws = ctx.workspace()
-    secret = passphrase()
+    secret = _witness_passphrase(key)
     outcomes = []
     for r in resolve_roots(ws, root):
         out = confirm_root(ws, r, key, secret, max_skew_s=max_skew)
@@ -186,7 +194,7 @@ def sign(ctx: Context, root: str, key: Path, out: Path | None, max_skew: int | N
     roots = resolve_roots(ws, root)
     if len(roots) != 1:
         raise InputError(f"{root} has receipts for {len(roots)} batch roots; give the root")
-    signed = sign_root(ws, roots[0], key, passphrase(), max_skew_s=max_skew)
+    signed = sign_root(ws, roots[0], key, _witness_passphrase(key), max_skew_s=max_skew)
     if out is None:  # the signed confirmation is JSON already, with or without --json
         click.echo(signed.to_bytes().decode(), nl=False)
         return 0
@@ -259,7 +267,8 @@ def serve(ctx: Context, key: Path, poll: float, state: Path | None, from_block: 
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, on_signal)
-    summary = run_serve(ctx.workspace(), key, passphrase(), poll_s=poll, state_path=state,
+    summary = run_serve(ctx.workspace(), key, _witness_passphrase(key), poll_s=poll,
+                        state_path=state,
                         from_block=from_block, once=once, max_skew_s=max_skew, stop=stop,
                         log=_log)
     _log(f"stopped; next block {summary.next_block}: {summary.confirmed} confirmed in total, "

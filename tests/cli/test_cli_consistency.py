@@ -325,3 +325,15 @@ def test_inputs_are_checked_before_the_passphrase(ws: Path, bundle: Path,
         assert proc.returncode == 2 and message in proc.stderr, (args, proc.stderr)
         assert "no passphrase" not in proc.stderr, args
     assert not (tmp_path / "b").exists() and not (tmp_path / "d").exists()
+
+
+def test_a_wrong_witness_passphrase_is_one_the_prompt_asks_again_for(tmp_path: Path) -> None:
+    """Witness keystores say "wrong passphrase" with the error the three tries catch."""
+    from evidence.chain.accounts import load_account
+    from evidence.errors import WrongPassphraseError
+    from evidence.witness.registry import generate_witness_key
+
+    key = tmp_path / "w.json"
+    generate_witness_key(key, PASSPHRASE, light_kdf=True)
+    with pytest.raises(WrongPassphraseError, match="wrong passphrase"):
+        load_account(key, "not it")
