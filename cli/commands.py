@@ -74,8 +74,9 @@ def init(path: Path, chain_url: str | None, contract: str | None, confirmations:
 
 
 def _progress_printer(label: str) -> Any:
-    """A progress callback drawing a bar on stderr when it is a terminal."""
-    if not sys.stderr.isatty():
+    """A progress callback drawing a bar on stderr when it is a terminal (not with -q)."""
+    obj = click.get_current_context().find_object(Context)
+    if not sys.stderr.isatty() or (obj is not None and obj.quiet):
         return None
     state: dict[str, Any] = {"bar": None}
 

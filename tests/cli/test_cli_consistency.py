@@ -337,3 +337,11 @@ def test_a_wrong_witness_passphrase_is_one_the_prompt_asks_again_for(tmp_path: P
     generate_witness_key(key, PASSPHRASE, light_kdf=True)
     with pytest.raises(WrongPassphraseError, match="wrong passphrase"):
         load_account(key, "not it")
+
+
+def test_capture_progress_bar_on_a_terminal_and_quiet_without(ws: Path, tmp_path: Path) -> None:
+    args = ["-w", str(ws), "capture", str(EXAMPLES / "screenshots"), "--case", "C", "-o"]
+    rc, shown = _pty_run([*args, str(tmp_path / "a")], [PASSPHRASE])
+    assert rc == 0 and "capturing" in shown, shown
+    rc, shown = _pty_run(["-q", *args, str(tmp_path / "b")], [PASSPHRASE])
+    assert rc == 0 and "capturing" not in shown, shown
