@@ -234,9 +234,10 @@ def test_ctrl_c_exits_130_and_leaves_nothing(ws: Path, tmp_path: Path) -> None:
     assert list(out.parent.iterdir()) == []  # no bundle, no temporary folder
 
 
-def _pty_run(args: list[str], answers: list[str]) -> tuple[int, str]:
+def _pty_run(args: list[str], answers: list[str | None]) -> tuple[int, str]:
     """Run ``evidence`` with a terminal on stdin and stderr; type each answer after the
-    passphrase prompt. Returns the exit code and what the terminal showed."""
+    passphrase prompt (None: press Ctrl-C instead). Returns the exit code and what the
+    terminal showed."""
     env = {k: v for k, v in os.environ.items() if k != "EVIDENCE_PASSPHRASE"}
     master, slave = pty.openpty()
     proc = subprocess.Popen([_evidence(), *args], stdin=slave, stderr=slave,
@@ -256,7 +257,11 @@ def _pty_run(args: list[str], answers: list[str]) -> tuple[int, str]:
                 break
             shown += chunk
             if pending and shown.count(b"passphrase:") > len(answers) - len(pending):
-                os.write(master, pending.pop(0).encode() + b"\n")
+                answer = pending.pop(0)
+                if answer is None:
+                    proc.send_signal(signal.SIGINT)
+                else:
+                    os.write(master, answer.encode() + b"\n")
         elif proc.poll() is not None:
             break
     proc.wait(timeout=60)
@@ -345,3 +350,11 @@ def test_capture_progress_bar_on_a_terminal_and_quiet_without(ws: Path, tmp_path
     assert rc == 0 and "capturing" in shown, shown
     rc, shown = _pty_run(["-q", *args, str(tmp_path / "b")], [PASSPHRASE])
     assert rc == 0 and "capturing" not in shown, shown
+
+
+def test_ctrl_c_at_the_passphrase_prompt_exits_130(ws: Path, bundle: Path,
+                                                  tmp_path: Path) -> None:
+    rc, shown = _pty_run(["-w", str(ws), "disclose", str(bundle), "--item", "F-1", "-o",
+                          str(tmp_path / "d")], [None])
+    assert rc == 130 and shown.strip().endswith("aborted; nothing was written"), shown
+    assert not (tmp_path / "d").exists()
