@@ -349,14 +349,21 @@ def jurisdictions(as_json: bool, parties: Path | None) -> int:
 @click.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("demo-out"),
               show_default=True, help="Folder for everything the demo makes (new or empty).")
-def demo(out: Path) -> int:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the outcome as JSON (the steps go to stderr).")
+def demo(out: Path, as_json: bool) -> int:
     """Run the whole flow on the embedded development chain, from nothing."""
     import os
 
     from evidence.demo import DEMO_PASSPHRASE, run_demo
 
+    def say(line: str) -> None:
+        click.echo(line, err=as_json)
+
     secret = os.environ.get("EVIDENCE_PASSPHRASE") or DEMO_PASSPHRASE
     if secret == DEMO_PASSPHRASE:
-        click.echo(f"demo passphrase (not a secret): {DEMO_PASSPHRASE!r}")
-    result = run_demo(out, passphrase=secret, log=click.echo)
+        say(f"demo passphrase (not a secret): {DEMO_PASSPHRASE!r}")
+    result = run_demo(out, passphrase=secret, log=say)
+    if as_json:
+        emit_json(result.to_json())
     return 0 if result.verdict == "presumed-authentic" else 1

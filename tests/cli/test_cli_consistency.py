@@ -118,7 +118,6 @@ def test_every_workspace_command_takes_w_after_its_name() -> None:
 NO_JSON = {
     "batcher serve",  # a daemon: its log lines go to stderr
     "witness serve",  # a daemon: its log lines go to stderr
-    "demo",  # its output is the narrative of the demonstration
     "init",  # being reworked in parallel (issue 15 item 7); its --json comes with that
 }
 
