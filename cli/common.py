@@ -110,16 +110,25 @@ def configure_logging(*, quiet: bool, debug: bool) -> None:
     else:
         level = logging.INFO
     logger = logging.getLogger(LIBRARY_LOGGER)
-    for handler in list(logger.handlers):
-        if getattr(handler, "_evidence_cli", False):
-            logger.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    for old in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
+        logger.removeHandler(old)
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter(
         "%(levelname)s %(name)s: %(message)s" if debug else "%(message)s"))
-    handler._evidence_cli = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.setLevel(level)
-    logger.propagate = False
+
+
+class _StderrHandler(logging.Handler):
+    """Writes each record to the ``sys.stderr`` of the moment (not the stream of when it
+    was made: click's test runner and pytest swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.flush()
+        except Exception:
+            self.handleError(record)
 
 
 def emit_json(obj: Any) -> None:

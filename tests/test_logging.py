@@ -4,12 +4,24 @@ child per module), never by printing (issue 13 item 3)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from evidence.anchorlock import anchor_lock
 from evidence.errors import ChainError
+
+
+@pytest.fixture(autouse=True)
+def _no_cli_handler() -> Iterator[None]:
+    """The command line, run in this process by another test, attaches its stderr handler
+    to the library's logger; these tests look at the library alone."""
+    library = logging.getLogger("evidence")
+    saved = list(library.handlers)
+    library.handlers.clear()
+    yield
+    library.handlers[:] = saved
 
 
 def test_a_waiting_anchor_lock_logs_when_no_callback_is_given(

@@ -5,6 +5,7 @@ policy names in any case, options checked before the passphrase, logging on stde
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pty
 import select
@@ -86,6 +87,9 @@ def test_workspace_after_the_command_in_process(ws: Path, tmp_path: Path) -> Non
         assert result.exit_code == 0, result.output
     finally:
         cli.commands.pop("probe")
+        library = logging.getLogger("evidence")  # the group configured it: undo that
+        library.handlers.clear()
+        library.setLevel(logging.NOTSET)
     assert seen == [ws, tmp_path]
 
 
