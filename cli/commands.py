@@ -138,10 +138,7 @@ def capture(ctx: Context, paths: tuple[Path, ...], records: tuple[Path, ...], ca
         click.echo(f"warning: {warning}", err=True)
     auto_timestamp(ws, [result.path], key, stage="capture", quiet=as_json)
     if as_json:
-        emit_json({"bundle": str(result.path), "root": result.root.hex(),
-                   "items": result.item_count, "files": result.file_count,
-                   "records": result.record_count, "bytes": result.total_bytes,
-                   "moved": result.moved_count, "warnings": list(result.warnings)})
+        emit_json(result.to_json())
     else:
         click.echo(f"captured {result.file_count} files and {result.record_count} records "
                    f"({result.total_bytes} bytes) into {result.path}")
@@ -292,9 +289,7 @@ def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: boo
                                  on_wait=to_stderr)
     auto_timestamp(ws, [b for b, _ in outcome.anchored], key, stage="anchor", quiet=as_json)
     if as_json:
-        emit_json({"anchored": [{"bundle": str(b), **r.to_json()} for b, r in outcome.anchored],
-                   "already": [{"bundle": str(b), **r.to_json()} for b, r in outcome.already],
-                   "confirmations": list(outcome.confirmations)})
+        emit_json(outcome.to_json())
         return 0
     for b, r in outcome.already:
         click.echo(f"{b}: already anchored (chain {r.chain_id}, block {r.block_number}, "

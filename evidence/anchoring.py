@@ -186,6 +186,12 @@ class AnchorOutcome:
     confirmations: tuple[str, ...] = ()
     resumed: bool = False
 
+    def to_json(self) -> dict[str, object]:
+        """What ``evidence anchor --json`` prints: each bundle with its receipt."""
+        return {"anchored": [{"bundle": str(b), **r.to_json()} for b, r in self.anchored],
+                "already": [{"bundle": str(b), **r.to_json()} for b, r in self.already],
+                "confirmations": list(self.confirmations)}
+
 
 def _journal_path(ws: Workspace, batch_root: bytes) -> Path:
     return ws.path(JOURNAL_DIR) / f"anchor-{batch_root.hex()}.json"

@@ -54,7 +54,11 @@ def test_workspace_after_the_command(ws: Path, tmp_path: Path) -> None:
     proc = run_cli("capture", str(EXAMPLES / "screenshots"), "--case", "C", "-o", str(out),
                    "-w", str(ws), "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["bundle"] == str(out)
+    doc = json.loads(proc.stdout)
+    assert doc["bundle"] == str(out) and doc["files"] == len(list(
+        (EXAMPLES / "screenshots").iterdir()))
+    assert set(doc) == {"bundle", "root", "items", "files", "records", "bytes", "moved",
+                        "warnings"}
     # a command of a group: the workspace is found (its [timestamps] has no TSA), not
     # "no workspace here"
     proc = run_cli("timestamp", str(out), "--workspace", str(ws), cwd=tmp_path)

@@ -48,3 +48,22 @@ def test_witness_commands_print_json(env: Path, tmp_path: Path) -> None:  # noqa
     revoked = json.loads(ok(run_cli("witness", "revoke", made["address"], "--json",
                                     cwd=ws)).stdout)
     assert revoked["address"] == made["address"] and revoked["revoked"]
+
+
+def test_anchor_json(env: Path) -> None:  # noqa: F811
+    from evidence.capturing.pipeline import capture
+    from evidence.workspace import open_workspace
+
+    from ..conftest import PASSPHRASE
+
+    source = env / "one.txt"
+    source.write_text("one\n")
+    bundle = env / "one"
+    capture([source], out=bundle, case="C-1",
+            key=open_workspace(env / "ws").signing_key(PASSPHRASE))
+    doc = json.loads(ok(run_cli("anchor", str(bundle), "--json", cwd=env / "ws")).stdout)
+    [anchored] = doc["anchored"]
+    assert anchored["bundle"] == str(bundle) and anchored["block_number"] > 0
+    assert doc["already"] == [] and doc["confirmations"] == []
+    again = json.loads(ok(run_cli("anchor", str(bundle), "--json", cwd=env / "ws")).stdout)
+    assert again["anchored"] == [] and again["already"][0]["bundle"] == str(bundle)
