@@ -11,7 +11,15 @@ import click
 
 from evidence.errors import InputError
 
-from .common import Context, emit_json, pass_ctx, passphrase
+from .common import (
+    Context,
+    check_before_prompt,
+    emit_json,
+    pass_ctx,
+    passphrase,
+    signing_key,
+    unlock,
+)
 from .render import render_inspect, render_verification
 from .timestamp_cmd import auto_timestamp
 
@@ -84,8 +92,9 @@ def init(path: Path, chain_url: str | None, contract: str | None, confirmations:
 
 
 def _progress_printer(label: str) -> Any:
-    """A progress callback drawing a bar on stderr when it is a terminal."""
-    if not sys.stderr.isatty():
+    """A progress callback drawing a bar on stderr when it is a terminal (not with -q)."""
+    obj = click.get_current_context().find_object(Context)
+    if not sys.stderr.isatty() or (obj is not None and obj.quiet):
         return None
     state: dict[str, Any] = {"bar": None}
 
@@ -153,7 +162,8 @@ def capture(ctx: Context, paths: tuple[Path, ...], records: tuple[Path, ...], ca
     ws = ctx.workspace()
     check_inputs(list(paths), list(records), encoding=encoding, fmt=fmt, delimiter=delimiter,
                  quotechar=quotechar, include_hidden=include_hidden)  # before the prompt
-    key = ws.signing_key(passphrase())
+    check_before_prompt(inputs=(*paths, *records), new=out, what="bundle")
+    key = signing_key(ws)
     result = do_capture(list(paths), records=list(records), out=out, case=case, key=key,
                         platform=platform, source_url=source_url, note=note, encoding=encoding,
                         progress=_progress_printer("capturing"), move=move,
@@ -164,10 +174,7 @@ def capture(ctx: Context, paths: tuple[Path, ...], records: tuple[Path, ...], ca
         click.echo(f"warning: {warning}", err=True)
     auto_timestamp(ws, [result.path], key, stage="capture", quiet=as_json)
     if as_json:
-        emit_json({"bundle": str(result.path), "root": result.root.hex(),
-                   "items": result.item_count, "files": result.file_count,
-                   "records": result.record_count, "bytes": result.total_bytes,
-                   "moved": result.moved_count, "warnings": list(result.warnings)})
+        emit_json(result.to_json())
     else:
         click.echo(f"captured {result.file_count} files and {result.record_count} records "
                    f"({result.total_bytes} bytes) into {result.path}")
@@ -181,7 +188,8 @@ def capture(ctx: Context, paths: tuple[Path, ...], records: tuple[Path, ...], ca
 
 @click.command("capture-recover")
 @click.argument("partial", type=click.Path(path_type=Path))
-def capture_recover(partial: Path) -> int:
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def capture_recover(partial: Path, as_json: bool) -> int:
     """Move the files of an interrupted `capture --move` back to where they were.
 
     PARTIAL is the hidden .OUT.partial-XXXXXXXX folder the capture left beside its output.
@@ -191,6 +199,9 @@ def capture_recover(partial: Path) -> int:
     from evidence.capturing.move import recover_moved
 
     count = recover_moved(partial)
+    if as_json:
+        emit_json({"moved_back": count, "removed": str(partial)})
+        return 0
     click.echo(f"moved {count} files back to their original paths; removed {partial}")
     return 0
 
@@ -256,14 +267,19 @@ def verify(ctx: Context, bundle: Path, as_json: bool, offline: bool, policy: str
 @click.option("--item", "item_id", required=True, help="Item id (F-1, R-12) or data/ path.")
 @click.option("-o", "--out", required=True, type=click.Path(path_type=Path),
               help="The disclosure package folder to create.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @pass_ctx
-def disclose(ctx: Context, bundle: Path, item_id: str, out: Path) -> int:
+def disclose(ctx: Context, bundle: Path, item_id: str, out: Path, as_json: bool) -> int:
     """Write a package holding one item, its salt and its proof, and nothing else."""
     from evidence.disclosure import disclose as do_disclose
 
     ws = ctx.workspace()
-    key = ws.signing_key(passphrase())
+    check_before_prompt(bundles=[bundle], new=out, what="disclosure package")
+    key = signing_key(ws)
     path = do_disclose(bundle, item_id, out=out, key=key)
+    if as_json:
+        emit_json({"item": item_id, "package": str(path), "signer": key.fingerprint})
+        return 0
     click.echo(f"disclosed {item_id} into {path}; check it with: evidence verify {path}")
     return 0
 
@@ -298,8 +314,8 @@ def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: boo
         raise InputError("--reanchor and --confirmations are for direct anchoring; "
                          "drop --batcher")
     ws = ctx.workspace()
-    secret = passphrase()
-    key = ws.signing_key(secret)
+    check_before_prompt(bundles=bundles)
+    secret, key = unlock(ws.signing_key)
 
     def to_stderr(message: str) -> None:
         click.echo(message, err=True)
@@ -317,9 +333,7 @@ def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: boo
                                  timeout_s=timeout, progress=to_stderr)
     auto_timestamp(ws, [b for b, _ in outcome.anchored], key, stage="anchor", quiet=as_json)
     if as_json:
-        emit_json({"anchored": [{"bundle": str(b), **r.to_json()} for b, r in outcome.anchored],
-                   "already": [{"bundle": str(b), **r.to_json()} for b, r in outcome.already],
-                   "confirmations": list(outcome.confirmations)})
+        emit_json(outcome.to_json())
         return 0
     for b, r in outcome.already:
         click.echo(f"{b}: already anchored (chain {r.chain_id}, block {r.block_number}, "
@@ -374,14 +388,21 @@ def jurisdictions(as_json: bool, parties: Path | None) -> int:
 @click.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("demo-out"),
               show_default=True, help="Folder for everything the demo makes (new or empty).")
-def demo(out: Path) -> int:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the outcome as JSON (the steps go to stderr).")
+def demo(out: Path, as_json: bool) -> int:
     """Run the whole flow on the embedded development chain, from nothing."""
     import os
 
     from evidence.demo import DEMO_PASSPHRASE, run_demo
 
+    def say(line: str) -> None:
+        click.echo(line, err=as_json)
+
     secret = os.environ.get("EVIDENCE_PASSPHRASE") or DEMO_PASSPHRASE
     if secret == DEMO_PASSPHRASE:
-        click.echo(f"demo passphrase (not a secret): {DEMO_PASSPHRASE!r}")
-    result = run_demo(out, passphrase=secret, log=click.echo)
+        say(f"demo passphrase (not a secret): {DEMO_PASSPHRASE!r}")
+    result = run_demo(out, passphrase=secret, log=say)
+    if as_json:
+        emit_json(result.to_json())
     return 0 if result.verdict == "presumed-authentic" else 1

@@ -7,22 +7,30 @@ imports no command module.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-from evidence.errors import EvidenceError
+from evidence.errors import EvidenceError, WrongPassphraseError
 
 PASSPHRASE_ENV = "EVIDENCE_PASSPHRASE"
 
+#: How many passphrases a person at a terminal may type before the command gives up.
+PASSPHRASE_TRIES = 3
+
+_T = TypeVar("_T")
+
 
 class Context:
-    def __init__(self, workspace: Path | None, debug: bool):
+    def __init__(self, workspace: Path | None, debug: bool, quiet: bool = False):
         self.workspace_path = workspace
         self.debug = debug
+        self.quiet = quiet
 
     def workspace(self) -> Any:
         from evidence.workspace import open_workspace
@@ -38,6 +46,89 @@ def passphrase(*, confirm: bool = False) -> str:
     if not sys.stdin.isatty():
         raise EvidenceError(f"no passphrase: set {PASSPHRASE_ENV} or run in a terminal")
     return str(click.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm))
+
+
+def unlock(open_key: Callable[[str], _T]) -> tuple[str, _T]:
+    """The passphrase and what ``open_key(passphrase)`` opens with it (a signing key).
+
+    At a terminal a wrong passphrase asks again, :data:`PASSPHRASE_TRIES` times in all; a
+    passphrase from EVIDENCE_PASSPHRASE (or no terminal) is tried once, as a script expects.
+    Only :class:`WrongPassphraseError` asks again; a damaged key file fails at once.
+    """
+    from_env = bool(os.environ.get(PASSPHRASE_ENV))
+    for attempt in range(1, PASSPHRASE_TRIES + 1):
+        secret = passphrase()
+        try:
+            return secret, open_key(secret)
+        except WrongPassphraseError:
+            if from_env or attempt == PASSPHRASE_TRIES:
+                raise
+            click.echo(f"wrong passphrase; try again ({PASSPHRASE_TRIES - attempt} left)",
+                       err=True)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def check_before_prompt(*, bundles: Any = (), inputs: Any = (), new: Path | None = None,
+                        what: str = "output") -> None:
+    """Check what a command was given before it asks for a passphrase, with the library's
+    own messages: ``bundles`` must be bundles (or disclosure packages), ``inputs`` must
+    exist, ``new`` must not exist and its folder must."""
+    from evidence.bundle.integrity import require_package
+    from evidence.errors import BundleExistsError, InputError
+
+    for bundle in bundles:
+        require_package(Path(bundle))
+    for given in inputs:
+        if not (Path(given).exists() or Path(given).is_symlink()):
+            raise InputError(f"{given}: no such file or folder")
+    if new is not None:
+        if new.exists() or new.is_symlink():
+            raise BundleExistsError(f"{new}: exists already; a {what} is never overwritten")
+        if not new.parent.is_dir():
+            raise InputError(f"{new.parent}: output folder does not exist")
+
+
+def signing_key(ws: Any) -> Any:
+    """The workspace's capturer key, unlocked with :func:`unlock` (three tries at a
+    terminal)."""
+    return unlock(ws.signing_key)[1]
+
+
+#: The library's loggers are children of this one (``evidence.capturing.pipeline``...).
+LIBRARY_LOGGER = "evidence"
+
+
+def configure_logging(*, quiet: bool, debug: bool) -> None:
+    """Send the library's log records to stderr, one plain line each: progress at INFO
+    when stderr is a terminal (a script's stderr keeps errors to their one line), debug
+    messages with the logger's name with ``--debug``, warnings and errors only with
+    ``--quiet``. Standard output stays for results (and --json)."""
+    if debug:
+        level = logging.DEBUG
+    elif quiet or not sys.stderr.isatty():
+        level = logging.WARNING
+    else:
+        level = logging.INFO
+    logger = logging.getLogger(LIBRARY_LOGGER)
+    for old in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
+        logger.removeHandler(old)
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter(
+        "%(levelname)s %(name)s: %(message)s" if debug else "%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+
+class _StderrHandler(logging.Handler):
+    """Writes each record to the ``sys.stderr`` of the moment (not the stream of when it
+    was made: click's test runner and pytest swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.flush()
+        except Exception:
+            self.handleError(record)
 
 
 def emit_json(obj: Any) -> None:

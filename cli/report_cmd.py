@@ -24,7 +24,7 @@ from pathlib import Path
 
 import click
 
-from .common import Context, emit_json, passphrase
+from .common import Context, emit_json, unlock
 
 __all__ = ["report", "report_check"]
 
@@ -87,26 +87,39 @@ def report() -> None:
 @click.option("-w", "--workspace", "workspace", type=click.Path(path_type=Path, file_okay=False),
               help="The workspace: its chain is read and its key signs (also accepted "
                    "before the command).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print what was written (path, format, digest, verdict) as JSON.")
 @click.pass_obj
 def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
          policy: str | None, cert: Path | None, offline: bool, chain_urls: tuple[str, ...],
          trust: Path | None, trust_keys: tuple[str, ...], report_id: str | None,
          at: str | None, all_items: bool, timezone: str | None,
-         workspace: Path | None) -> int:
+         workspace: Path | None, as_json: bool) -> int:
     """Verify BUNDLE and write its report to --out.
 
     Without a workspace the report is the verifying party's own: unsigned, or (PDF) signed
     with the certificate --cert names.
     """
     from evidence.errors import InputError
+    from evidence.policy.load import DEFAULT_POLICY, load_policy
     from evidence.report import ReportSigner, build_report, report_format, write_report
+    from evidence.report.model import fixed_time, reproducible_report_id, zone
     from evidence.verification.verifier import verify
 
+    # Every option and input is checked before any passphrase is asked for.
     kind = report_format(out, fmt)
     if out.exists():
         raise InputError(f"{out}: exists already; a report is never overwritten")
+    if not out.parent.is_dir():
+        raise InputError(f"{out.parent}: output folder does not exist")
     if cert is not None and kind != "pdf":
         raise InputError("--cert signs PDF reports only")
+    if not bundle.exists():
+        raise InputError(f"{bundle}: no such bundle or disclosure package")
+    load_policy(policy or DEFAULT_POLICY)
+    fixed = fixed_time(at, os.environ.get("SOURCE_DATE_EPOCH"))
+    if timezone is not None:
+        zone(timezone)
     if workspace is not None:
         obj.workspace_path = workspace
     signer = None
@@ -118,7 +131,7 @@ def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
         ws = obj.workspace()
         preparer_key = fingerprint(public_key_from_file(ws.path(ws.capturer_key)))
         if kind in ("json", "pdf"):
-            secret = passphrase()
+            secret, _key = unlock(ws.signing_key)  # three tries at a terminal
             signer = ReportSigner.from_workspace(
                 ws, secret, cert=cert,
                 cert_passphrase=os.environ.get(CERT_PASSPHRASE_ENV) if cert is not None
@@ -129,14 +142,9 @@ def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
             raise InputError(f"--cert without a workspace: set {CERT_PASSPHRASE_ENV} to the "
                              "certificate's passphrase")
         signer = ReportSigner.from_pkcs12(cert, cert_secret)
-    from evidence.policy.load import DEFAULT_POLICY
-
     result = verify(bundle, offline=offline, policy=policy or DEFAULT_POLICY,
                     chain_url=chain_urls or None, workspace=obj.workspace_path, trust=trust,
                     publisher_keys=trust_keys)
-    from evidence.report.model import fixed_time, reproducible_report_id
-
-    fixed = fixed_time(at, os.environ.get("SOURCE_DATE_EPOCH"))
     now, time_source = None, "clock"
     if fixed is not None:
         import dataclasses
@@ -148,6 +156,14 @@ def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
                          timezone=timezone, prepared_by=prepared_by, preparer_key=preparer_key,
                          time_source=time_source, all_items=all_items)
     path = write_report(built, out, fmt=kind, signer=signer)
+    signed_json = kind == "json" and signer is not None and signer.key is not None
+    if as_json:
+        emit_json({"report": str(path), "format": kind, "lang": lang,
+                   "signature": f"{path}.sig" if signed_json else None,
+                   "signed": signer is not None and kind != "html",
+                   "prepared_by": prepared_by, "verdict": result.verdict.value,
+                   "statement": result.statement(), "digest": built.digest})
+        return 0
     click.echo(f"report written: {path} ({kind}, {lang})")
     if kind == "json" and signer is not None and signer.key is not None:
         click.echo(f"signature: {path}.sig")

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from .common import Context, emit_json, passphrase
+from .common import Context, check_before_prompt, emit_json, signing_key
 
 __all__ = ["auto_timestamp", "timestamp"]
 
@@ -56,7 +56,8 @@ def timestamp(ctx: Context, bundles: tuple[Path, ...], tsa: tuple[str, ...],
     if not urls:
         raise InputError("no TSA: pass --tsa URL or set [timestamps] tsa in the workspace's "
                          "evidence.toml")
-    key = ws.signing_key(passphrase())
+    check_before_prompt(bundles=bundles)
+    key = signing_key(ws)
     done = []
     for bundle in bundles:
         done.extend(timestamp_bundle(bundle, urls, key=key,

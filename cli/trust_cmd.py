@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import Context, emit_json, passphrase
+from .common import Context, emit_json, passphrase, unlock
 
 if TYPE_CHECKING:
     from evidence.trust import TrustProfile
@@ -31,6 +31,7 @@ _PUBLISHER_KEY = click.option(
     "--publisher-key", "publisher_keys", multiple=True, metavar="FINGERPRINT|KEYFILE",
     help="Pin the publisher's key (sha256:... fingerprint, or its key file): the profile "
          "must carry a valid signature by it. Repeat to accept several.")
+_JSON = click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 _REQUIRE = click.option("--require-signature", is_flag=True,
                         help="Refuse an unsigned profile even when no key is pinned.")
 
@@ -47,11 +48,15 @@ def trust() -> None:
 @trust.command()
 @click.option("-o", "--out", required=True, type=click.Path(path_type=Path),
               help="Key file to create (never overwritten).")
-def keygen(out: Path) -> int:
+@_JSON
+def keygen(out: Path, as_json: bool) -> int:
     """Create a publisher's Ed25519 signing key; print its fingerprint."""
     from evidence.keys import create_signing_key
 
     key = create_signing_key(out, passphrase(confirm=True))
+    if as_json:
+        emit_json({"key": str(out), "fingerprint": key.fingerprint})
+        return 0
     click.echo(key.fingerprint)
     return 0
 
@@ -61,7 +66,8 @@ def keygen(out: Path) -> int:
 @click.option("--key", "key_file", required=True, type=click.Path(path_type=Path),
               help="The publisher's key file (passphrase: EVIDENCE_PASSPHRASE).")
 @click.option("--replace", is_flag=True, help="Replace an existing PROFILE.sig.")
-def sign(profile: Path, key_file: Path, replace: bool) -> int:
+@_JSON
+def sign(profile: Path, key_file: Path, replace: bool, as_json: bool) -> int:
     """Check PROFILE, then sign it: writes PROFILE.sig."""
     from evidence.errors import InputError
     from evidence.keys import load_signing_key
@@ -72,9 +78,13 @@ def sign(profile: Path, key_file: Path, replace: bool) -> int:
         raise InputError(f"{existing} exists already; pass --replace to sign again")
     if not existing.exists():  # check before asking for the passphrase
         load_trust_profile(profile)
-    key = load_signing_key(key_file, passphrase())
+    key = unlock(lambda secret: load_signing_key(key_file, secret))[1]
     out = sign_trust_profile(profile, key, replace=replace)
     checked = load_trust_profile(profile, publisher_keys=[key.fingerprint])
+    if as_json:
+        emit_json({"profile": str(profile), "name": checked.name, "sha256": checked.sha256,
+                   "signature": str(out), "signer": key.fingerprint})
+        return 0
     click.echo(f"signed {profile} ({checked.name}, sha256 {checked.sha256}) by "
                f"{key.fingerprint}: {out}")
     return 0
@@ -95,12 +105,21 @@ def _stamp(value: datetime) -> str:
 @click.argument("profile", type=click.Path(path_type=Path))
 @_PUBLISHER_KEY
 @_REQUIRE
-def check(profile: Path, publisher_keys: tuple[str, ...], require_signature: bool) -> int:
+@_JSON
+def check(profile: Path, publisher_keys: tuple[str, ...], require_signature: bool,
+          as_json: bool) -> int:
     """Check PROFILE (format, expiry, signature); one line, exit 0 when it can be used."""
     from evidence.trust import load_trust_profile
 
     p = load_trust_profile(profile, publisher_keys=publisher_keys,
                            require_signature=require_signature)
+    if as_json:
+        emit_json({"ok": True, "profile": str(profile), "name": p.name, "sha256": p.sha256,
+                   "demonstration": p.demonstration,
+                   "signed_by": None if p.signature is None else p.signature.fingerprint,
+                   "signer_pinned": p.signature is not None and p.signature.pinned,
+                   "expires": _stamp(p.expires)})
+        return 0
     demo = "demonstration profile, no evidential value; " if p.demonstration else ""
     click.echo(f"ok: {p.name} ({demo}sha256 {p.sha256}, {_signed_by(p)}, expires "
                f"{_stamp(p.expires)})")
@@ -178,9 +197,10 @@ def show(profile: Path, publisher_keys: tuple[str, ...], require_signature: bool
               help="The registry (EvidenceAnchor) to read (default: the workspace's).")
 @click.option("-o", "--out", required=True, type=click.Path(path_type=Path),
               help="The draft profile to write (never overwritten).")
+@_JSON
 @click.pass_context
 def draft(ctx: click.Context, chain_urls: tuple[str, ...], contract: str | None,
-          out: Path) -> int:
+          out: Path, as_json: bool) -> int:
     """Draft a profile from an on-chain registry, for a person to review.
 
     The draft names the chain (genesis hash), the registry and its registrar, and every
@@ -200,6 +220,9 @@ def draft(ctx: click.Context, chain_urls: tuple[str, ...], contract: str | None,
         atomic_write_bytes(out, text.encode("utf-8"), overwrite=False)
     except FileExistsError as exc:
         raise InputError(f"{out}: exists already; a draft is never written over a file") from exc
+    if as_json:
+        emit_json({"draft": str(out)})
+        return 0
     click.echo(f"draft written: {out}; review every operator (id, name, jurisdiction, source), "
                "then delete `draft = true`; check it with: evidence trust check " + str(out))
     return 0

@@ -17,7 +17,7 @@ import click
 
 from evidence.errors import InputError
 
-from .common import Context, emit_json, passphrase
+from .common import Context, emit_json, signing_key
 
 __all__ = ["capture_web"]
 
@@ -93,7 +93,7 @@ def capture_web(ctx: Context, urls: tuple[str, ...], case: str, out: Path, scrol
                          viewport=_viewport(viewport), locale=locale, timezone=timezone,
                          wacz=wacz)
     executable = find_browser(browser)  # before the passphrase: no browser, no question
-    key = ctx.workspace().signing_key(passphrase())
+    key = signing_key(ctx.workspace())
     result = do_capture(list(urls), out=out, case=case, key=key, options=options, note=note,
                         platform=platform, browser=executable,
                         trusted_spki=trust_spki, proxy=proxy)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -68,6 +69,9 @@ DEMO_WITNESSES = (
 )
 #: Ether given to each workspace account on the embedded chain (gas only; worthless).
 DEMO_FUNDING_WEI = 10**20
+
+#: Progress when no ``log=`` callback is given (the library never prints).
+_log = logging.getLogger(__name__)
 JOURNAL_DIR = "journal"
 #: Seconds between two looks at the chain head while waiting for confirmations.
 CONFIRMATION_POLL_S = 1.0
@@ -104,7 +108,7 @@ def setup_chain(ws: Workspace, passphrase: str, *, url: str | None = None,
     from .chain.connect import open_chain
     from .chain.contract import AnchorContract, deploy_anchor_contract
 
-    say = log or (lambda _msg: None)
+    say = log or _log.info
     keystore = ws.path(ws.chain.account_keystore)
     if not keystore.exists():
         create_keystore(keystore, passphrase)
@@ -196,6 +200,12 @@ class AnchorOutcome:
     already: tuple[tuple[Path, Receipt], ...]
     confirmations: tuple[str, ...] = ()
     resumed: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        """What ``evidence anchor --json`` prints: each bundle with its receipt."""
+        return {"anchored": [{"bundle": str(b), **r.to_json()} for b, r in self.anchored],
+                "already": [{"bundle": str(b), **r.to_json()} for b, r in self.already],
+                "confirmations": list(self.confirmations)}
 
 
 def _journal_path(ws: Workspace, batch_root: bytes) -> Path:
@@ -299,7 +309,7 @@ def _anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
     its anchor: ``reanchor=True`` anchors it again and replaces the stale receipt), and
     ChainError (exit 3) when the chain cannot complete the anchoring.
     """
-    say = log or (lambda _msg: None)
+    say = log or _log.info
     wait = waiting or _Waiting(0, time.monotonic() + DEFAULT_CONFIRMATION_TIMEOUT_S,
                                DEFAULT_CONFIRMATION_TIMEOUT_S, lambda _line: None)
     own = chain is None

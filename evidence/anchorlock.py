@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +28,9 @@ __all__ = ["ANCHOR_LOCK_FILE", "anchor_lock"]
 ANCHOR_LOCK_FILE = "locks/anchor.lock"
 #: How often a waiting run tries the lock again when it has a deadline.
 _RETRY_S = 0.1
+
+#: The waiting message when no ``on_wait`` callback is given (the library never prints).
+_log = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -48,9 +52,8 @@ def anchor_lock(workspace_root: Path, *, on_wait: Callable[[str], None] | None =
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            if on_wait is not None:
-                on_wait(f"another `evidence anchor` is running in {workspace_root}; waiting "
-                        "for it to finish")
+            (on_wait or _log.info)(f"another `evidence anchor` is running in "
+                                   f"{workspace_root}; waiting for it to finish")
             _wait(fd, path, timeout_s)
         yield
     finally:

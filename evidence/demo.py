@@ -31,6 +31,11 @@ class DemoResult:
     verdict: str
     reports: tuple[Path, ...]
 
+    def to_json(self) -> dict[str, object]:
+        return {"out": str(self.out), "bundle": str(self.bundle),
+                "disclosure": str(self.disclosure), "verdict": self.verdict,
+                "demonstration": True, "reports": [str(p) for p in self.reports]}
+
 
 def find_examples() -> Path:
     """The shipped examples: package data in ``evidence/data/examples`` (in the wheel too)."""

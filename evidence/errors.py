@@ -27,6 +27,7 @@ __all__ = [
     "TransactionError",
     "VerificationError",
     "WorkspaceError",
+    "WrongPassphraseError",
 ]
 
 #: Exit codes, documented in README.md ("Exit codes").
@@ -35,6 +36,8 @@ EXIT_NOT_PRESUMED = 1
 EXIT_INPUT = 2
 EXIT_INCOMPLETE = 3
 EXIT_BUG = 4
+#: Interrupted (SIGINT, Ctrl-C): 128 + 2, as shells report it.
+EXIT_INTERRUPTED = 130
 
 
 class EvidenceError(Exception):
@@ -80,6 +83,11 @@ class WorkspaceError(ConfigurationError):
 
 class KeyFileError(ConfigurationError):
     """A key file cannot be read: wrong passphrase, damaged file, wrong permissions."""
+
+
+class WrongPassphraseError(KeyFileError):
+    """The passphrase does not open the key (authenticated decryption failed); at a
+    terminal the command line asks again."""
 
 
 class VerificationError(EvidenceError):

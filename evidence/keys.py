@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from .errors import InputError, KeyFileError
+from .errors import InputError, KeyFileError, WrongPassphraseError
 from .fsutil import atomic_write_bytes
 
 __all__ = [
@@ -162,7 +162,7 @@ def load_signing_key(path: Path, passphrase: str) -> SigningKey:
     try:
         seed = AESGCM(_derive(passphrase, salt, n, r, p)).decrypt(nonce, sealed, public)
     except InvalidTag as exc:
-        raise KeyFileError(f"{path}: wrong passphrase (or damaged key file)") from exc
+        raise WrongPassphraseError(f"{path}: wrong passphrase (or damaged key file)") from exc
     private = Ed25519PrivateKey.from_private_bytes(seed)
     if private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw) != public:
         raise KeyFileError(f"{path}: damaged key file (public key does not match)")

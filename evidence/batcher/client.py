@@ -19,6 +19,7 @@ roots beside this one's, so ``evidence verify`` checks it exactly as strongly.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import urllib.error
 import urllib.parse
@@ -48,6 +49,9 @@ __all__ = ["BatcherLiedError", "anchor_via_batcher"]
 
 #: Seconds one HTTP request to the batcher may take.
 HTTP_TIMEOUT_S = 30.0
+
+#: Progress when no ``log=``/``progress=`` callback is given (the library never prints).
+_log = logging.getLogger(__name__)
 #: Default wait for a batch: the batcher's interval plus the chain's confirmations.
 DEFAULT_TIMEOUT_S = 600.0
 #: keccak256("Anchored(bytes32,address,uint32,uint64)"): the event's first topic
@@ -183,8 +187,8 @@ def anchor_via_batcher(ws: Workspace, bundles: Sequence[Path], *, url: str, key:
 
     base = _base(url)
     with anchor_lock(ws.root, on_wait=on_wait):
-        return _anchor(ws, bundles, base, key, timeout_s, poll_s, log or (lambda _m: None),
-                       progress or (lambda _m: None))
+        return _anchor(ws, bundles, base, key, timeout_s, poll_s, log or _log.info,
+                       progress or _log.info)
 
 
 def _anchor(ws: Workspace, bundles: Sequence[Path], base: str, key: SigningKey,

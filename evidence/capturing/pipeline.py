@@ -95,6 +95,13 @@ class CaptureResult:
     #: Files moved (not copied) into the bundle: ``capture(..., move=True)``.
     moved_count: int = 0
 
+    def to_json(self) -> dict[str, object]:
+        """What ``evidence capture --json`` prints."""
+        return {"bundle": str(self.path), "root": self.root.hex(), "items": self.item_count,
+                "files": self.file_count, "records": self.record_count,
+                "bytes": self.total_bytes, "moved": self.moved_count,
+                "warnings": list(self.warnings)}
+
 
 def _walk(root: str, rel: str, warnings: list[str],
           junk: list[str] | None = None) -> Iterator[tuple[str, str]]:

@@ -18,7 +18,7 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from evidence.errors import InputError, KeyFileError
+from evidence.errors import InputError, KeyFileError, WrongPassphraseError
 from evidence.fsutil import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ def load_account(path: Path, passphrase: str) -> LocalAccount:
         # eth-keyfile raises ValueError("MAC mismatch") when the derived key does not
         # authenticate the ciphertext: a wrong passphrase (or an altered ciphertext).
         if "mac mismatch" in str(exc).lower() or "checksum mismatch" in str(exc).lower():
-            raise KeyFileError(f"wrong passphrase for {path}") from None
+            raise WrongPassphraseError(f"wrong passphrase for {path}") from None
         raise KeyFileError(f"{path} is damaged: not a readable v3 keystore") from None
     except Exception as exc:  # eth-keyfile raises bare KeyError/TypeError on bad fields
         raise KeyFileError(

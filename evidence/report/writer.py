@@ -15,6 +15,7 @@ Failures: :class:`~evidence.errors.InputError` for an unknown format, an existin
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from evidence.errors import InputError
@@ -29,6 +30,9 @@ __all__ = ["FORMATS", "SIGNATURE_SUFFIX", "demo_reports", "report_format", "writ
 
 #: Report formats, by name; the file extension is the same word.
 FORMATS = ("json", "html", "pdf")
+
+#: Progress on stderr through the command line's logging configuration.
+_log = logging.getLogger(__name__)
 
 #: The detached signature of a JSON report is written to ``FILE`` + this suffix.
 SIGNATURE_SUFFIX = ".sig"
@@ -70,6 +74,7 @@ def write_report(report: Report, out: Path, *, fmt: str | None = None,
     """
     out = Path(out)
     kind = report_format(out, fmt)
+    _log.info("writing the %s report %s", kind, out)
     if out.exists() or out.is_symlink():
         raise InputError(f"{out}: exists already; a report is never overwritten")
     if not out.parent.is_dir():

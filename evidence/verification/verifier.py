@@ -9,6 +9,7 @@ else ``presumed-authentic`` when the policy holds on the chain, else ``not-presu
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from ..trust.model import TrustProfile
 
 __all__ = ["verify"]
+
+#: Progress and diagnostics (the command line prints INFO on stderr; ``-q`` silences it).
+_log = logging.getLogger(__name__)
 
 #: The capture time as the capture writes it (custody.utc_now): UTC, whole seconds.
 _UTC_RE = re.compile(r"(19[7-9][0-9]|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
@@ -68,6 +72,7 @@ def verify(
     profile = resolve_trust(trust, workspace=workspace, publisher_keys=publisher_keys)
     urls = (() if chain_url is None else (chain_url,) if isinstance(chain_url, str)
             else tuple(chain_url))
+    _log.info("checking %s offline (digests, leaves, root, signature, custody log)", path)
     report = check_integrity(path, progress=progress)
     findings = list(report.findings)
     signed = report.signed_root
@@ -88,6 +93,8 @@ def verify(
                                     "the bundle root has not been anchored on a chain yet "
                                     "(run `evidence anchor`)", "evidence/receipts"))
     elif signed is not None:
+        _log.info("reading the anchor and the witnesses' confirmations from the chain%s",
+                  " (offline: not asked)" if offline else "")
         chain = check_receipts(receipts, bundle_root=signed.root, policy=rules,
                                source=ChainSource(urls=urls, workspace=workspace),
                                offline=offline, trust=profile,

@@ -170,6 +170,12 @@ class ConfirmOutcome:
     transaction: str | None = None
     block_number: int | None = None
 
+    def to_json(self) -> dict[str, object]:
+        return {"root": "0x" + self.root.hex(), "witness": self.witness,
+                "jurisdiction": self.jurisdiction, "status": self.status,
+                "anchor_time": self.anchor_time, "ahead_s": self.ahead_s,
+                "transaction": self.transaction, "block_number": self.block_number}
+
 
 def require_gas(chain: ChainClient, address: str) -> None:
     if chain.balance(address) == 0:
@@ -323,6 +329,10 @@ class RelayOutcome:
     witness: str
     status: str
     transaction: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"root": "0x" + self.root.hex(), "witness": self.witness,
+                "status": self.status, "transaction": self.transaction}
 
 
 def relay_signatures(ws: Workspace, passphrase: str,

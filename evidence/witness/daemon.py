@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -69,6 +70,9 @@ __all__ = [
 #: 10,000 results; 2,000 blocks stays under the common caps and still scans a day of
 #: Ethereum mainnet (7,200 blocks) in four requests.
 LOG_RANGE_BLOCKS = 2000
+
+#: The daemon's lines when no ``log=`` callback is given (the library never prints).
+_log = logging.getLogger(__name__)
 
 
 #: Confirmations sent one after the other (consecutive nonces) before waiting for them:
@@ -480,5 +484,5 @@ def _serve(ws: Workspace, account: LocalAccount, *, state_path: Path | None, fro
     daemon = _Daemon(ws, account,
                      state_path=state_path or default_state_path(ws, account.address),
                      from_block=from_block, max_skew_s=skew, stop=stop or threading.Event(),
-                     log=log or (lambda _line: None), clock=clock)
+                     log=log or _log.info, clock=clock)
     return daemon.run(poll_s=poll_s, once=once)
