@@ -35,8 +35,10 @@ from .timestamp_cmd import auto_timestamp
 @click.option("--demo-witnesses", is_flag=True,
               help="Register simulated witnesses (CN, SG, DE, JP) on the embedded chain.")
 @click.option("--no-chain", is_flag=True, help="Only the capturer key; set up no chain.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the workspace as JSON on stdout (progress goes to stderr).")
 def init(path: Path, chain_url: str | None, contract: str | None, confirmations: int | None,
-         demo_witnesses: bool, no_chain: bool) -> int:
+         demo_witnesses: bool, no_chain: bool, as_json: bool) -> int:
     """Create a workspace in PATH (default: here): evidence.toml, a capturer key, an
     account, and the EvidenceAnchor contract on its chain.
 
@@ -52,6 +54,20 @@ def init(path: Path, chain_url: str | None, contract: str | None, confirmations:
         undo_new_workspace,
     )
 
+    def say(message: str) -> None:
+        click.echo(message, err=as_json)
+
+    def done(ws: Any, created: bool) -> int:
+        if as_json:
+            chain = ws.chain
+            emit_json({"workspace": str(ws.root), "created": created,
+                       "capturer_fingerprint": ws.capturer_fingerprint,
+                       "chain": None if no_chain or chain.contract is None else {
+                           "kind": chain.kind, "chain_id": chain.chain_id,
+                           "contract": chain.contract,
+                           "development_chain": chain.kind == "embedded"}})
+        return 0
+
     existing = (path / CONFIG_NAME).exists()
     if existing:  # before any prompt: the options against what the workspace has
         have = open_workspace(path)
@@ -62,9 +78,9 @@ def init(path: Path, chain_url: str | None, contract: str | None, confirmations:
                              + "; ".join(differences)
                              + " (make a new workspace, or edit its evidence.toml)")
         if (have.chain.contract is not None or no_chain) and not demo_witnesses:
-            click.echo(f"workspace exists already: {have.root} (already initialised; nothing "
-                       "changed)")
-            return 0
+            say(f"workspace exists already: {have.root} (already initialised; nothing "
+                "changed)")
+            return done(have, False)
     if not (existing or chain_url or no_chain):  # before any prompt or file: one clear line
         from evidence.chain.extras import require_embedded
 
@@ -73,22 +89,21 @@ def init(path: Path, chain_url: str | None, contract: str | None, confirmations:
     with undo_new_workspace(path) if not existing else contextlib.nullcontext():
         ws, created = init_workspace(path, secret)
         if created:
-            click.echo(f"workspace created: {ws.root}")
-            click.echo(f"capturer key: {ws.path(ws.capturer_key)} (Ed25519, encrypted, mode "
-                       "0600)")
-            click.echo(f"capturer fingerprint: {ws.capturer_fingerprint}")
+            say(f"workspace created: {ws.root}")
+            say(f"capturer key: {ws.path(ws.capturer_key)} (Ed25519, encrypted, mode 0600)")
+            say(f"capturer fingerprint: {ws.capturer_fingerprint}")
         if no_chain:
-            return 0
+            return done(ws, created)
         from evidence.anchoring import setup_chain
 
         ws = setup_chain(ws, secret, url=chain_url, contract=contract,
                          confirmations=confirmations, demo_witnesses=demo_witnesses,
-                         log=click.echo)
+                         log=say)
     if ws.chain.kind == "embedded":
-        click.echo("chain: embedded development chain (eth-tester/py-evm) - NO EVIDENTIAL "
-                   "VALUE: one party controls it; use --chain URL for real evidence")
-    click.echo(f"chain id {ws.chain.chain_id}, contract {ws.chain.contract}")
-    return 0
+        say("chain: embedded development chain (eth-tester/py-evm) - NO EVIDENTIAL "
+            "VALUE: one party controls it; use --chain URL for real evidence")
+    say(f"chain id {ws.chain.chain_id}, contract {ws.chain.contract}")
+    return done(ws, created)
 
 
 def _progress_printer(label: str) -> Any:

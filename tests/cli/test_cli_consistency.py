@@ -126,7 +126,6 @@ def test_every_workspace_command_takes_w_after_its_name() -> None:
 NO_JSON = {
     "batcher serve",  # a daemon: its log lines go to stderr
     "witness serve",  # a daemon: its log lines go to stderr
-    "init",  # being reworked in parallel (issue 15 item 7); its --json comes with that
 }
 
 
@@ -170,6 +169,7 @@ def test_json_output_parses(ws: Path, bundle: Path, tmp_path: Path) -> None:
                        "--json"],
         "trust check": ["trust", "check", str(profile), "--json"],
         "trust show": ["trust", "show", str(profile), "--json"],
+        "init": ["init", str(tmp_path / "ws-new"), "--no-chain", "--json"],
     }
     for name, args in runs.items():
         proc = run_cli(*args, cwd=tmp_path)
@@ -180,6 +180,9 @@ def test_json_output_parses(ws: Path, bundle: Path, tmp_path: Path) -> None:
                                  "--offline", "--json").stdout)
     assert written["report"] == str(tmp_path / "s.json") and written["format"] == "json"
     assert written["verdict"] == "not-presumed" and written["signed"] is False
+    again = json.loads(run_cli("init", str(tmp_path / "ws-new"), "--no-chain", "--json").stdout)
+    assert again["created"] is False and again["chain"] is None
+    assert again["capturer_fingerprint"].startswith("sha256:")
 
 
 def test_builtin_policy_names_ignore_case_and_never_read_a_file(bundle: Path,
