@@ -67,6 +67,10 @@ def _viewport(text: str) -> tuple[int, int]:
                    "pip install 'evidence-anchor[wacz]').")
 @click.option("--platform", help="Platform the pages belong to.")
 @click.option("--note", help="A free note recorded in the provenance.")
+@click.option("--tsa", metavar="URL",
+              help="Compare the machine clock with this RFC 3161 time-stamp authority's time "
+                   "(recorded in the environment record; default: the workspace's first "
+                   "[timestamps] tsa).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 def capture_web(ctx: Context, urls: tuple[str, ...], case: str, out: Path, scroll: bool,
@@ -75,7 +79,7 @@ def capture_web(ctx: Context, urls: tuple[str, ...], case: str, out: Path, scrol
                 browser: Path | None, viewport: str, locale: str | None,
                 timezone: str | None, max_page_bytes: int | None, wacz: bool,
                 platform: str | None,
-                note: str | None, as_json: bool) -> int:
+                note: str | None, tsa: str | None, as_json: bool) -> int:
     """Capture live web pages in headless Chromium into a new signed bundle.
 
     Each page gives full-page and viewport screenshots, a WARC and a HAR of every request
@@ -93,10 +97,17 @@ def capture_web(ctx: Context, urls: tuple[str, ...], case: str, out: Path, scrol
                          viewport=_viewport(viewport), locale=locale, timezone=timezone,
                          wacz=wacz)
     executable = find_browser(browser)  # before the passphrase: no browser, no question
-    key = signing_key(ctx.workspace())
+    ws = ctx.workspace()
+    if tsa is None and ws.timestamps.tsa:
+        tsa = ws.timestamps.tsa[0]
+    if tsa is not None:
+        from evidence.timestamps.client import check_url
+
+        check_url(tsa)  # before the passphrase
+    key = signing_key(ws)
     result = do_capture(list(urls), out=out, case=case, key=key, options=options, note=note,
                         platform=platform, browser=executable,
-                        trusted_spki=trust_spki, proxy=proxy)
+                        trusted_spki=trust_spki, proxy=proxy, tsa=tsa)
     if as_json:
         emit_json(result.to_json())
         return 0

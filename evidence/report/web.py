@@ -154,8 +154,7 @@ def environment_rows(env: Mapping[str, Any], langs: Sequence[str] = ("en",)
         (("Insecure TLS allowed", "是否允许不安全的 TLS"), get("certificates", "insecure_allowed")),
         (("Clock", "时钟"), get("clock", "source")),
         (("Clock against a timestamp authority", "时钟与时间戳机构时间的比对"),
-         f"{get('clock', 'tsa_comparison', 'status')}: "
-         f"{get('clock', 'tsa_comparison', 'reason')}"),
+         _clock_against_tsa(get)),
     )
     return tuple((" / ".join(dict.fromkeys(label[0] if lang == "en" else label[1]
                                            for lang in langs)), _shown(value))
@@ -212,3 +211,17 @@ def build_web(provenance: Mapping[str, Any], items: Sequence[ItemStatus],
     rows, reason = _read_environment(bundle, env_item, langs)
     return WebSection(pages=tuple(pages), environment_item=None if env_item is None
                       else env_item.id, environment=rows, environment_reason=reason)
+
+
+def _clock_against_tsa(get: Any) -> str:
+    """The environment record's clock comparison in one line: the TSA, its time, the
+    machine's, and the difference (as the capturing machine recorded them)."""
+    status = get("clock", "tsa_comparison", "status")
+    if status != "compared":
+        return f"{status}: {get('clock', 'tsa_comparison', 'reason')}"
+    return (f"compared with {get('clock', 'tsa_comparison', 'tsa')} "
+            f"({get('clock', 'tsa_comparison', 'tsa_signer')}): TSA time "
+            f"{get('clock', 'tsa_comparison', 'tsa_time')}, machine time "
+            f"{get('clock', 'tsa_comparison', 'machine_time')}, machine minus TSA "
+            f"{get('clock', 'tsa_comparison', 'machine_minus_tsa_seconds')} s (round trip "
+            f"{get('clock', 'tsa_comparison', 'round_trip_seconds')} s)")

@@ -105,9 +105,12 @@ def capture_web(urls: Sequence[str], *, out: Path, case: str, key: SigningKey,
                 options: WebOptions | None = None, note: str | None = None,
                 platform: str | None = None, capturer: WebCapturer | None = None,
                 browser: str | Path | None = None, trusted_spki: Sequence[str] = (),
-                proxy: str | None = None, progress: Progress | None = None
-                ) -> WebCaptureResult:
+                proxy: str | None = None, progress: Progress | None = None,
+                tsa: str | None = None) -> WebCaptureResult:
     """Capture each of ``urls`` in headless Chromium into the new bundle ``out``.
+
+    ``tsa``: a time-stamp authority whose time the machine clock is compared with in the
+    environment record (``clock.tsa_comparison``).
 
     ``capturer``: a started :class:`WebCapturer` to reuse (several captures, one browser);
     otherwise one is started from ``browser``, ``trusted_spki`` and ``proxy`` (see
@@ -155,7 +158,7 @@ def capture_web(urls: Sequence[str], *, out: Path, case: str, key: SigningKey,
                 playwright_version=cap.playwright_version, browser_args=cap.args,
                 proxy=cap.proxy, page_facts=records[0].get("browser_reported", {}),
                 trusted_spki=cap.trusted_spki, allow_insecure=options.allow_insecure,
-                started_at=started)
+                started_at=started, tsa=tsa)
         finally:
             if own:
                 cap.__exit__(None, None, None)

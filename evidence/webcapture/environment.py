@@ -13,8 +13,10 @@ capturing machine at capture time; it judges nothing itself:
   and passwords in them are removed, never recorded);
 - the hosts file's entries other than the usual loopback and own-name ones;
 - the DNS resolvers of ``/etc/resolv.conf``;
-- the machine clock, and the comparison with a timestamp authority's time, which this
-  version cannot make: it says so in ``clock.tsa_comparison`` ("not configured").
+- the machine clock, and its comparison with an RFC 3161 timestamp authority's time when a
+  TSA is named (``capture-web --tsa URL`` or the workspace's ``[timestamps]``):
+  ``clock.tsa_comparison`` is "compared", "failed" (the capture goes on) or "not
+  configured".
 
 Every value is what the capturing machine reported; none is independently attested.
 """
@@ -34,6 +36,9 @@ from urllib.parse import urlsplit, urlunsplit
 from evidence.bundle.custody import utc_now
 
 from ..version import TOOL_NAME, __version__
+
+#: Seconds the clock comparison waits for the TSA (it must not hold the capture up long).
+TSA_TIMEOUT_S = 15.0
 
 __all__ = ["ENVIRONMENT_TYPE", "ENVIRONMENT_VERSION", "environment_record",
            "hosts_non_default", "proxy_variables", "resolvers", "without_credentials"]
@@ -125,9 +130,11 @@ def _digest(text: str | None) -> str | None:
 def environment_record(*, browser_path: str, browser_version: str, playwright_version: str,
                        browser_args: Sequence[str], proxy: str | None,
                        page_facts: Mapping[str, Any], trusted_spki: Sequence[str],
-                       allow_insecure: bool, started_at: str) -> dict[str, Any]:
+                       allow_insecure: bool, started_at: str,
+                       tsa: str | None = None) -> dict[str, Any]:
     """The record (see the module docstring). ``page_facts``: what the first page reported
-    (user agent, language, time zone, viewport, device pixel ratio)."""
+    (user agent, language, time zone, viewport, device pixel ratio); ``tsa``: a time-stamp
+    authority's URL whose time the machine clock is compared with (:func:`tsa_comparison`)."""
     hostname = socket.gethostname()
     try:
         fqdn = socket.getfqdn()
@@ -169,10 +176,46 @@ def environment_record(*, browser_path: str, browser_version: str, playwright_ve
             "source": "local system clock (UTC), not independently attested",
             "started_at": started_at,
             "recorded_at": utc_now(),
-            "tsa_comparison": {
-                "status": "not configured",
-                "reason": "this version has no timestamp-authority (RFC 3161) support: the "
-                          "machine clock was not compared with an independent time",
-            },
+            "tsa_comparison": tsa_comparison(tsa, started_at),
         },
+    }
+
+
+def tsa_comparison(tsa: str | None, started_at: str) -> dict[str, Any]:
+    """The machine clock against a time-stamp authority's (RFC 3161): one request (its
+    answer checked: status, imprint, nonce, signature, ESS certificate), the machine's time
+    taken halfway through the round trip. Whether the verifier trusts that TSA is decided at
+    verification (the trust profile), not here; a TSA that fails is recorded, and the
+    capture goes on (the page may be gone by the time the TSA answers)."""
+    if tsa is None:
+        return {"status": "not configured",
+                "reason": "no TSA named (capture-web --tsa URL, or [timestamps] tsa in the "
+                          "workspace): the machine clock was not compared with an "
+                          "independent time"}
+    import time
+    from datetime import UTC, datetime
+
+    from evidence.errors import EvidenceError
+    from evidence.timestamps.client import request_timestamp
+
+    message = f"{TOOL_NAME} capture-web clock check {started_at}".encode()
+    before = time.time()
+    try:
+        facts = request_timestamp(message, tsa, timeout=TSA_TIMEOUT_S)
+    except EvidenceError as exc:
+        return {"status": "failed", "tsa": tsa, "reason": str(exc)}
+    after = time.time()
+    machine = (before + after) / 2
+    tsa_time = facts.gen_time.astimezone(UTC)
+    return {
+        "status": "compared",
+        "tsa": tsa,
+        "tsa_signer": facts.signer_subject,
+        "tsa_time": tsa_time.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "machine_time": datetime.fromtimestamp(machine, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "machine_minus_tsa_seconds": round(machine - tsa_time.timestamp(), 3),
+        "round_trip_seconds": round(after - before, 3),
+        "reason": "the machine clock at the middle of one RFC 3161 request against the TSA's "
+                  "genTime (whole seconds unless the TSA gives more): a difference beyond the "
+                  "round trip and the TSA's accuracy means the machine clock was off",
     }
