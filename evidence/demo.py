@@ -95,8 +95,9 @@ def run_demo(out: Path, *, passphrase: str = DEMO_PASSPHRASE,
     log(f"   verdict: {result.statement()}")
     log(f"   ({len(counted)} counted witnesses: "
         f"{', '.join(str(w['jurisdiction']) for w in counted)}; JP not counted: not a party)")
-    log("   a real case needs a chain parties you do not control (`evidence init --chain URL`) "
-        "and a court that verifies with its own trust profile (`evidence verify --trust FILE`)")
+    log("   a real case needs a chain that no party to the dispute controls "
+        "(`evidence init --chain URL`) and a court that verifies with its own trust profile "
+        "(`evidence verify --trust FILE`)")
 
     log(f"5. disclose one record (R-1) alone into {disclosure}, with its inclusion proof")
     disclose(bundle, "R-1", out=disclosure, key=key)
