@@ -164,6 +164,7 @@ class VerificationResult:
             "bundle": self.bundle,
             "package": self.package,
             "verdict": self.verdict.value,
+            "statement": self.statement(),
             "verified_at": self.verified_at,
             "offline": self.offline,
             "development_chain": self.development_chain,

@@ -32,6 +32,8 @@ def test_demo_is_a_demonstration_in_its_own_words(tmp_path: Path) -> None:
     assert (named.returncode, doc["verdict"], doc["demonstration"]) == (
         0, "presumed-authentic", True)
     assert doc["trust"]["demonstration"] is True
+    # the JSON names the demonstration in its verdict statement, not only in a flag beside it
+    assert doc["statement"].startswith("DEMONSTRATION ONLY, NO EVIDENTIAL VALUE")
     assert sorted(w["operator_id"] for w in doc["witnesses"]) == [
         "DEMO-CN", "DEMO-DE", "DEMO-JP", "DEMO-SG"]
     text = run_cli("verify", str(bundle), "-w", str(ws), cwd=tmp_path).stdout
