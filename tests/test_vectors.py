@@ -54,8 +54,10 @@ def test_no_test_reads_outside_the_repository() -> None:
     assert not offenders, f"tests reading outside the checkout: {offenders}"
 
 
-#: A path piece that leaves the folder it is joined to, or names a home or machine folder.
-_OUTSIDE_PIECE = re.compile(r"(^|/)\.\.(/|$)|^(~|/work/|/home/|/root/|/Users/)")
+#: A path piece that leaves the folder it is joined to, or is absolute (a home folder, this
+#: machine's folders: nothing a clone on another machine has), other than the system's
+#: programs and devices (/usr/bin/chromium, /dev/null).
+_OUTSIDE_PIECE = re.compile(r"(^|/)\.\.(/|$)|^(~|/(?!(usr|bin|dev)/))")
 
 #: Calls that build a path from their string arguments.
 _PATH_CALLS = ("Path", "join", "PurePath", "resolve", "joinpath")
