@@ -47,11 +47,13 @@ if TYPE_CHECKING:
 
     from .chain.backend import ChainClient
     from .chain.contract import AnchorContract
+    from .chain.types import AnchorRecord
 
 __all__ = [
     "DEMO_WITNESSES",
     "AnchorOutcome",
     "anchor_bundles",
+    "anchor_root",
     "checked_root",
     "receipt_holds",
     "setup_chain",
@@ -456,6 +458,26 @@ def _from_journals(ws: Workspace, client: ChainClient, contract: AnchorContract,
     return done, pending
 
 
+def anchor_root(client: ChainClient, contract: AnchorContract, batch_root: bytes, size: int,
+                account: LocalAccount) -> AnchorRecord:
+    """Send the anchor of ``batch_root`` (a tree of ``size`` leaves) and return the record
+    the chain holds. A root anchored meanwhile (another run, a resent transaction:
+    ``EvidenceAnchor__AlreadyAnchored``) is not an error: the chain's record is what counts.
+    Raises ChainError when the anchor is not visible after its transaction."""
+    from .errors import TransactionError
+
+    try:
+        contract.anchor(batch_root, size, account)
+    except TransactionError as exc:
+        if exc.error_name != "EvidenceAnchor__AlreadyAnchored":
+            raise
+    record = contract.anchor_of(batch_root)
+    if record is None:
+        raise ChainError(f"the anchor of {batch_root.hex()} is not visible on "
+                         f"{client.description} after its transaction")
+    return record
+
+
 def checked_root(bundle: Path) -> bytes:
     require_package(bundle)
     if is_disclosure(bundle):
@@ -489,17 +511,7 @@ def _anchor_batch(ws: Workspace, client: ChainClient, contract: AnchorContract,
     if record is None:
         account = workspace_account(ws, passphrase)
         say(f"anchoring {len(roots)} bundle root(s) as batch {batch_root.hex()} ...")
-        from .errors import TransactionError
-
-        try:
-            contract.anchor(batch_root, len(roots), account)
-        except TransactionError as exc:
-            if exc.error_name != "EvidenceAnchor__AlreadyAnchored":
-                raise
-        record = contract.anchor_of(batch_root)
-        if record is None:
-            raise ChainError(f"the anchor of {batch_root.hex()} is not visible on "
-                             f"{client.description} after its transaction")
+        record = anchor_root(client, contract, batch_root, len(roots), account)
     elif not resumed:
         say(f"batch root {batch_root.hex()} was anchored already (block {record.block_number})")
     _await_confirmations(client, contract, batch_root, waiting)

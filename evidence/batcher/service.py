@@ -47,7 +47,7 @@ from evidence.standards.ijson import loads_strict
 from evidence.standards.jcs import canonicalize
 from evidence.standards.merkle import MerkleTree
 
-from ..errors import ChainError, EvidenceError, FormatError, TransactionError
+from ..errors import ChainError, EvidenceError, FormatError
 from ..fsutil import atomic_write_bytes
 from ..workspace import Workspace
 from .protocol import (
@@ -261,6 +261,7 @@ def _send_batch(ws: Workspace, state: BatcherState, client: ChainClient,
                 contract: AnchorContract, account: LocalAccount, doc: dict[str, Any],
                 log: Callable[[str], None]) -> None:
     """Anchor one journaled batch (unless the chain has it) and mark it anchored."""
+    from ..anchoring import anchor_root
     from ..anchorlock import anchor_lock
 
     batch_root = bytes.fromhex(str(doc["batch_root"]))
@@ -269,15 +270,7 @@ def _send_batch(ws: Workspace, state: BatcherState, client: ChainClient,
         record = contract.anchor_of(batch_root)
         if record is None:
             log(f"anchoring batch {batch_root.hex()} of {size} root(s)")
-            try:
-                contract.anchor(batch_root, size, account)
-            except TransactionError as exc:
-                if exc.error_name != "EvidenceAnchor__AlreadyAnchored":
-                    raise
-            record = contract.anchor_of(batch_root)
-            if record is None:
-                raise ChainError(f"the anchor of {batch_root.hex()} is not visible on "
-                                 f"{client.description} after its transaction")
+            record = anchor_root(client, contract, batch_root, size, account)
     tx = contract.anchor_transaction(batch_root, record.block_number)
     if tx is None:
         raise ChainError(f"no Anchored event for {batch_root.hex()} in block "
