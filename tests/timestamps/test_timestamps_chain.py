@@ -21,8 +21,7 @@ from evidence.keys import SigningKey
 from evidence.timestamps import timestamp_bundle
 
 from ..chain.conftest import AnvilNode, free_port
-from ..conftest import run_cli
-from ..verification.conftest import ANVIL_ACCOUNT_BALANCE_WEI, Lab, _new_workspace
+from ..verification.conftest import Lab, rpc_lab
 from ..verification.court import COURT_CHAIN_ID
 from .tsa import LocalTsa, pin_toml
 
@@ -45,18 +44,7 @@ def past_node() -> Iterator[AnvilNode]:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory, past_node: AnvilNode) -> Lab:
-    from evidence.chain.accounts import keystore_address
-    from evidence.workspace import open_workspace
-
-    root = tmp_path_factory.mktemp("tsa-chain")
-    lab = Lab(root, "rpc", past_node.url)
-    _new_workspace(lab.ws_path)
-    ws = open_workspace(lab.ws_path)
-    past_node.rpc("anvil_setBalance", keystore_address(ws.path(ws.chain.account_keystore)),
-                  hex(ANVIL_ACCOUNT_BALANCE_WEI))
-    proc = run_cli("init", str(lab.ws_path), "--chain", past_node.url, cwd=root)
-    assert proc.returncode == 0, proc.stderr
-    return lab
+    return rpc_lab(tmp_path_factory.mktemp("tsa-chain"), past_node)
 
 
 def chain_now(node: AnvilNode) -> str:

@@ -424,20 +424,28 @@ def anvil_node() -> Iterator[AnvilNode]:
         node.stop()
 
 
-@pytest.fixture(scope="module")
-def anvil_lab(tmp_path_factory: pytest.TempPathFactory, anvil_node: AnvilNode) -> Lab:
-    """A lab on a local anvil node, set up with ``evidence init WS --chain URL``."""
+def rpc_lab(root: Path, node: AnvilNode) -> Lab:
+    """A lab in ``root`` on the anvil ``node``, set up with ``evidence init WS --chain URL``
+    (its account funded first)."""
     from evidence.chain.accounts import keystore_address
     from evidence.workspace import open_workspace
 
-    root = tmp_path_factory.mktemp("verify-anvil")
-    lab = Lab(root, "rpc", anvil_node.url)
+    lab = Lab(root, "rpc", node.url)
     _new_workspace(lab.ws_path)
     ws = open_workspace(lab.ws_path)
     account = keystore_address(ws.path(ws.chain.account_keystore))
-    anvil_node.rpc("anvil_setBalance", account, hex(ANVIL_ACCOUNT_BALANCE_WEI))
-    proc = run_cli("init", str(lab.ws_path), "--chain", anvil_node.url, cwd=root)
+    node.rpc("anvil_setBalance", account, hex(ANVIL_ACCOUNT_BALANCE_WEI))
+    proc = run_cli("init", str(lab.ws_path), "--chain", node.url, cwd=root)
     assert proc.returncode == 0, proc.stderr
+    return lab
+
+
+@pytest.fixture(scope="module")
+def anvil_lab(tmp_path_factory: pytest.TempPathFactory, anvil_node: AnvilNode) -> Lab:
+    """A lab on a local anvil node, set up with ``evidence init WS --chain URL``."""
+    from evidence.workspace import open_workspace
+
+    lab = rpc_lab(tmp_path_factory.mktemp("verify-anvil"), anvil_node)
     assert open_workspace(lab.ws_path).chain.kind == "rpc"
     return lab
 

@@ -14,13 +14,12 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from ..chain.conftest import AnvilNode, free_port
+from ..chain.conftest import AnvilNode
 from ..conftest import run_cli
 from .court import COURT_CHAIN_ID, Deployment, court_profile, deploy, genesis_hash, operators_of
 
@@ -31,29 +30,19 @@ NO_SECRETS = {"EVIDENCE_PASSPHRASE": "", "EVIDENCE_WORKSPACE": ""}
 
 
 @pytest.fixture(scope="module")
-def node() -> Iterator[AnvilNode]:
-    n = AnvilNode(free_port(), "--chain-id", str(COURT_CHAIN_ID))
-    n.start()
-    try:
-        yield n
-    finally:
-        n.stop()
+def world(anvil_node: AnvilNode, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+    return deploy(anvil_node, tmp_path_factory.mktemp("court-report-world"))
 
 
 @pytest.fixture(scope="module")
-def world(node: AnvilNode, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
-    return deploy(node, tmp_path_factory.mktemp("court-report-world"))
-
-
-@pytest.fixture(scope="module")
-def court(world: Deployment, node: AnvilNode,
+def court(world: Deployment, anvil_node: AnvilNode,
           tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(a folder holding only the witnessed bundle, the court's trust profile)."""
     bundle = world.bundle("court")
     world.sign_and_relay(bundle, "cn", "sg", "de")
     office = tmp_path_factory.mktemp("court-office")
     profile = court_profile(office / "court.toml", chain_id=COURT_CHAIN_ID,
-                            genesis=genesis_hash(node.url), contract=world.contract,
+                            genesis=genesis_hash(anvil_node.url), contract=world.contract,
                             registrar=world.registrar,
                             operators=operators_of(world, "cn", "sg", "de"))
     folder = tmp_path_factory.mktemp("court-desk")
@@ -69,10 +58,10 @@ def _pdf_text(path: Path, *pages: str) -> str:
 
 
 def test_court_report_without_workspace_or_passphrase(court: tuple[Path, Path],
-                                                      node: AnvilNode) -> None:
+                                                      anvil_node: AnvilNode) -> None:
     bundle, profile = court
     out = bundle.parent / "court-report.pdf"
-    proc = run_cli("report", str(bundle), "--chain", node.url, "--trust", str(profile),
+    proc = run_cli("report", str(bundle), "--chain", anvil_node.url, "--trust", str(profile),
                    "-o", str(out), "--timezone", "Asia/Shanghai", cwd=bundle.parent,
                    env=NO_SECRETS)
     assert proc.returncode == 0, proc.stderr
@@ -85,7 +74,7 @@ def test_court_report_without_workspace_or_passphrase(court: tuple[Path, Path],
     assert "Asia/Shanghai" in first
     # the JSON twin: unsigned, says who prepared it
     js = bundle.parent / "court-report.json"
-    proc = run_cli("report", str(bundle), "--chain", node.url, "--trust", str(profile),
+    proc = run_cli("report", str(bundle), "--chain", anvil_node.url, "--trust", str(profile),
                    "-o", str(js), cwd=bundle.parent, env=NO_SECRETS)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(js.read_bytes())
@@ -99,16 +88,16 @@ def test_court_report_without_workspace_or_passphrase(court: tuple[Path, Path],
 
 
 def test_workspace_is_honoured_and_check_names_the_signer(
-        court: tuple[Path, Path], node: AnvilNode, world: Deployment,
+        court: tuple[Path, Path], anvil_node: AnvilNode, world: Deployment,
         session_workspace: Path) -> None:
     bundle, profile = court
-    verified = run_cli("verify", str(bundle), "--json", "--chain", node.url, "--trust",
+    verified = run_cli("verify", str(bundle), "--json", "--chain", anvil_node.url, "--trust",
                        str(profile), cwd=bundle.parent)
     verdict = json.loads(verified.stdout)["verdict"]
     for name, ws, is_capturer in (("capturer", world.capturer_ws, True),
                                   ("stranger", session_workspace, False)):
         out = bundle.parent / f"{name}.json"
-        proc = run_cli("-w", str(ws), "report", str(bundle), "--chain", node.url, "--trust",
+        proc = run_cli("-w", str(ws), "report", str(bundle), "--chain", anvil_node.url, "--trust",
                        str(profile), "-o", str(out), cwd=bundle.parent)
         assert proc.returncode == 0, proc.stderr
         doc = json.loads(out.read_bytes())
@@ -221,21 +210,21 @@ def _run_all(commands: list[tuple[str, list[str]]], start: Path, rpc_url: str,
 
 
 @pytest.fixture(scope="module")
-def court_reports(court: tuple[Path, Path], node: AnvilNode,
+def court_reports(court: tuple[Path, Path], anvil_node: AnvilNode,
                   tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     bundle, profile = court
     out = tmp_path_factory.mktemp("court-reports")
     paths = {}
     for kind in ("pdf", "html"):
         paths[kind] = out / f"report.{kind}"
-        proc = run_cli("report", str(bundle), "--chain", node.url, "--trust", str(profile),
+        proc = run_cli("report", str(bundle), "--chain", anvil_node.url, "--trust", str(profile),
                        "-o", str(paths[kind]), cwd=out, env=NO_SECRETS)
         assert proc.returncode == 0, proc.stderr
     return paths
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "html"])
-def test_every_printed_command_runs_as_printed(court: tuple[Path, Path], node: AnvilNode,
+def test_every_printed_command_runs_as_printed(court: tuple[Path, Path], anvil_node: AnvilNode,
                                                court_reports: dict[str, Path], fmt: str,
                                                tmp_path: Path) -> None:
     bundle, _ = court
@@ -253,7 +242,7 @@ def test_every_printed_command_runs_as_printed(court: tuple[Path, Path], node: A
     desk.mkdir()
     shutil.copytree(bundle, desk / bundle.name)
     commands = extract_commands(text)
-    ran = _run_all(commands, desk, node.url, found.group(1), COURT_CHAIN_ID)
+    ran = _run_all(commands, desk, anvil_node.url, found.group(1), COURT_CHAIN_ID)
     firsts = [c.split()[0] for c in ran]
     # every kind of step was printed and ran: enter, digests, manifests, records, script, chain
     assert firsts[0] == "cd"
