@@ -19,7 +19,7 @@ from types import FrameType
 
 import click
 
-from .common import Context, pass_ctx, passphrase
+from .common import Context, configure_service_logging, pass_ctx, passphrase
 
 __all__ = ["batcher"]
 
@@ -55,12 +55,14 @@ def serve(ctx: Context, host: str, port: int, interval: float, max_roots: int,
           allowed: tuple[str, ...]) -> int:
     """Accept signed bundle roots over HTTP and anchor them together.
 
-    Logs one line per batch to stderr. Pending roots are journaled in
-    <workspace>/batcher/ and survive a restart. SIGTERM or SIGINT: stop, exit 0.
+    Logs one line per batch to stderr, terminal or not (-q: warnings only). Pending roots
+    are journaled in <workspace>/batcher/ and survive a restart. SIGTERM or SIGINT: stop,
+    exit 0.
     """
     from evidence.batcher.service import BatcherSettings
     from evidence.batcher.service import serve as run_serve
 
+    configure_service_logging(ctx, "batcher")  # its activity log is its output
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -73,7 +75,7 @@ def serve(ctx: Context, host: str, port: int, interval: float, max_roots: int,
     settings = BatcherSettings(interval_s=interval, max_roots=max_roots,
                                allowed=frozenset(allowed))
     summary = run_serve(ctx.workspace(), passphrase(), host=host, port=port,
-                        settings=settings, stop=stop, log=_log)
+                        settings=settings, stop=stop)
     _log(f"stopped; {summary.batches} batch(es) journaled, {summary.pending} root(s) pending")
     sys.stderr.flush()
     return 0

@@ -14,6 +14,7 @@ from evidence.errors import InputError
 from .common import (
     Context,
     check_before_prompt,
+    configure_logging,
     emit_json,
     pass_ctx,
     passphrase,
@@ -97,8 +98,7 @@ def init(path: Path, chain_url: str | None, contract: str | None, confirmations:
         from evidence.anchoring import setup_chain
 
         ws = setup_chain(ws, secret, url=chain_url, contract=contract,
-                         confirmations=confirmations, demo_witnesses=demo_witnesses,
-                         log=say)
+                         confirmations=confirmations, demo_witnesses=demo_witnesses)
     if ws.chain.kind == "embedded":
         say("chain: embedded development chain (eth-tester/py-evm) - NO EVIDENTIAL "
             "VALUE: one party controls it; use --chain URL for real evidence")
@@ -321,7 +321,9 @@ def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: boo
     Concurrent runs in one workspace wait for each other (a lock; the waiting one says so
     on stderr). Receipts are written once the anchor has its confirmations; while it
     waits, a progress line goes to stderr. At --timeout nothing is written and a rerun
-    waits for the blocks it has not seen yet.
+    waits for the blocks it has not seen yet. Standard output carries the result only;
+    the steps (the batch sent, witness confirmations) go to stderr at a terminal or with
+    `evidence --progress`.
     """
     from evidence.anchoring import anchor_bundles
 
@@ -339,12 +341,10 @@ def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: boo
         from evidence.batcher.client import anchor_via_batcher
 
         outcome = anchor_via_batcher(ws, list(bundles), url=batcher_url, key=key,
-                                     timeout_s=timeout, log=None if as_json else click.echo,
-                                     progress=to_stderr, on_wait=to_stderr)
+                                     timeout_s=timeout, progress=to_stderr, on_wait=to_stderr)
     else:
         outcome = anchor_bundles(ws, list(bundles), passphrase=secret, key=key,
-                                 reanchor=reanchor, log=None if as_json else click.echo,
-                                 on_wait=to_stderr, confirmations=confirmations,
+                                 reanchor=reanchor, on_wait=to_stderr, confirmations=confirmations,
                                  timeout_s=timeout, progress=to_stderr)
     auto_timestamp(ws, [b for b, _ in outcome.anchored], key, stage="anchor", quiet=as_json)
     if as_json:
@@ -405,19 +405,31 @@ def jurisdictions(as_json: bool, parties: Path | None) -> int:
               show_default=True, help="Folder for everything the demo makes (new or empty).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the outcome as JSON (the steps go to stderr).")
-def demo(out: Path, as_json: bool) -> int:
-    """Run the whole flow on the embedded development chain, from nothing."""
+@pass_ctx
+def demo(ctx: Context, out: Path, as_json: bool) -> int:
+    """Run the whole flow on the embedded development chain, from nothing.
+
+    Each step and what it proved goes to stderr, shown even when stderr is not a terminal
+    (the walk-through is the point; -q hides it); standard output gets the outcome: the
+    verdict, the disclosure's own verdict and where everything is (or --json).
+    """
     import os
 
     from evidence.demo import DEMO_PASSPHRASE, run_demo
 
-    def say(line: str) -> None:
-        click.echo(line, err=as_json)
-
+    configure_logging(quiet=ctx.quiet, debug=ctx.debug, progress=True)
     secret = os.environ.get("EVIDENCE_PASSPHRASE") or DEMO_PASSPHRASE
     if secret == DEMO_PASSPHRASE:
-        say(f"demo passphrase (not a secret): {DEMO_PASSPHRASE!r}")
-    result = run_demo(out, passphrase=secret, log=say)
+        click.echo(f"demo passphrase (not a secret): {DEMO_PASSPHRASE!r}", err=as_json)
+    result = run_demo(out, passphrase=secret)
     if as_json:
         emit_json(result.to_json())
+    else:
+        click.echo(f"verdict: {result.statement}")
+        click.echo(f"disclosure verifies alone: {result.disclosure_verdict}")
+        click.echo(f"bundle: {result.bundle}")
+        click.echo(f"disclosure: {result.disclosure}")
+        for path in result.reports:
+            click.echo(f"report: {path}")
+        click.echo(f"everything is in {result.out}")
     return 0 if result.verdict == "presumed-authentic" else 1

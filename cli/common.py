@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -98,23 +99,50 @@ def signing_key(ws: Any) -> Any:
 LIBRARY_LOGGER = "evidence"
 
 
-def configure_logging(*, quiet: bool, debug: bool) -> None:
+def configure_logging(*, quiet: bool, debug: bool, progress: bool = False) -> None:
     """Send the library's log records to stderr, one plain line each: progress at INFO
-    when stderr is a terminal (a script's stderr keeps errors to their one line), debug
-    messages with the logger's name with ``--debug``, warnings and errors only with
-    ``--quiet``. Standard output stays for results (and --json)."""
+    when stderr is a terminal or with ``--progress`` (a script's stderr keeps errors to
+    their one line unless it asks), debug messages with the logger's name with ``--debug``,
+    warnings and errors only with ``--quiet``. Standard output stays for results (and
+    --json)."""
     if debug:
         level = logging.DEBUG
-    elif quiet or not sys.stderr.isatty():
+    elif quiet:
         level = logging.WARNING
-    else:
+    elif progress or sys.stderr.isatty():
         level = logging.INFO
+    else:
+        level = logging.WARNING
+    _install_handler(level, "%(levelname)s %(name)s: %(message)s" if debug else "%(message)s")
+
+
+#: A service's log lines: ``2026-12-02T15:41:17Z witness: confirmed 0x...`` (UTC).
+SERVICE_LOG_FORMAT = "%(asctime)s {service}: %(message)s"
+SERVICE_LOG_TIME = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def configure_service_logging(obj: Context, service: str) -> None:
+    """For a long-running service (``witness serve``, ``batcher serve``): its activity
+    log is its output, so the library's INFO lines reach stderr whether or not it is a
+    terminal (a daemon's stderr is a journal or a file), each stamped with the UTC time
+    and ``service``; ``--quiet`` keeps warnings and errors, ``--debug`` adds debug lines."""
+    level = (logging.DEBUG if obj.debug else logging.WARNING if obj.quiet else logging.INFO)
+    shown = "%(levelname)s %(name)s: %(message)s" if obj.debug else "%(message)s"
+    _install_handler(level, SERVICE_LOG_FORMAT.format(service=service).replace(
+        "%(message)s", shown), SERVICE_LOG_TIME, utc=True)
+
+
+def _install_handler(level: int, fmt: str, datefmt: str | None = None, *,
+                     utc: bool = False) -> None:
+    """One :class:`_StderrHandler` on the library's logger (replacing an earlier one)."""
     logger = logging.getLogger(LIBRARY_LOGGER)
     for old in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
         logger.removeHandler(old)
     handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter(
-        "%(levelname)s %(name)s: %(message)s" if debug else "%(message)s"))
+    formatter = logging.Formatter(fmt, datefmt)
+    if utc:
+        formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
     logger.addHandler(handler)
     logger.setLevel(level)
 

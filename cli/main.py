@@ -112,8 +112,11 @@ class LazyGroup(click.Group):
               help="Show tracebacks, and the library's debug messages on stderr.")
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress on stderr (warnings and errors only).")
+@click.option("--progress", is_flag=True,
+              help="Progress on stderr even when it is not a terminal (a CI log, a pipe).")
 @click.pass_context
-def cli(ctx: click.Context, workspace: Path | None, debug: bool, quiet: bool) -> None:
+def cli(ctx: click.Context, workspace: Path | None, debug: bool, quiet: bool,
+        progress: bool) -> None:
     """Capture, anchor, witness and verify evidence for cross-border e-commerce disputes.
 
     \b
@@ -128,8 +131,10 @@ def cli(ctx: click.Context, workspace: Path | None, debug: bool, quiet: bool) ->
     Shell completion (bash; zsh and fish alike):
       eval "$(_EVIDENCE_COMPLETE=bash_source evidence)"
     """
+    if quiet and progress:
+        raise click.UsageError("choose one of --quiet and --progress")
     ctx.obj = Context(workspace, debug, quiet)
-    configure_logging(quiet=quiet, debug=debug)
+    configure_logging(quiet=quiet, debug=debug, progress=progress)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -27,7 +27,7 @@ from types import FrameType
 
 import click
 
-from .common import Context, emit_json, pass_ctx, passphrase, unlock
+from .common import Context, configure_service_logging, emit_json, pass_ctx, passphrase, unlock
 
 __all__ = ["witness"]
 
@@ -253,11 +253,13 @@ def serve(ctx: Context, key: Path, poll: float, state: Path | None, from_block: 
           once: bool, max_skew: int | None) -> int:
     """Follow new anchors and confirm each one; resume from the state file after a restart.
 
-    Logs one line per action to stderr. SIGTERM or SIGINT: finish the current batch,
-    save the state, exit 0. A node that goes away is retried with a growing delay.
+    Logs one line per action to stderr, terminal or not (-q: warnings only). SIGTERM or
+    SIGINT: finish the current batch, save the state, exit 0. A node that goes away is
+    retried with a growing delay.
     """
     from evidence.witness.daemon import serve as run_serve
 
+    configure_service_logging(ctx, "witness")  # its activity log is its output
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -269,8 +271,7 @@ def serve(ctx: Context, key: Path, poll: float, state: Path | None, from_block: 
         signal.signal(sig, on_signal)
     summary = run_serve(ctx.workspace(), key, _witness_passphrase(key), poll_s=poll,
                         state_path=state,
-                        from_block=from_block, once=once, max_skew_s=max_skew, stop=stop,
-                        log=_log)
+                        from_block=from_block, once=once, max_skew_s=max_skew, stop=stop)
     _log(f"stopped; next block {summary.next_block}: {summary.confirmed} confirmed in total, "
          f"{summary.refused} refused (state {summary.state_path})")
     sys.stderr.flush()

@@ -72,7 +72,7 @@ DEMO_WITNESSES = (
 #: Ether given to each workspace account on the embedded chain (gas only; worthless).
 DEMO_FUNDING_WEI = 10**20
 
-#: Progress when no ``log=`` callback is given (the library never prints).
+#: Progress (INFO: each step a user sees with `anchor`/`init`); the library never prints.
 _log = logging.getLogger(__name__)
 JOURNAL_DIR = "journal"
 #: Seconds between two looks at the chain head while waiting for confirmations.
@@ -92,8 +92,7 @@ def workspace_account(ws: Workspace, passphrase: str) -> LocalAccount:
 
 def setup_chain(ws: Workspace, passphrase: str, *, url: str | None = None,
                 contract: str | None = None, confirmations: int | None = None,
-                demo_witnesses: bool = False, log: Callable[[str], None] | None = None
-                ) -> Workspace:
+                demo_witnesses: bool = False) -> Workspace:
     """Give a workspace its chain: account, contract (deployed unless given), witnesses.
 
     Roles (docs/architecture.md, "Trust"): without ``contract`` the workspace deploys
@@ -104,17 +103,18 @@ def setup_chain(ws: Workspace, passphrase: str, *, url: str | None = None,
     docs/trust.md): verdicts under it say "demonstration" and have no evidential value.
 
     Idempotent: a workspace whose chain is set up already is returned unchanged, except
-    that ``demo_witnesses`` adds the demo witnesses if they are missing.
+    that ``demo_witnesses`` adds the demo witnesses if they are missing. Each step (account,
+    contract, witnesses) is logged at INFO on the ``evidence.anchoring`` logger.
     """
     from .chain.accounts import create_keystore, keystore_address
     from .chain.connect import open_chain
     from .chain.contract import AnchorContract, deploy_anchor_contract
 
-    say = log or _log.info
     keystore = ws.path(ws.chain.account_keystore)
     if not keystore.exists():
         create_keystore(keystore, passphrase)
-        say(f"workspace account: {keystore_address(keystore)} (encrypted keystore {keystore})")
+        _log.info(f"workspace account: {keystore_address(keystore)} "
+                  f"(encrypted keystore {keystore})")
     if ws.chain.contract is None:
         settings = ChainSettings(
             kind="rpc" if url else "embedded", url=url,
@@ -131,19 +131,19 @@ def setup_chain(ws: Workspace, passphrase: str, *, url: str | None = None,
                         f"{chain.description}; send it some, then run `evidence init` again "
                         "(joining an existing registry with --contract ADDRESS needs none)")
                 address = deploy_anchor_contract(chain, account)
-                say(f"EvidenceAnchor deployed at {address} on {chain.description}; the "
-                    f"workspace account {account.address} is its registrar")
+                _log.info(f"EvidenceAnchor deployed at {address} on {chain.description}; the "
+                          f"workspace account {account.address} is its registrar")
             else:
                 joined = AnchorContract(chain, contract)
                 address = joined.address
-                say(f"joined the registry EvidenceAnchor at {address} (code matches the "
-                    f"artifact; registrar {joined.registrar()}); nothing was sent")
+                _log.info(f"joined the registry EvidenceAnchor at {address} (code matches the "
+                          f"artifact; registrar {joined.registrar()}); nothing was sent")
             ws = ws.with_chain(replace(ws.chain, chain_id=chain.chain_id, contract=address))
             if chain.is_development:
                 _write_demo_profile(ws, chain, address)
             ws.save()
     if demo_witnesses:
-        ws = _add_demo_witnesses(ws, passphrase, say)
+        ws = _add_demo_witnesses(ws, passphrase)
     return ws
 
 
@@ -162,7 +162,7 @@ def _write_demo_profile(ws: Workspace, chain: ChainClient, contract_address: str
                               registrar=registrar, operators=demo_operators, replace=True)
 
 
-def _add_demo_witnesses(ws: Workspace, passphrase: str, say: Callable[[str], None]) -> Workspace:
+def _add_demo_witnesses(ws: Workspace, passphrase: str) -> Workspace:
     from .chain.accounts import create_keystore, keystore_address
 
     if ws.chain.kind != "embedded":
@@ -182,13 +182,13 @@ def _add_demo_witnesses(ws: Workspace, passphrase: str, say: Callable[[str], Non
             if contract.witness_of(address) is None:
                 chain.fund(address, DEMO_FUNDING_WEI)
                 contract.add_witness(address, cc, operator, account)
-                say(f"simulated witness {cc} registered: {address} ({operator})")
+                _log.info(f"simulated witness {cc} registered: {address} ({operator})")
             if rel not in keys:
                 keys.append(rel)
             operators.append((f"DEMO-{cc}", operator, cc, address))
         profile = _write_demo_profile(ws, chain, contract.address, operators)
-        say(f"demonstration trust profile: {profile} (no evidential value; a court brings its "
-            "own profile, docs/trust.md)")
+        _log.info(f"demonstration trust profile: {profile} (no evidential value; a court "
+                  "brings its own profile, docs/trust.md)")
     ws = ws.with_chain(replace(ws.chain, witness_keys=tuple(keys)))
     ws.save()
     return ws
@@ -227,7 +227,6 @@ class _Waiting:
 def anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
                    key: SigningKey, reanchor: bool = False,
                    chain: ChainClient | None = None,
-                   log: Callable[[str], None] | None = None,
                    on_wait: Callable[[str], None] | None = None,
                    confirmations: int | None = None,
                    timeout_s: float = DEFAULT_CONFIRMATION_TIMEOUT_S,
@@ -240,7 +239,9 @@ def anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
     chain mines a block per transaction only, and needs none) blocks must follow the
     anchor's block before any receipt is written; ``progress`` hears one line each time
     the count grows. After ``timeout_s`` seconds of waiting: ChainError (exit 3), no
-    receipt written, the journal kept for the next run (see the module docstring).
+    receipt written, the journal kept for the next run (see the module docstring). Each
+    step (the batch sent, a journal completed, a simulated witness's confirmation) is
+    logged at INFO on the ``evidence.anchoring`` logger.
     """
     from .anchorlock import anchor_lock
 
@@ -255,7 +256,7 @@ def anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
         waiting = _Waiting(needed, time.monotonic() + timeout_s, timeout_s,
                            progress or (lambda _line: None))
         return _anchor_bundles(ws, bundles, passphrase=passphrase, key=key, reanchor=reanchor,
-                               chain=chain, log=log, waiting=waiting)
+                               chain=chain, waiting=waiting)
 
 
 #: Largest ``--confirmations`` (the chain client's own limit: more is a typo).
@@ -302,7 +303,6 @@ def _await_confirmations(client: ChainClient, contract: AnchorContract, batch_ro
 def _anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
                     key: SigningKey, reanchor: bool = False,
                     chain: ChainClient | None = None,
-                    log: Callable[[str], None] | None = None,
                     waiting: _Waiting | None = None) -> AnchorOutcome:
     """Anchor the roots of ``bundles`` in one transaction (see module docstring).
 
@@ -311,14 +311,13 @@ def _anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
     its anchor: ``reanchor=True`` anchors it again and replaces the stale receipt), and
     ChainError (exit 3) when the chain cannot complete the anchoring.
     """
-    say = log or _log.info
     wait = waiting or _Waiting(0, time.monotonic() + DEFAULT_CONFIRMATION_TIMEOUT_S,
                                DEFAULT_CONFIRMATION_TIMEOUT_S, lambda _line: None)
     own = chain is None
     client = _open_for_anchoring(ws) if chain is None else chain
     try:
         contract = open_workspace_contract(ws, client)
-        _finish_journals(ws, client, contract, key, say, wait)
+        _finish_journals(ws, client, contract, key, wait)
         pending: list[tuple[Path, bytes]] = []
         already: list[tuple[Path, Receipt]] = []
         for bundle in bundles:
@@ -338,14 +337,14 @@ def _anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
         resumed = False
         anchored: list[tuple[Path, Receipt]] = []
         if pending and not reanchor:
-            anchored, pending = _from_journals(ws, client, contract, pending, key, say, wait)
+            anchored, pending = _from_journals(ws, client, contract, pending, key, wait)
             resumed = bool(anchored)
         if pending:
             more, resumed_batch = _anchor_batch(ws, client, contract, pending, passphrase, key,
-                                                reanchor, say, wait)
+                                                reanchor, wait)
             anchored += more
             resumed = resumed or resumed_batch
-        confirmations = _demo_confirm(ws, client, contract, anchored, passphrase, say)
+        confirmations = _demo_confirm(ws, client, contract, anchored, passphrase)
         return AnchorOutcome(tuple(anchored), tuple(already), tuple(confirmations), resumed)
     finally:
         if own:
@@ -400,7 +399,7 @@ def _keep_journal(path: Path, doc: dict[str, Any], left: list[tuple[Path, bytes]
 
 
 def _finish_journals(ws: Workspace, client: ChainClient, contract: AnchorContract,
-                     key: SigningKey, say: Callable[[str], None], waiting: _Waiting) -> None:
+                     key: SigningKey, waiting: _Waiting) -> None:
     """Complete anchorings a killed run left behind: receipts for batches on chain, for
     the bundles still where the journal saw them (with the same root). The others stay in
     the journal, found by their root when they are anchored from their new place."""
@@ -419,18 +418,18 @@ def _finish_journals(ws: Workspace, client: ChainClient, contract: AnchorContrac
         present = [(p, r) for p, r in entries if _root_at(p) == r]
         left = [(p, r) for p, r in entries if (p, r) not in present]
         if present:
-            say(f"completing an interrupted anchoring (batch {batch_root.hex()})")
+            _log.info(f"completing an interrupted anchoring (batch {batch_root.hex()})")
             _await_confirmations(client, contract, batch_root, waiting)
             _write_receipts(client, contract, present, roots, batch_root, key)
         if left and len(left) != len(entries):
-            say(f"{len(left)} bundle(s) of batch {batch_root.hex()} are no longer where they "
-                "were; anchoring them from their new place gives them this batch's receipt")
+            _log.info(f"{len(left)} bundle(s) of batch {batch_root.hex()} are no longer where "
+                      "they were; anchoring them from their new place gives them this batch's "
+                      "receipt")
         _keep_journal(path, doc, left, roots)
 
 
 def _from_journals(ws: Workspace, client: ChainClient, contract: AnchorContract,
-                   pending: list[tuple[Path, bytes]], key: SigningKey,
-                   say: Callable[[str], None], waiting: _Waiting
+                   pending: list[tuple[Path, bytes]], key: SigningKey, waiting: _Waiting
                    ) -> tuple[list[tuple[Path, Receipt]], list[tuple[Path, bytes]]]:
     """Bundles whose root a kept journal lists (moved after an interrupted anchoring)
     get the receipt of that batch, already on chain; returns (done, still pending)."""
@@ -448,8 +447,8 @@ def _from_journals(ws: Workspace, client: ChainClient, contract: AnchorContract,
         if not found:
             continue
         batch_root = bytes.fromhex(str(doc["batch_root"]))
-        say(f"found by its root in the interrupted anchoring of batch {batch_root.hex()}: "
-            + ", ".join(str(b) for b, _ in found))
+        _log.info(f"found by its root in the interrupted anchoring of batch {batch_root.hex()}: "
+                  + ", ".join(str(b) for b, _ in found))
         _await_confirmations(client, contract, batch_root, waiting)
         done += _write_receipts(client, contract, found, roots, batch_root, key)
         got = {r for _, r in found}
@@ -489,7 +488,7 @@ def checked_root(bundle: Path) -> bytes:
 
 def _anchor_batch(ws: Workspace, client: ChainClient, contract: AnchorContract,
                   pending: list[tuple[Path, bytes]], passphrase: str, key: SigningKey,
-                  reanchor: bool, say: Callable[[str], None], waiting: _Waiting
+                  reanchor: bool, waiting: _Waiting
                   ) -> tuple[list[tuple[Path, Receipt]], bool]:
     # One leaf per distinct root, in the order given (a bundle given twice counts once).
     roots: list[bytes] = []
@@ -506,14 +505,15 @@ def _anchor_batch(ws: Workspace, client: ChainClient, contract: AnchorContract,
                "roots": [r.hex() for r in roots]}
         atomic_write_bytes(journal, canonicalize(doc) + b"\n")
     else:
-        say(f"resuming the interrupted anchoring of batch {batch_root.hex()}")
+        _log.info(f"resuming the interrupted anchoring of batch {batch_root.hex()}")
     record = contract.anchor_of(batch_root)
     if record is None:
         account = workspace_account(ws, passphrase)
-        say(f"anchoring {len(roots)} bundle root(s) as batch {batch_root.hex()} ...")
+        _log.info(f"anchoring {len(roots)} bundle root(s) as batch {batch_root.hex()} ...")
         record = anchor_root(client, contract, batch_root, len(roots), account)
     elif not resumed:
-        say(f"batch root {batch_root.hex()} was anchored already (block {record.block_number})")
+        _log.info(f"batch root {batch_root.hex()} was anchored already "
+                  f"(block {record.block_number})")
     _await_confirmations(client, contract, batch_root, waiting)
     results = _write_receipts(client, contract, pending, roots, batch_root, key)
     with contextlib.suppress(FileNotFoundError):
@@ -621,8 +621,7 @@ def _finish_interrupted_write(bundle: Path, details: dict[str, Any], key: Signin
 
 
 def _demo_confirm(ws: Workspace, client: ChainClient, contract: AnchorContract,
-                  anchored: list[tuple[Path, Receipt]], passphrase: str,
-                  say: Callable[[str], None]) -> list[str]:
+                  anchored: list[tuple[Path, Receipt]], passphrase: str) -> list[str]:
     """On the embedded chain, the workspace's simulated witnesses confirm new anchors."""
     from .chain.accounts import load_account
 
@@ -641,6 +640,6 @@ def _demo_confirm(ws: Workspace, client: ChainClient, contract: AnchorContract,
                 continue
             contract.confirm(root, witness)
             done.append(f"{info.jurisdiction} {witness.address}")
-            say(f"confirmed by simulated witness {info.jurisdiction} ({info.operator})")
+            _log.info(f"confirmed by simulated witness {info.jurisdiction} ({info.operator})")
     return done
 

@@ -9,7 +9,7 @@ so the library and the command line cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,8 +27,7 @@ def _workspace(workspace: Workspace | Path | None) -> Workspace:
 
 
 def anchor(bundles: Path | Sequence[Path], *, passphrase: str,
-           workspace: Workspace | Path | None = None, reanchor: bool = False,
-           log: Callable[[str], None] | None = None) -> AnchorOutcome:
+           workspace: Workspace | Path | None = None, reanchor: bool = False) -> AnchorOutcome:
     """Anchor the roots of ``bundles`` on the workspace's chain in one transaction, as
     ``evidence anchor`` does; return what was anchored, with each bundle's receipt.
 
@@ -36,14 +35,15 @@ def anchor(bundles: Path | Sequence[Path], *, passphrase: str,
     nearest one upwards of the current folder (as the command line finds it);
     ``passphrase`` unlocks its capturer key and account. A bundle anchored already keeps its
     receipt (it is listed in ``already``), unless ``reanchor`` is set for one whose anchor a
-    reorganisation dropped. ``log`` receives progress lines (witness confirmations on the
-    embedded chain). Raises :class:`~evidence.errors.InputError` for a path that is not an
-    intact bundle, :class:`~evidence.errors.ChainError` when the chain cannot complete it.
-    The receipt format: docs/formats.md.
+    reorganisation dropped. Progress (the batch sent, witness confirmations on the embedded
+    chain) is logged at INFO on the ``evidence.anchoring`` logger, never printed. Raises
+    :class:`~evidence.errors.InputError` for a path that is not an intact bundle,
+    :class:`~evidence.errors.ChainError` when the chain cannot complete it. The receipt
+    format: docs/formats.md.
     """
     from .anchoring import anchor_bundles
 
     ws = _workspace(workspace)
     paths = [bundles] if isinstance(bundles, Path | str) else list(bundles)
     return anchor_bundles(ws, [Path(p) for p in paths], passphrase=passphrase,
-                          key=ws.signing_key(passphrase), reanchor=reanchor, log=log)
+                          key=ws.signing_key(passphrase), reanchor=reanchor)

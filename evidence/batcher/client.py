@@ -50,7 +50,8 @@ __all__ = ["BatcherLiedError", "anchor_via_batcher"]
 #: Seconds one HTTP request to the batcher may take.
 HTTP_TIMEOUT_S = 30.0
 
-#: Progress when no ``log=``/``progress=`` callback is given (the library never prints).
+#: Progress (INFO; also the waiting lines when no ``progress=`` callback is given): the
+#: library never prints.
 _log = logging.getLogger(__name__)
 #: Default wait for a batch: the batcher's interval plus the chain's confirmations.
 DEFAULT_TIMEOUT_S = 600.0
@@ -173,7 +174,6 @@ def _checked(ws: Workspace, client: ChainClient, contract: AnchorContract, proof
 
 def anchor_via_batcher(ws: Workspace, bundles: Sequence[Path], *, url: str, key: SigningKey,
                        timeout_s: float = DEFAULT_TIMEOUT_S, poll_s: float = 1.0,
-                       log: Callable[[str], None] | None = None,
                        progress: Callable[[str], None] | None = None,
                        on_wait: Callable[[str], None] | None = None) -> AnchorOutcome:
     """Anchor ``bundles`` through the batcher at ``url`` (see the module docstring).
@@ -182,18 +182,19 @@ def anchor_via_batcher(ws: Workspace, bundles: Sequence[Path], *, url: str, key:
     intact bundle, ChainError (exit 3) when the batcher or the chain cannot be reached,
     the batch is not anchored within ``timeout_s`` (nothing written; run again later: the
     batcher keeps the roots), or the batcher's answer does not hold (BatcherLiedError).
+    The submission is logged at INFO on the ``evidence.batcher.client`` logger; ``progress``
+    (default: that logger) hears each change while waiting for the batch.
     """
     from ..anchorlock import anchor_lock
 
     base = _base(url)
     with anchor_lock(ws.root, on_wait=on_wait):
-        return _anchor(ws, bundles, base, key, timeout_s, poll_s, log or _log.info,
-                       progress or _log.info)
+        return _anchor(ws, bundles, base, key, timeout_s, poll_s, progress or _log.info)
 
 
 def _anchor(ws: Workspace, bundles: Sequence[Path], base: str, key: SigningKey,
-            timeout_s: float, poll_s: float, say: Callable[[str], None],
-            progress: Callable[[str], None]) -> AnchorOutcome:
+            timeout_s: float, poll_s: float, progress: Callable[[str], None]
+            ) -> AnchorOutcome:
     from ..anchoring import AnchorOutcome, checked_root, receipt_holds, write_receipt
     from ..workspace_chain import open_workspace_chain, open_workspace_contract
 
@@ -216,7 +217,7 @@ def _anchor(ws: Workspace, bundles: Sequence[Path], base: str, key: SigningKey,
             submission = sign_submission(chunk, key, utc_now())
             _request(f"{base}/v1/submit", body=submission.to_bytes())
         if roots:
-            say(f"submitted {len(roots)} bundle root(s) to the batcher {base}")
+            _log.info(f"submitted {len(roots)} bundle root(s) to the batcher {_shown(base)}")
         receipts = _wait(ws, client, contract, base, roots, timeout_s, poll_s, progress)
         anchored: list[tuple[Path, Receipt]] = []
         for bundle, root in pending:  # every proof checked: now write

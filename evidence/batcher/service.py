@@ -34,6 +34,7 @@ import contextlib
 import hashlib
 import http.server
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -76,6 +77,10 @@ MAX_BATCH_ROOTS = MAX_PENDING_ROOTS
 RETRY_S = 2.0
 #: Proof trees kept in memory (each a few KB for hundreds of roots); older ones rebuild.
 _TREE_CACHE = 64
+
+#: The service's activity: one INFO line per batch, a WARNING per retry or dropped
+#: request (``evidence batcher serve`` shows them on stderr); the library never prints.
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -258,18 +263,18 @@ class BatcherState:
 
 
 def _send_batch(ws: Workspace, state: BatcherState, client: ChainClient,
-                contract: AnchorContract, account: LocalAccount, doc: dict[str, Any],
-                log: Callable[[str], None]) -> None:
+                contract: AnchorContract, account: LocalAccount, doc: dict[str, Any]
+                ) -> None:
     """Anchor one journaled batch (unless the chain has it) and mark it anchored."""
     from ..anchoring import anchor_root
     from ..anchorlock import anchor_lock
 
     batch_root = bytes.fromhex(str(doc["batch_root"]))
     size = len(doc["roots"])
-    with anchor_lock(ws.root, on_wait=log):  # shares the account with `evidence anchor`
+    with anchor_lock(ws.root):  # shares the account with `evidence anchor`
         record = contract.anchor_of(batch_root)
         if record is None:
-            log(f"anchoring batch {batch_root.hex()} of {size} root(s)")
+            _log.info(f"anchoring batch {batch_root.hex()} of {size} root(s)")
             record = anchor_root(client, contract, batch_root, size, account)
     tx = contract.anchor_transaction(batch_root, record.block_number)
     if tx is None:
@@ -277,12 +282,12 @@ def _send_batch(ws: Workspace, state: BatcherState, client: ChainClient,
                          f"{record.block_number}")
     state.mark_anchored(doc, chain_id=client.chain_id, contract=contract.address,
                         transaction=tx, block_number=record.block_number)
-    log(f"batch {batch_root.hex()} of {size} root(s) anchored in block "
-        f"{record.block_number} (tx {tx})")
+    _log.info(f"batch {batch_root.hex()} of {size} root(s) anchored in block "
+              f"{record.block_number} (tx {tx})")
 
 
 def run_worker(ws: Workspace, state: BatcherState, passphrase: str, stop: threading.Event,
-               log: Callable[[str], None], on_batch: Callable[[], None] | None = None) -> None:
+               on_batch: Callable[[], None] | None = None) -> None:
     """Cut and send batches until ``stop``; chain failures are logged and retried."""
     from ..anchoring import workspace_account
     from ..workspace_chain import open_workspace_chain, open_workspace_contract
@@ -295,11 +300,12 @@ def run_worker(ws: Workspace, state: BatcherState, passphrase: str, stop: thread
         try:
             with open_workspace_chain(ws) as client:
                 contract = open_workspace_contract(ws, client)
-                _send_batch(ws, state, client, contract, account, doc, log)
+                _send_batch(ws, state, client, contract, account, doc)
             if on_batch is not None:
                 on_batch()
         except EvidenceError as exc:
-            log(f"batch {doc['batch_root']} not anchored yet: {exc}; retrying in {RETRY_S:g} s")
+            _log.warning(f"batch {doc['batch_root']} not anchored yet: {exc}; retrying in "
+                         f"{RETRY_S:g} s")
             stop.wait(RETRY_S)
 
 
@@ -311,14 +317,13 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     state: BatcherState
     info: dict[str, Any]
-    log: Callable[[str], None]
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A connection that broke (timed out, reset): one log line, no traceback."""
         import sys
 
         exc = sys.exc_info()[1]
-        self.log(f"dropped a request from {client_address[0]}: {type(exc).__name__}")
+        _log.warning(f"dropped a request from {client_address[0]}: {type(exc).__name__}")
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -332,8 +337,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def log_error(self, format: str, *args: Any) -> None:
         """http.server's own errors (a request that timed out, a bad request line)."""
-        self.server.log(f"dropped a request from {self.client_address[0]}: "
-                        f"{(format % args).splitlines()[0][:200]}")
+        _log.warning(f"dropped a request from {self.client_address[0]}: "
+                     f"{(format % args).splitlines()[0][:200]}")
 
     def _answer(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body, separators=(",", ":")).encode() + b"\n"
@@ -351,7 +356,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except FormatError as exc:
             status, body = 400, {"error": str(exc).splitlines()[0]}
         except EvidenceError as exc:  # the journal could not be written
-            self.server.log(f"refused a request: {exc}")
+            _log.warning(f"refused a request: {exc}")
             status, body = 503, {"error": "the batcher cannot store this now; try again"}
         self._answer(status, body)
 
@@ -396,9 +401,10 @@ class ServeSummary:
 
 def serve(ws: Workspace, passphrase: str, *, host: str = "127.0.0.1", port: int = 8470,
           settings: BatcherSettings | None = None, stop: threading.Event,
-          log: Callable[[str], None], on_ready: Callable[[str], None] | None = None
-          ) -> ServeSummary:
-    """Run the batcher until ``stop`` is set (see the module docstring).
+          on_ready: Callable[[str], None] | None = None) -> ServeSummary:
+    """Run the batcher until ``stop`` is set (see the module docstring). Its activity is
+    logged on the ``evidence.batcher.service`` logger (INFO: listening, each batch;
+    WARNING: a batch retried, a request dropped or refused), never a key.
 
     Raises ConfigurationError/ChainError when the workspace has no chain or account, and
     InputError when the address cannot be bound.
@@ -419,8 +425,8 @@ def serve(ws: Workspace, passphrase: str, *, host: str = "127.0.0.1", port: int 
         server = _Server((host, port), _Handler)
     except OSError as exc:
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-    server.state, server.info, server.log = state, info, log
-    worker = threading.Thread(target=run_worker, args=(ws, state, passphrase, stop, log),
+    server.state, server.info = state, info
+    worker = threading.Thread(target=run_worker, args=(ws, state, passphrase, stop),
                               name="batcher-worker", daemon=True)
     worker.start()
     http_thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
@@ -428,9 +434,9 @@ def serve(ws: Workspace, passphrase: str, *, host: str = "127.0.0.1", port: int 
     http_thread.start()
     address = f"http://{host}:{server.server_address[1]}"
     pending, batches = state.counts()
-    log(f"listening on {address} (chain {info['chain_id']}, contract {info['contract']}; "
-        f"a batch every {settings.interval_s:g} s or {settings.max_roots} roots; "
-        f"{pending} root(s) pending from the journal)")
+    _log.info(f"listening on {address} (chain {info['chain_id']}, contract {info['contract']}; "
+              f"a batch every {settings.interval_s:g} s or {settings.max_roots} roots; "
+              f"{pending} root(s) pending from the journal)")
     if on_ready is not None:
         on_ready(address)
     try:

@@ -58,7 +58,6 @@ __all__ = [
     "Clock",
     "ClockSkewError",
     "ConfirmOutcome",
-    "Log",
     "RelayOutcome",
     "SignedConfirmation",
     "active_witness",
@@ -81,7 +80,6 @@ SIGNATURE_VERSION = 1
 
 
 Clock = Callable[[], float]
-Log = Callable[[str], None]
 
 
 class ClockSkewError(InputError):

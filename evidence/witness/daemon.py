@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 from .confirm import (
     Clock,
     ClockSkewError,
-    Log,
     active_witness,
     check_skew,
     check_skew_setting,
@@ -71,7 +70,9 @@ __all__ = [
 #: Ethereum mainnet (7,200 blocks) in four requests.
 LOG_RANGE_BLOCKS = 2000
 
-#: The daemon's lines when no ``log=`` callback is given (the library never prints).
+#: The daemon's activity: INFO per action, WARNING for a refusal, a chain problem or a
+#: witness not registered yet (``evidence witness serve`` shows them on stderr); never a
+#: key. The library never prints.
 _log = logging.getLogger(__name__)
 
 
@@ -194,7 +195,7 @@ class _Daemon:
     """One run of :func:`serve`; see there."""
 
     def __init__(self, ws: Workspace, account: LocalAccount, *, state_path: Path,
-                 from_block: int, max_skew_s: int, stop: threading.Event, log: Log,
+                 from_block: int, max_skew_s: int, stop: threading.Event,
                  clock: Clock) -> None:
         self.ws = ws
         self.account = account
@@ -202,7 +203,6 @@ class _Daemon:
         self.from_block = from_block
         self.max_skew_s = max_skew_s
         self.stop = stop
-        self.log = log
         self.clock = clock
         self.state: ServeState | None = None
         self.already = 0
@@ -224,7 +224,7 @@ class _Daemon:
                 chain.close()
                 raise
             self.chain = chain
-            self.log(f"watching {chain.description}, contract {self.contract.address}")
+            _log.info(f"watching {chain.description}, contract {self.contract.address}")
             self.state = self.initial_state(chain, self.contract)
         return self.contract
 
@@ -239,14 +239,14 @@ class _Daemon:
             return self.state
         saved = load_state(self.state_path)
         if saved is None:
-            self.log(f"no state at {self.state_path}; starting at block {self.from_block}")
+            _log.info(f"no state at {self.state_path}; starting at block {self.from_block}")
             return ServeState(chain.chain_id, contract.address, self.account.address,
                               self.from_block)
         if (saved.chain_id, saved.contract, saved.witness) != (
                 chain.chain_id, contract.address, self.account.address):
             raise InputError(f"{self.state_path} belongs to witness {saved.witness} on chain "
                              f"{saved.chain_id} ({saved.contract}); give another --state")
-        self.log(f"resuming at block {saved.next_block} (state {self.state_path})")
+        _log.info(f"resuming at block {saved.next_block} (state {self.state_path})")
         return saved
 
     def save(self, *, next_block: int | None = None, confirmed: int | None = None,
@@ -280,7 +280,7 @@ class _Daemon:
             if once:
                 raise ChainError(message)
             if not self.waiting_for_registration:
-                self.log(message + "; waiting")
+                _log.warning(message + "; waiting")
                 self.waiting_for_registration = True
             return False
         self.waiting_for_registration = False
@@ -325,13 +325,13 @@ class _Daemon:
             shown = f"0x{event.root.hex()} (block {event.block_number})"
             if already:
                 self.already += 1
-                self.log(f"already confirmed {shown}; nothing sent")
+                _log.info(f"already confirmed {shown}; nothing sent")
                 continue
             try:
                 ahead = check_skew(event.timestamp, self.clock(), self.max_skew_s,
                                    root=event.root)
             except ClockSkewError as exc:
-                self.log(f"refused (block {event.block_number}): {exc}")
+                _log.warning(f"refused (block {event.block_number}): {exc}")
                 refused += 1
                 continue
             todo.append((event, ahead))
@@ -353,7 +353,7 @@ class _Daemon:
                 if exc.error_name != "EvidenceAnchor__AlreadyConfirmed":
                     raise
                 self.already += 1  # another run got there first
-                self.log(f"already confirmed 0x{todo[0][0].root.hex()}; nothing sent")
+                _log.info(f"already confirmed 0x{todo[0][0].root.hex()}; nothing sent")
                 todo = todo[1:]
         if not todo:
             return 0
@@ -372,11 +372,11 @@ class _Daemon:
             if event.root not in mined or receipt is None or int(receipt["status"]) != 1:
                 self.explain_missing(contract, event.root, tx_hash, gas)
                 self.already += 1
-                self.log(f"already confirmed {shown}; nothing sent")
+                _log.info(f"already confirmed {shown}; nothing sent")
                 continue
             count += 1
-            self.log(f"confirmed {shown} as {record.jurisdiction} in tx 0x{tx_hash.hex()} "
-                     f"(anchor {-ahead} s old by this clock)")
+            _log.info(f"confirmed {shown} as {record.jurisdiction} in tx 0x{tx_hash.hex()} "
+                      f"(anchor {-ahead} s old by this clock)")
         return count
 
     def explain_missing(self, contract: AnchorContract, root: bytes, tx_hash: bytes,
@@ -411,7 +411,7 @@ class _Daemon:
                 except (ChainError, OSError) as exc:
                     if once or _fatal(exc):
                         raise
-                    self.log(f"chain problem: {exc}; retrying in {delay:g} s")
+                    _log.warning(f"chain problem: {exc}; retrying in {delay:g} s")
                     self.disconnect()
                     self.stop.wait(delay)
                     delay = min(MAX_BACKOFF_S, max(delay, 0.5) * 2)
@@ -445,7 +445,7 @@ def _fatal(exc: BaseException) -> bool:
 def serve(ws: Workspace, key: Path, passphrase: str, *, poll_s: float = DEFAULT_POLL_S,
           state_path: Path | None = None, from_block: int = 0, once: bool = False,
           max_skew_s: int | None = None, stop: threading.Event | None = None,
-          log: Log | None = None, clock: Clock = time.time) -> ServeSummary:
+          clock: Clock = time.time) -> ServeSummary:
     """Follow new anchors and confirm each one as the witness whose key is at ``key``.
 
     Reads ``Anchored`` events from the block after the last one processed (saved in
@@ -461,7 +461,8 @@ def serve(ws: Workspace, key: Path, passphrase: str, *, poll_s: float = DEFAULT_
     transaction not mined) is logged and retried with a delay doubling up to
     :data:`MAX_BACKOFF_S`; with ``once`` it is raised instead. A revoked witness and a
     contract whose code does not match are raised (a retry cannot fix them). The state is
-    saved on every exit. ``log`` receives one line per action, never a key.
+    saved on every exit. Each action is logged on the ``evidence.witness.daemon`` logger
+    (one line, never a key): INFO, or WARNING for a refusal or a chain problem.
 
     One daemon per key: a second one (same workspace, or same key file) is refused with
     :class:`~evidence.errors.ConfigurationError` (evidence/witness/servelock.py).
@@ -475,14 +476,14 @@ def serve(ws: Workspace, key: Path, passphrase: str, *, poll_s: float = DEFAULT_
     account = load_witness_key(key, passphrase)
     with serve_lock(ws.root, account.address, key):
         return _serve(ws, account, state_path=state_path, from_block=from_block, skew=skew,
-                      stop=stop, log=log, clock=clock, poll_s=poll_s, once=once)
+                      stop=stop, clock=clock, poll_s=poll_s, once=once)
 
 
 def _serve(ws: Workspace, account: LocalAccount, *, state_path: Path | None, from_block: int,
-           skew: int, stop: threading.Event | None, log: Log | None, clock: Clock,
+           skew: int, stop: threading.Event | None, clock: Clock,
            poll_s: float, once: bool) -> ServeSummary:
     daemon = _Daemon(ws, account,
                      state_path=state_path or default_state_path(ws, account.address),
                      from_block=from_block, max_skew_s=skew, stop=stop or threading.Event(),
-                     log=log or _log.info, clock=clock)
+                     clock=clock)
     return daemon.run(poll_s=poll_s, once=once)
