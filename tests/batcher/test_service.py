@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,7 @@ ROOTS = [bytes([i]) * 32 for i in range(1, 4)]
 def service(tmp_path: Path) -> Iterator[tuple[_Server, BatcherState]]:
     state = BatcherState(tmp_path / "batcher", BatcherSettings(interval_s=3600, max_roots=100))
     server = _Server(("127.0.0.1", 0), _Handler)
-    server.state, server.info, server.log = state, {"type": "info"}, lambda _m: None
+    server.state, server.info = state, {"type": "info"}
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()
@@ -103,7 +104,7 @@ def test_too_large_and_unknown_requests_are_refused(
 def test_a_key_not_allowed_is_refused(tmp_path: Path, signing_key: SigningKey) -> None:
     state = BatcherState(tmp_path / "b", BatcherSettings(allowed=frozenset({"sha256:00"})))
     server = _Server(("127.0.0.1", 0), _Handler)
-    server.state, server.info, server.log = state, {}, lambda _m: None
+    server.state, server.info = state, {}
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()
@@ -141,17 +142,18 @@ def test_pending_roots_and_batches_survive_a_restart(tmp_path: Path,
 
 
 def test_a_stalled_sender_is_dropped_and_the_service_goes_on(
-        service: tuple[_Server, BatcherState], monkeypatch: pytest.MonkeyPatch) -> None:
+        service: tuple[_Server, BatcherState], monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
     import socket
 
     server, _ = service
-    logged: list[str] = []
-    server.log = logged.append
+    caplog.set_level(logging.INFO, logger="evidence")
     # The service's own timeout, shortened (a service without one would wait forever).
     monkeypatch.setattr(_Handler, "timeout", _Handler.timeout and 0.3)
     with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=10) as s:
         s.sendall(b"POST /v1/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
         assert s.recv(1024) == b""  # closed by the server, nothing answered
+    logged = [r.getMessage() for r in caplog.records if r.name == "evidence.batcher.service"]
     assert logged and logged[0].startswith("dropped a request from 127.0.0.1: Request timed out")
     _refused(_call(server, "GET", "/v1/nothing"), 404, "no such endpoint")
 

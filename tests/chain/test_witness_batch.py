@@ -8,6 +8,7 @@ confirmed by the witness exactly once (``Confirmed`` events), never more.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -89,12 +90,31 @@ def confirmed_roots(env: Env) -> list[bytes]:
         return [bytes(log["args"]["root"]) for log in logs]
 
 
+class _Lines(logging.Handler):
+    """The messages of the records it is given, in order."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
 def serve_once(env: Env, **kwargs: Any) -> Any:
+    """One ``serve(once=True)`` run, with the lines the daemon logged during it."""
     from evidence.witness.daemon import serve
 
-    lines: list[str] = []
-    summary = serve(env.ws, env.key, PASSPHRASE, once=True, log=lines.append, **kwargs)
-    return summary, lines
+    logger = logging.getLogger("evidence.witness.daemon")
+    caught, level = _Lines(), logger.level
+    logger.addHandler(caught)
+    logger.setLevel(logging.INFO)
+    try:
+        summary = serve(env.ws, env.key, PASSPHRASE, once=True, **kwargs)
+    finally:
+        logger.removeHandler(caught)
+        logger.setLevel(level)
+    return summary, caught.lines
 
 
 def test_a_range_of_several_batches_is_confirmed_exactly_once(env: Env) -> None:

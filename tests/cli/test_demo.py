@@ -22,6 +22,12 @@ def test_demo_is_a_demonstration_in_its_own_words(tmp_path: Path) -> None:
     assert len(verdict) == 1 and "DEMONSTRATION ONLY, NO EVIDENTIAL VALUE" in verdict[0]
     assert "PRESUMED AUTHENTIC" not in proc.stdout
     assert "disclosure verifies alone: presumed-authentic (a demonstration)" in proc.stdout
+    # Standard output is the outcome; the walk-through (each step, what it proved) is
+    # logged to stderr, shown by default even though stderr is not a terminal here.
+    assert "4. verify under policy hague-3" in proc.stderr
+    assert "   verdict: DEMONSTRATION ONLY, NO EVIDENTIAL VALUE" in proc.stderr
+    assert "confirmed by simulated witness CN" in proc.stderr
+    assert "4. verify" not in proc.stdout and "confirmed by" not in proc.stdout
 
     ws, bundle = out / "workspace", out / "bundle"
     profile = (ws / "trust-demo.toml").read_text(encoding="utf-8")

@@ -78,8 +78,8 @@ def crash_then_complete(ws: Path, bundle: Path) -> None:
     with contract_of(ws) as contract:
         assert contract.anchor_of(root) is not None  # the transaction was mined
 
-    rerun = ok(run_cli("anchor", str(bundle), cwd=ws))
-    assert "completing an interrupted anchoring" in rerun.stdout
+    rerun = ok(run_cli("--progress", "anchor", str(bundle), cwd=ws))
+    assert "completing an interrupted anchoring" in rerun.stderr
     from evidence.bundle.receipts import read_receipts
 
     (receipt,) = read_receipts(bundle)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import secrets
 import shutil
 import threading
@@ -202,7 +203,8 @@ def test_anchor_waits_as_long_as_its_blocks_take(registry: Registry, tmp_path: P
 
 
 def test_the_journal_finds_a_moved_bundle_by_its_root(registry: Registry, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
     from evidence import anchoring
     from evidence.anchoring import anchor_bundles
     from evidence.workspace import open_workspace
@@ -222,11 +224,13 @@ def test_the_journal_finds_a_moved_bundle_by_its_root(registry: Registry, tmp_pa
     moved = tmp_path / "elsewhere" / "two-renamed"
     moved.parent.mkdir()
     shutil.move(str(second), str(moved))
-    lines: list[str] = []
-    done = anchor_bundles(ws, [first], passphrase=PASSPHRASE, key=key, log=lines.append)
+    caplog.set_level(logging.INFO, logger="evidence")
+    done = anchor_bundles(ws, [first], passphrase=PASSPHRASE, key=key)
+    lines = [r.getMessage() for r in caplog.records if r.name == "evidence.anchoring"]
     assert any("no longer where they were" in line for line in lines)
     (kept,) = (registry.ws / "journal").glob("anchor-*.json")  # the moved one is still owed
-    again = anchor_bundles(ws, [moved], passphrase=PASSPHRASE, key=key, log=lines.append)
+    again = anchor_bundles(ws, [moved], passphrase=PASSPHRASE, key=key)
+    lines = [r.getMessage() for r in caplog.records if r.name == "evidence.anchoring"]
     assert any("found by its root" in line for line in lines)
     ((_, receipt),) = again.anchored
     assert [b for b, _ in done.already] == [first]  # finished from the journal
@@ -253,7 +257,8 @@ def witness(registry: Registry, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 
 def test_the_daemon_never_counts_a_reverted_transaction(
-        registry: Registry, witness: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        registry: Registry, witness: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
     """The same key in another process confirms the root first (in the same block range);
     this daemon's own transaction reverts. It must say "already confirmed", not
     "confirmed"."""
@@ -276,9 +281,9 @@ def test_the_daemon_never_counts_a_reverted_transaction(
         return original(self, roots, account, **kwargs)
 
     monkeypatch.setattr(AnchorContract, "send_confirms", other_daemon_first)
-    lines: list[str] = []
-    summary = serve(ws, witness, PASSPHRASE, once=True, log=lines.append,
-                    from_block=block_number(registry.node))
+    caplog.set_level(logging.INFO, logger="evidence")
+    summary = serve(ws, witness, PASSPHRASE, once=True, from_block=block_number(registry.node))
+    lines = [r.getMessage() for r in caplog.records if r.name == "evidence.witness.daemon"]
     assert summary.confirmed == 0 and summary.already == 1, lines
     assert not any(line.startswith("confirmed") for line in lines), lines
     assert any(line.startswith("already confirmed 0x" + root.hex()) for line in lines)
