@@ -74,11 +74,12 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     run("--workspace", str(ws), "verify", str(bundle), "--json")
     run("inspect", str(bundle), "--json")
     run("inspect", str(bundle))
-    run("--workspace", str(ws), "anchor", str(bundle))  # again: nothing sent
+    # --progress: the progress lines (on stdout before logging) stay in the transcript
+    run("--workspace", str(ws), "--progress", "anchor", str(bundle))  # again: nothing sent
     second = out / "bundle-2"
     run("--workspace", str(ws), "capture", str(EXAMPLES / "screenshots"), "--case",
         "2026-KEYS-2", "-o", str(second))
-    run("--workspace", str(ws), "anchor", str(second), "--json")
+    run("--workspace", str(ws), "--progress", "anchor", str(second), "--json")
     run("--workspace", str(ws), "disclose", str(second), "--item", "F-1", "-o",
         str(out / "disclosure-2"))
     run("--workspace", str(ws), "verify", str(out / "disclosure-2"), "--json")

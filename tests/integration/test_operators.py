@@ -83,9 +83,9 @@ def test_joining_a_contract_needs_no_funds_and_sends_no_transaction(
 
     before = block_number(registry.node)
     ws = tmp_path / "joiner"
-    proc = ok(run_cli("init", str(ws), "--chain", registry.node.url,
+    proc = ok(run_cli("--progress", "init", str(ws), "--chain", registry.node.url,
                       "--contract", registry.contract))
-    assert "nothing was sent" in proc.stdout
+    assert "nothing was sent" in proc.stderr
     opened = open_workspace(ws)
     assert opened.chain.contract == registry.contract and opened.chain.kind == "rpc"
     account = json.loads((ws / "keys" / "account.json").read_text())["address"]
