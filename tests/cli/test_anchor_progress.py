@@ -8,7 +8,9 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -121,3 +123,33 @@ def test_the_library_logs_anchor_progress_and_prints_nothing(
                 and PROGRESS.match(r.getMessage())]
     assert len(progress) == 1 and progress[0].levelno == logging.INFO
     assert capsys.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize(("quiet", "shown"), [(False, True), (True, False)])
+def test_a_service_logs_its_activity_without_a_terminal(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], quiet: bool,
+        shown: bool) -> None:
+    from evidence_cli.common import Context, configure_service_logging
+
+    library = logging.getLogger("evidence")
+    saved = library.level, list(library.handlers)
+    monkeypatch.setattr("sys.stderr.isatty", lambda: False)
+    monkeypatch.setenv("TZ", "Asia/Shanghai")  # UTC+8: the stamp must still be UTC
+    time.tzset()
+    try:
+        configure_service_logging(Context(None, debug=False, quiet=quiet), "witness")
+        logging.getLogger("evidence.witness.daemon").info("confirmed 0x%s", "ab" * 32)
+        logging.getLogger("evidence.witness.daemon").warning("chain problem: gone")
+    finally:
+        library.setLevel(saved[0])
+        library.handlers[:] = saved[1]
+        monkeypatch.undo()
+        time.tzset()
+    out, err = capsys.readouterr()
+    stamp = r"(?P<at>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) witness: "
+    assert out == ""
+    assert bool(re.search(rf"^{stamp}confirmed 0x(ab){{32}}$", err, re.M)) is shown, err
+    warned = re.search(rf"^{stamp}chain problem: gone$", err, re.M)
+    assert warned, err
+    at = datetime.strptime(warned["at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - at).total_seconds()) < 60
