@@ -912,7 +912,7 @@ def _outcome_zh(severity: str, message: str, name: str, result: VerificationResu
                 "由受理案件法院所适用的法律决定。")
     untrusted = re.search(r"under a trust the verifier chose: (.+?)\. \(Counted", message)
     if untrusted:
-        why = "核验方的信任条件不满足（原因见英文原文）"
+        why = "核验方的信任条件不满足（具体原因见以 trust- 开头的核验结果）"
         for pattern, words in _UNTRUSTED_ZH:
             hit = pattern.match(untrusted.group(1))
             if hit:
@@ -1010,8 +1010,8 @@ def _rule_zh(code: str, severity: str, message: str, policy: Mapping[str, Any],
         who = "、".join(f"{w.get('address')}（{w.get('jurisdiction')}）" for w in excluded)
         return f"共 {len(witnesses)} 项确认中有 {len(excluded)} 项因该规则未被计入：{who}。"
     if severity == "info":
-        return "满足；附说明（见英文原文）。"
-    return "不满足（见英文原文）。"
+        return "满足；附有说明（所涉确认见“见证节点确认”一节）。"
+    return "不满足该规则（所涉确认见“见证节点确认”一节）。"
 
 
 def _policy(result: VerificationResult, langs: tuple[str, ...]) -> PolicySection | None:

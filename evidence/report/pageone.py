@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from .blocks import Block, Bullets, Heading, KeyValue, PageBreak, Para
 from .legal import statement
 from .model import Report, zone
+from .phrases_zh import phrase_zh
 from .text import languages
 
 __all__ = ["PAGE_ONE", "local_time", "page_one"]
@@ -228,10 +229,12 @@ def page_one(r: Report) -> list[Block]:
         (_t("captured", langs), local_time(p.captured_at, tz), False)]
     if r.anchor is not None:
         a = r.anchor.info
-        anchored = "\n".join(_each("anchored_value", langs,
-                                   time=local_time(r.anchor.block_time_utc, tz),
-                                   block=a.block_number, chain_id=a.chain_id,
-                                   chain=a.chain_description))
+        chain_zh = phrase_zh(a.chain_description) or a.chain_description
+        anchored = "\n".join(
+            line for lang in langs for line in _each(
+                "anchored_value", (lang,), time=local_time(r.anchor.block_time_utc, tz),
+                block=a.block_number, chain_id=a.chain_id,
+                chain=a.chain_description if lang == "en" else chain_zh))
         rows.append((_t("anchored", langs), anchored, False))
     else:
         rows.append((_t("anchored", langs), _t("not_anchored", langs), False))
