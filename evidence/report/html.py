@@ -2,7 +2,9 @@
 
 What: :func:`render_html` renders the blocks of :func:`~evidence.report.layout.document` as
 one HTML5 page with inline CSS (an ``@media print`` section for paper) and screenshots as
-``data:`` URIs. There is no script, no font file and no external reference of any kind, so
+``data:`` URIs, and the CJK fonts cut down to the page's characters as ``data:`` URIs too
+(:mod:`evidence.report.webfonts`: bold Chinese headings, and no missing-glyph boxes on a
+machine without CJK fonts). There is no script and no external reference of any kind, so
 the page shows the same offline, in an archive, or years later; a strict
 Content-Security-Policy meta tag says so to the browser too.
 
@@ -29,8 +31,12 @@ from .layout import (
     document,
 )
 from .model import Report
+from .webfonts import font_faces
 
 __all__ = ["render_html"]
+
+#: Where the page's @font-face rules go, once the page's characters are known.
+_FONTS_SLOT = "<!-- fonts -->"
 
 _CSS = """
 :root { --ink:#1b1f24; --mute:#5b6470; --line:#d5dae0; --bg:#ffffff; --soft:#f4f6f8;
@@ -38,7 +44,7 @@ _CSS = """
   --warnbg:#fff4dc; }
 * { box-sizing: border-box; }
 body { margin:0; background:var(--soft); color:var(--ink);
-  font: 14px/1.5 "Noto Sans", "DejaVu Sans", "Helvetica Neue", Arial,
+  font: 14px/1.5 "EvCJK", "Noto Sans", "DejaVu Sans", "Helvetica Neue", Arial,
   "Noto Sans CJK SC", "Droid Sans Fallback", "WenQuanYi Micro Hei", "Microsoft YaHei",
   sans-serif; }
 main { max-width: 1040px; margin: 24px auto; background:var(--bg); padding: 32px 40px;
@@ -48,8 +54,8 @@ h2 { font-size: 19px; margin: 32px 0 10px; padding-bottom:4px;
   border-bottom: 2px solid var(--ink); }
 h3 { font-size: 15px; margin: 20px 0 8px; }
 p { margin: 6px 0; }
-.mono, code, pre { font-family: "DejaVu Sans Mono", "Noto Sans Mono", Menlo, Consolas,
-  monospace; font-size: 12px; }
+.mono, code, pre { font-family: "EvCJK", "DejaVu Sans Mono", "Noto Sans Mono", Menlo,
+  Consolas, monospace; font-size: 12px; }
 .mono { overflow-wrap: anywhere; word-break: break-all; }
 pre { background:#0f1720; color:#e6edf3; padding: 12px 14px; border-radius:4px;
   white-space: pre-wrap; overflow-wrap:anywhere; word-break: break-all; }
@@ -115,12 +121,13 @@ def render_html(report: Report) -> bytes:
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "img-src data:; style-src 'unsafe-inline'\">",
+        "img-src data:; font-src data:; style-src 'unsafe-inline'\">",
         f'<meta name="report-id" content="{escape(report.report_id)}">',
         f'<meta name="report-digest" content="{escape(report.digest)}">',
         f"<title>{escape(' / '.join(report.text('title').values()))} — "
         f"{escape(report.report_id)}</title>",
         f"<style>{_CSS}</style>",
+        _FONTS_SLOT,
         "</head>",
         "<body><main>",
     ]
@@ -138,6 +145,10 @@ def render_html(report: Report) -> bytes:
         f"<footer>{escape(report.report_id)} · {escape(report.digest)} · "
         f"{escape(report.tool)}</footer>")
     out.append("</main></body></html>")
+    # the CJK fonts, cut down to the characters this page shows (evidence.report.webfonts)
+    faces = font_faces("".join(out))
+    slot = out.index(_FONTS_SLOT)
+    out[slot:slot + 1] = [f"<style>{faces}</style>"] if faces else []
     return ("\n".join(out) + "\n").encode("utf-8")
 
 

@@ -55,7 +55,13 @@ _FONTS = {
     "EvSans-Bold": "DejaVuSans-Bold.ttf",
     "EvMono": "DejaVuSansMono.ttf",
     "EvCJK": "DroidSansFallbackFull.ttf",
+    # bold CJK for headings, labels and the verdict: a subset of Noto Sans CJK SC Bold
+    # (fonts/SOURCE.md); a character it lacks falls back to the regular EvCJK
+    "EvCJK-Bold": "NotoSansSC-Bold-subset.ttf",
 }
+
+#: The paragraph fonts whose CJK runs are set in EvCJK-Bold.
+_BOLD_FONTS = frozenset({"EvSans-Bold"})
 
 #: Name of the attached canonical JSON report inside the PDF.
 REPORT_ATTACHMENT = "report.json"
@@ -82,6 +88,7 @@ class _Fonts:
     latin: frozenset[int]
     mono: frozenset[int]
     cjk: frozenset[int]
+    cjk_bold: frozenset[int]
 
 
 @functools.cache
@@ -107,34 +114,45 @@ def _fonts() -> _Fonts:
         latin=frozenset(faces["EvSans"].face.charToGlyph),
         mono=frozenset(faces["EvMono"].face.charToGlyph),
         cjk=frozenset(faces["EvCJK"].face.charToGlyph),
+        cjk_bold=frozenset(faces["EvCJK-Bold"].face.charToGlyph),
     )
 
 
-def _markup(text: str, *, mono: bool = False) -> str:
+def _markup(text: str, *, mono: bool = False, bold: bool = False) -> str:
     """reportlab paragraph markup for ``text``: escaped, line breaks kept, and each run of
-    characters the base font lacks set in the CJK font."""
+    characters the base font lacks set in the CJK font (``bold``: in the bold CJK font,
+    each character it lacks in the regular CJK font, never a missing-glyph box)."""
     fonts = _fonts()
     base = fonts.mono if mono else fonts.latin
     out: list[str] = []
     run: list[str] = []
-    in_cjk = False
+    face: str | None = None
 
     def flush() -> None:
         if not run:
             return
         chunk = escape("".join(run)).replace("\n", "<br/>")
-        out.append(f'<font name="EvCJK">{chunk}</font>' if in_cjk else chunk)
+        out.append(f'<font name="{face}">{chunk}</font>' if face else chunk)
         run.clear()
 
     for ch in text:
         code = ord(ch)
-        want = ch != "\n" and code not in base and code in fonts.cjk
-        if want != in_cjk:
+        want: str | None = None
+        if ch != "\n" and code not in base and code in fonts.cjk | fonts.cjk_bold:
+            want = "EvCJK-Bold" if bold and code in fonts.cjk_bold else "EvCJK"
+            if want == "EvCJK" and code not in fonts.cjk:
+                want = "EvCJK-Bold"
+        if want != face:
             flush()
-            in_cjk = want
+            face = want
         run.append(ch)
     flush()
     return "".join(out)
+
+
+def _is_bold(style: Any) -> bool:
+    """Whether ``style`` sets its text in bold (its CJK then in the bold CJK font)."""
+    return str(style.fontName) in _BOLD_FONTS
 
 
 def _para(markup: str, style: Any, **kwargs: Any) -> Any:
@@ -197,7 +215,7 @@ def _boxed(text: str, style_name: str, styles: dict[str, Any]) -> Any:
     ink, bg, border = _BOX_COLORS[style_name]
     base = styles["banner" if style_name == "warning" else "verdict"]
     style = ParagraphStyle(f"box-{style_name}", parent=base, textColor=colors.HexColor(ink))
-    table = RLTable([[_para(_markup(text), style)]], colWidths=[_FRAME_W])
+    table = RLTable([[_para(_markup(text, bold=_is_bold(style)), style)]], colWidths=[_FRAME_W])
     table.setStyle([
         ("FONTNAME", (0, 0), (-1, -1), "EvSans"),
         ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(bg)),
@@ -241,20 +259,22 @@ def _flowables(block: Block, styles: dict[str, Any]) -> list[Any]:
     from reportlab.platypus import Image, Spacer
 
     if isinstance(block, Heading):
-        return [_para(_markup(block.text), styles[f"h{min(block.level, 3)}"])]
+        heading = styles[f"h{min(block.level, 3)}"]
+        return [_para(_markup(block.text, bold=_is_bold(heading)), heading)]
     if isinstance(block, Para):
         if block.style in _BOX_COLORS:
             return [_boxed(block.text, block.style, styles), Spacer(1, 5)]
-        return [_para(_markup(block.text), styles.get(block.style, styles["body"]))]
+        style = styles.get(block.style, styles["body"])
+        return [_para(_markup(block.text, bold=_is_bold(style)), style)]
     if isinstance(block, KeyValue):
-        data = [[_para(_markup(k), styles["cellhead"]),
+        data = [[_para(_markup(k, bold=True), styles["cellhead"]),
                  _para(_markup(v, mono=mono), styles["mono" if mono else "cell"])]
                 for k, v, mono in block.rows]
         return [_grid(data, [_FRAME_W * 0.32, _FRAME_W * 0.68], header=False), Spacer(1, 4)]
     if isinstance(block, Table):
         total = sum(block.widths) or 1
         widths = [_FRAME_W * w / total for w in block.widths]
-        data = [[_para(_markup(h), styles["cellhead"]) for h in block.header]]
+        data = [[_para(_markup(h, bold=True), styles["cellhead"]) for h in block.header]]
         for row in block.rows:
             data.append([_para(_markup(c, mono=i in block.mono),
                                    styles["mono" if i in block.mono else "cell"])
@@ -370,7 +390,7 @@ def _header(report: Report, title: str, styles: dict[str, Any]) -> Any:
     size = 36 * _MM
     drawing = _qr_flowable(_qr_payload(report), size)
     left = [
-        _para(_markup(title), styles["h1"]),
+        _para(_markup(title, bold=True), styles["h1"]),
         _para(_markup(f"{report.report_id} · {report.generated_at} · {report.tool}"),
                   styles["body"]),
         _para(_markup(report.digest, mono=True), styles["mono"]),
