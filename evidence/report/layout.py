@@ -20,6 +20,7 @@ from .blocks import (
     Block,
     Bullets,
     Code,
+    Columns,
     FullImage,
     Heading,
     Images,
@@ -33,7 +34,7 @@ from .phrases_zh import shown as own_phrase
 from .text import pick
 from .web import WEB_TEXT
 
-__all__ = ["Block", "Bullets", "Code", "FullImage", "Heading", "Images", "KeyValue",
+__all__ = ["Block", "Bullets", "Code", "Columns", "FullImage", "Heading", "Images", "KeyValue",
            "PageBreak", "Para", "Table", "document"]
 
 
