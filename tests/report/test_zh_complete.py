@@ -28,6 +28,7 @@ import pytest
 
 import evidence
 from evidence.findings import Finding, Severity, Verdict
+from evidence.jurisdictions import load_default_parties
 from evidence.report import build_report, write_report
 from evidence.report.blocks import Code
 from evidence.report.findings_zh import FINDINGS_ZH, UNKNOWN_FINDING_ZH, finding_zh
@@ -209,9 +210,14 @@ def rendered(tmp_path_factory: pytest.TempPathFactory,
         pytest.skip("pdftotext (poppler-utils) is not installed")
     out = tmp_path_factory.mktemp("zh")
     court = make_trusted_result()
+    # the party-list finding as the policy evaluation words it for the built-in list
+    parties = load_default_parties()
+    said = f"Party list used: {parties.source}. {parties.caveats[0]}"
     court = replace(court, chain={**(court.chain or {}), "description": COURT_CHAIN_DESCRIPTION},
                     anchor=replace(court.anchor, chain_description=COURT_CHAIN_DESCRIPTION)
-                    if court.anchor else None)
+                    if court.anchor else None,
+                    findings=tuple(replace(f, message=said) if f.code == "policy-party-list"
+                                   else f for f in court.findings))
     results = {"demo": make_result(), "court": court, "untrusted": make_untrusted_result(),
                "failed": _failed_result(all_codes)}
     shown = []
