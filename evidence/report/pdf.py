@@ -329,6 +329,7 @@ def _flowables(block: Block, styles: dict[str, Any], width: float = _FRAME_W) ->
         table = RLTable([column_cells], colWidths=[inner[i] + (_COLUMN_GAP if i < n - 1 else 0)
                                                    for i in range(n)])
         table.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                        ("FONTNAME", (0, 0), (-1, -1), "EvSans"),  # no unembedded Helvetica
                         ("LEFTPADDING", (0, 0), (-1, -1), 0),
                         ("RIGHTPADDING", (0, 0), (-2, -1), _COLUMN_GAP),
                         ("RIGHTPADDING", (-1, 0), (-1, -1), 0),
