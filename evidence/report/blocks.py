@@ -36,6 +36,8 @@ class KeyValue:
     #: The label column's share of the width, in percent (page one in two languages gives
     #: its two-language labels more, so each fits one line).
     label_share: int = 32
+    #: Tighter cell padding (page one in two languages).
+    compact: bool = False
 
 
 @dataclass(frozen=True)

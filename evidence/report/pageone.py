@@ -32,6 +32,10 @@ __all__ = ["PAGE_ONE", "local_time", "page_one"]
 
 Pair = tuple[str, str]
 
+#: An export on page one in two languages: labels in both, values once.
+EXPORT_BOTH = "Export / 导出文件 {name}: {records} records / 条记录 ({path})"
+READ_AS_BOTH = "read as / 读取方式:"
+
 #: Page one's wording, English and Chinese.
 PAGE_ONE: dict[str, Pair] = {
     "who": ("Who captured", "采集者"),
@@ -61,8 +65,7 @@ PAGE_ONE: dict[str, Pair] = {
     "anchored": ("Anchored (block time)", "锚定时间（区块时间）"),
     "anchored_value": ("{time}; block {block} on chain {chain_id} ({chain})",
                        "{time}；链 {chain_id}（{chain}）第 {block} 号区块"),
-    "anchored_again": ("block {block} on chain {chain_id} ({chain})",
-                       "链 {chain_id}（{chain}）第 {block} 号区块"),
+    "anchored_again": ("block {block} on chain {chain_id}", "链 {chain_id} 第 {block} 号区块"),
     "confirmations": ("Witness confirmations", "见证节点确认"),
     "confirmations_value": ("{counted} of {total} counted by the policy; {first} to {last}",
                             "共 {total} 项，策略计入 {counted} 项；{first} 至 {last}"),
@@ -238,7 +241,7 @@ def page_one(r: Report) -> list[Block]:
          False),
         (_t("key" if len(langs) == 1 else "key_short", langs), p.capturer_fingerprint or "—",
          True),
-    ), share))
+    ), share, len(langs) > 1))
 
     blocks.append(Heading(level, _t("when", langs), "when"))
     rows: list[tuple[str, str, bool]] = [
@@ -265,12 +268,16 @@ def page_one(r: Report) -> list[Block]:
                 total=len(r.witnesses), first=local_time(first, tz),
                 last=local_time(last, tz))), False))
     rows.append((_t("verified", langs), local_time(r.verified_at, tz), False))
-    blocks.append(KeyValue(tuple(rows), share))
+    blocks.append(KeyValue(tuple(rows), share, len(langs) > 1))
 
     preserved: list[Block] = [Heading(level, _t("what", langs), "what")]
     what = _each("items", langs, total=r.items_total, files=r.files_total,
                  images=r.images_total, records=r.records_total)
-    if r.exports:
+    if r.exports and len(langs) > 1:
+        # two languages: one line per export, its values said once
+        what += [EXPORT_BOTH.format(name=e.name, records=e.records, path=e.path)
+                 + (f"; {READ_AS_BOTH} {e.read_as}" if e.dialect else "") for e in r.exports]
+    elif r.exports:
         what += [line for e in r.exports for line in _each(
             "export", langs, name=e.name, records=e.records, path=e.path)]
         what += [line for e in r.exports if e.dialect for line in _each(
@@ -292,7 +299,7 @@ def page_one(r: Report) -> list[Block]:
             "compact" if len(langs) > 1 else "body"))
     if len(langs) > 1 and statements:
         # two languages: what was preserved beside the capturer's statements (one page)
-        blocks.append(Columns((tuple(preserved), tuple(statements)), (45, 55)))
+        blocks.append(Columns((tuple(preserved), tuple(statements)), (40, 60)))
     else:
         blocks += preserved + statements
 

@@ -203,7 +203,7 @@ def _styles() -> dict[str, Any]:
         "banner": ParagraphStyle("banner", parent=body, fontName="EvSans-Bold", fontSize=10,
                                  leading=14, spaceAfter=0),
         "verdict": ParagraphStyle("verdict", parent=body, fontName="EvSans-Bold",
-                                  fontSize=12, leading=16, spaceAfter=0),
+                                  fontSize=11, leading=14.5, spaceAfter=0),
         "footer": ParagraphStyle("footer", parent=body, fontSize=6.5, leading=8),
         "strong": ParagraphStyle("strong", parent=body, fontName="EvSans-Bold", fontSize=10.5,
                                  leading=14),
@@ -238,7 +238,7 @@ def _boxed(text: str, style_name: str, styles: dict[str, Any]) -> Any:
 
 
 def _grid(data: list[list[Any]], widths: list[float], *, header: bool,
-          flags: tuple[str, ...] = ()) -> Any:
+          flags: tuple[str, ...] = (), compact: bool = False) -> Any:
     from reportlab.lib import colors
     from reportlab.platypus import Table as RLTable
 
@@ -247,7 +247,8 @@ def _grid(data: list[list[Any]], widths: list[float], *, header: bool,
         ("FONTNAME", (0, 0), (-1, -1), "EvSans"),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9cfd6")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5 if compact else 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2 if compact else 3),
         ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
     ]
     if header:
@@ -287,7 +288,8 @@ def _flowables(block: Block, styles: dict[str, Any], width: float = _FRAME_W) ->
                  _para(_markup(v, mono=mono), styles["mono" if mono else "cell"])]
                 for k, v, mono in block.rows]
         share = block.label_share / 100
-        return [_grid(data, [width * share, width * (1 - share)], header=False), Spacer(1, 4)]
+        return [_grid(data, [width * share, width * (1 - share)], header=False,
+                      compact=block.compact), Spacer(1, 4)]
     if isinstance(block, Table):
         total = sum(block.widths) or 1
         widths = [width * w / total for w in block.widths]

@@ -31,8 +31,8 @@ COMMON = (
     "2025-11-28T09:00:00Z", "2025-11-28 17:00 Asia/Shanghai",
     # what was preserved: counts by kind, each export by name
     "What was preserved / 保全的内容", "4 items: 2 files (1 images), 2 records",
-    "共 4 个条目：2 个文件（其中图片 1 个），2 条记录", "Export transactions.csv: 2 records",
-    "导出文件 transactions.csv：2",
+    "共 4 个条目：2 个文件（其中图片 1 个），2 条记录",
+    "Export / 导出文件 transactions.csv: 2 records / 条记录 (data/exports/transactions.csv)",
     # the capturer's statements, labelled
     "Statements of the capturer (recorded at capture, not verified)",
     "采集方的陈述（采集时记录，未经核实）", NOTE, URL, "2026-CN-0042", "ExampleMart",
