@@ -152,7 +152,7 @@ FINDINGS_ZH: dict[str, str] = {
     "timestamp-tsa-not-pinned": ("令牌完好，但其时间戳服务机构未被信任配置固定（任何人都可以架设时"
                                  "间戳服务）：仅列示，不予计入。"),
     "timestamp-outside-pin-period": "令牌时间不在信任配置信任该时间戳服务机构的期间内：不予计入。",
-    "timestamp-clock-disagreement": ("时间戳时间与采集者签名的采集时间或锚定区块时间之差超出允许范"
+    "timestamp-clock-disagreement": ("时间戳服务机构所载时间早于采集者签名的采集时间，且超出允许范"
                                      "围：采集者的时钟或时间戳服务机构有误。"),
     "timestamp-beside-block-time": "时间戳时间与收据所载区块时间并列显示（未查询区块链）。",
     "timestamp-after-anchor": ("时间戳取得于锚定之后：它证明根哈希不晚于其时间即已存在，但不能印证"
@@ -168,6 +168,11 @@ FINDING_VARIANTS_ZH: dict[tuple[str, str], str] = {
     ("timestamp-ok", "demonstration profile"): (
         "时间戳服务机构证明签名的证据包根不晚于其所载时间即已存在；该机构仅由演示配置固定，"
         "无人核查：仅为演示，不具有证据价值。"),
+    ("timestamp-clock-disagreement", "the chain says"): (
+        "时间戳时间与链上锚定区块时间之差超出允许范围：区块链、其节点或时间戳服务机构给出的"
+        "时间有误。"),
+    ("timestamp-tsa-not-pinned", "there is no trust profile"): (
+        "令牌完好，但未提供信任配置，无从判断是否信任该时间戳服务机构：仅列示，不予计入。"),
     ("development-chain", "demonstration profile"): (
         "锚定位于开发链上：由单一方控制；该链由演示配置固定，因此此处任何结论都只是演示，"
         "不具有证据价值。"),

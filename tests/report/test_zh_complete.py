@@ -252,3 +252,14 @@ def test_failed_report_states_every_finding_in_chinese(
         if not code.startswith("policy-"):
             assert _squeeze(FINDINGS_ZH[code]) in squeezed, code
     assert "the English message of" not in html
+
+
+def test_variant_markers_are_in_the_messages() -> None:
+    """A code whose English message has variants (FINDING_VARIANTS_ZH) is told apart by
+    words of that message: they must still be in the source that writes it."""
+    from evidence.report.findings_zh import FINDING_VARIANTS_ZH
+
+    sources = "".join(p.read_text(encoding="utf-8") for p in SOURCE.rglob("*.py")
+                      if p.name != "findings_zh.py")
+    for code, words in FINDING_VARIANTS_ZH:
+        assert f'"{code}"' in sources and words in sources, (code, words)
