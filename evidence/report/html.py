@@ -91,7 +91,7 @@ figure { margin: 0; border: 1px solid var(--line); padding: 6px; background: var
 figure img { display: block; max-width: 300px; height: auto; }
 figure.full { border: 0; background: none; padding: 0; margin: 12px 0; }
 figure.full img { max-width: 100%; height: auto; }
-@media print { figure.full img { max-height: 250mm; width: auto; } }
+@media print { figure.full img { max-height: 232mm; width: auto; } }
 figcaption { font-size: 12px; color: var(--mute); margin-top: 4px; }
 details { margin: 12px 0; }
 summary { cursor: pointer; color: var(--mute); }
