@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 PACKAGE = Path(__file__).resolve().parent.parent / "evidence"
 
@@ -56,15 +57,14 @@ def wanted() -> set[int]:
             | set(range(0xFF00, 0xFFF0)))
 
 
-def to_truetype(font: object) -> None:
+def to_truetype(f: Any) -> None:
     """Replace ``font``'s CFF outlines by TrueType ones, in place."""
     from fontTools.pens.cu2quPen import Cu2QuPen
     from fontTools.pens.ttGlyphPen import TTGlyphPen
     from fontTools.ttLib import newTable
 
-    f: object = font
-    glyph_set = f.getGlyphSet()  # type: ignore[attr-defined]
-    order = f.getGlyphOrder()  # type: ignore[attr-defined]
+    glyph_set = f.getGlyphSet()
+    order = f.getGlyphOrder()
     glyphs = {}
     for name in order:
         pen = TTGlyphPen(glyph_set)
@@ -73,27 +73,27 @@ def to_truetype(font: object) -> None:
     glyf = newTable("glyf")
     glyf.glyphOrder = order
     glyf.glyphs = glyphs
-    f["glyf"] = glyf  # type: ignore[index]
-    f["loca"] = newTable("loca")  # type: ignore[index]
-    maxp = f["maxp"]  # type: ignore[index]
+    f["glyf"] = glyf
+    f["loca"] = newTable("loca")
+    maxp = f["maxp"]
     maxp.tableVersion = 0x00010000
     for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs",
                   "maxInstructionDefs", "maxStackElements", "maxSizeOfInstructions",
                   "maxComponentElements"):
         setattr(maxp, field, 0)
     maxp.maxZones = 1
-    post = f["post"]  # type: ignore[index]
+    post = f["post"]
     post.formatType = 2.0
     post.extraNames = []
     post.mapping = {}
     post.glyphOrder = order
-    head = f["head"]  # type: ignore[index]
+    head = f["head"]
     head.indexToLocFormat = 0
     head.glyphDataFormat = 0
     for table in ("CFF ", "VORG"):
-        if table in f:  # type: ignore[operator]
-            del f[table]  # type: ignore[attr-defined]
-    f.sfntVersion = "\x00\x01\x00\x00"  # type: ignore[attr-defined]
+        if table in f:
+            del f[table]
+    f.sfntVersion = "\x00\x01\x00\x00"
 
 
 def main(argv: list[str]) -> int:
@@ -114,6 +114,7 @@ def main(argv: list[str]) -> int:
     subsetter.populate(unicodes=wanted())
     subsetter.subset(font)
     to_truetype(font)
+    font.recalcTimestamp = False  # keep the source's date: the same input gives the same bytes
     font.save(str(out))
     print(f"{out}: {len(font.getBestCmap())} characters, {out.stat().st_size} bytes")
     return 0
