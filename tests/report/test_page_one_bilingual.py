@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from evidence.report import build_report, write_report
+from evidence.result import VerificationResult
 
 from .fixtures import CAPTURER_FP, make_result, make_trusted_result
 from .test_page_one import NAME, NOTE, ORG, TZ, URL, _declared
@@ -45,7 +47,8 @@ COMMON = (
     "该证据能否采纳及其证明力", "Prepared by the verifying party", "本报告由核验方",
 )
 VERDICT = {
-    "demo": ("DEMONSTRATION ONLY — no evidential value", "仅为演示，无证据价值", "hague-3",
+    "demo": ("read as / 读取方式: csv, utf-8, delimiter ','",
+             "DEMONSTRATION ONLY — no evidential value", "仅为演示，无证据价值", "hague-3",
              "workspace-demonstration", "3 of 4 counted", "共 4 项，策略计入 3 项",
              "a development chain or demonstration one party controls", "2025-11-27T22:04:00Z"),
     "trusted": ("Presumed not altered since anchoring (rebuttable)", "推定锚定后未经篡改（可反驳）",
@@ -67,6 +70,15 @@ def _page(pdf: Path, n: int) -> str:
                           capture_output=True, text=True, check=True).stdout
 
 
+def _with_dialect(result: VerificationResult) -> VerificationResult:
+    """The result with the export's dialect recorded, as a capture records it (the demo's
+    page one then also says how the export was read)."""
+    prov = dict(result.provenance)
+    prov["exports"] = [{"path": "data/exports/transactions.csv", "format": "csv",
+                        "encoding": "utf-8", "delimiter": ",", "quotechar": '"'}]
+    return replace(result, provenance=prov)
+
+
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The en+zh PDF, and the en+zh HTML printed on A4 by Chromium, of each result."""
@@ -74,7 +86,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         pytest.skip("pdftotext (poppler-utils) is not installed")
     out = tmp_path_factory.mktemp("page-one-enzh")
     pdfs: dict[str, Path] = {}
-    for name, result in (("demo", _declared(make_result())),
+    for name, result in (("demo", _with_dialect(_declared(make_result()))),
                          ("trusted", _declared(make_trusted_result()))):
         report = build_report(result, bundle=out, lang="en+zh", report_id="RPT-P1",
                               now="2025-11-28T09:05:00Z", timezone=TZ,
