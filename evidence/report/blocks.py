@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .model import Thumbnail
 
-__all__ = ["Block", "Bullets", "Code", "FullImage", "Heading", "Images", "KeyValue",
+__all__ = ["Block", "Bullets", "Code", "Columns", "FullImage", "Heading", "Images", "KeyValue",
            "PageBreak", "Para", "Table"]
 
 
@@ -33,6 +33,11 @@ class KeyValue:
     """Label/value rows; ``mono`` marks values shown in a fixed-width font (digests)."""
 
     rows: tuple[tuple[str, str, bool], ...]
+    #: The label column's share of the width, in percent (page one in two languages gives
+    #: its two-language labels more, so each fits one line).
+    label_share: int = 32
+    #: Tighter cell padding (page one in two languages).
+    compact: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,11 @@ class Code:
 
 @dataclass(frozen=True)
 class Bullets:
+    """A bulleted list; ``style`` ``compact`` sets it in smaller type (page one in two
+    languages, never below 8 pt)."""
+
     items: tuple[str, ...]
+    style: str = "body"
 
 
 @dataclass(frozen=True)
@@ -75,4 +84,16 @@ class PageBreak:
     """The end of page one: the rest starts on a new page (PDF, and HTML when printed)."""
 
 
-Block = Heading | Para | KeyValue | Table | Code | Bullets | Images | PageBreak | FullImage
+@dataclass(frozen=True)
+class Columns:
+    """Blocks side by side, one tuple of blocks per column: page one of a report in two
+    languages sets its lists English left, Chinese right, to fit one page (issue 14).
+    Narrow screens stack the columns."""
+
+    columns: tuple[tuple[Block, ...], ...]
+    #: Relative column widths (English runs longer than Chinese); equal when empty.
+    widths: tuple[int, ...] = ()
+
+
+Block = (Heading | Para | KeyValue | Table | Code | Bullets | Images | PageBreak | FullImage
+         | Columns)

@@ -2,7 +2,9 @@
 
 What: :func:`render_html` renders the blocks of :func:`~evidence.report.layout.document` as
 one HTML5 page with inline CSS (an ``@media print`` section for paper) and screenshots as
-``data:`` URIs. There is no script, no font file and no external reference of any kind, so
+``data:`` URIs, and the CJK fonts cut down to the page's characters as ``data:`` URIs too
+(:mod:`evidence.report.webfonts`: bold Chinese headings, and no missing-glyph boxes on a
+machine without CJK fonts). There is no script and no external reference of any kind, so
 the page shows the same offline, in an archive, or years later; a strict
 Content-Security-Policy meta tag says so to the browser too.
 
@@ -19,6 +21,7 @@ from html import escape
 from .layout import (
     Bullets,
     Code,
+    Columns,
     FullImage,
     Heading,
     Images,
@@ -29,8 +32,15 @@ from .layout import (
     document,
 )
 from .model import Report
+from .webfonts import font_faces
 
 __all__ = ["render_html"]
+
+#: The label column's share of a key-value table (``table.kv th`` in the CSS), in percent.
+_KV_LABEL_SHARE = 32
+
+#: Where the page's @font-face rules go, once the page's characters are known.
+_FONTS_SLOT = "<!-- fonts -->"
 
 _CSS = """
 :root { --ink:#1b1f24; --mute:#5b6470; --line:#d5dae0; --bg:#ffffff; --soft:#f4f6f8;
@@ -38,7 +48,7 @@ _CSS = """
   --warnbg:#fff4dc; }
 * { box-sizing: border-box; }
 body { margin:0; background:var(--soft); color:var(--ink);
-  font: 14px/1.5 "Noto Sans", "DejaVu Sans", "Helvetica Neue", Arial,
+  font: 14px/1.5 "EvCJK", "Noto Sans", "DejaVu Sans", "Helvetica Neue", Arial,
   "Noto Sans CJK SC", "Droid Sans Fallback", "WenQuanYi Micro Hei", "Microsoft YaHei",
   sans-serif; }
 main { max-width: 1040px; margin: 24px auto; background:var(--bg); padding: 32px 40px;
@@ -47,9 +57,10 @@ h1 { font-size: 26px; margin: 0 0 16px; }
 h2 { font-size: 19px; margin: 32px 0 10px; padding-bottom:4px;
   border-bottom: 2px solid var(--ink); }
 h3 { font-size: 15px; margin: 20px 0 8px; }
+h4 { font-size: 14px; margin: 14px 0 6px; }
 p { margin: 6px 0; }
-.mono, code, pre { font-family: "DejaVu Sans Mono", "Noto Sans Mono", Menlo, Consolas,
-  monospace; font-size: 12px; }
+.mono, code, pre { font-family: "EvCJK", "DejaVu Sans Mono", "Noto Sans Mono", Menlo,
+  Consolas, monospace; font-size: 12px; }
 .mono { overflow-wrap: anywhere; word-break: break-all; }
 pre { background:#0f1720; color:#e6edf3; padding: 12px 14px; border-radius:4px;
   white-space: pre-wrap; overflow-wrap:anywhere; word-break: break-all; }
@@ -63,6 +74,10 @@ tr.good td { background: var(--goodbg); }
 .small { color: var(--mute); font-size: 12px; }
 .strong { font-weight: 700; font-size: 16px; }
 .pagebreak { border-top: 1px dashed var(--line); margin: 28px 0; }
+.cols { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0 20px; }
+.cols ul { margin: 4px 0; padding-left: 18px; }
+.cols li { overflow-wrap: anywhere; }
+@media (max-width: 720px) { .cols { grid-template-columns: minmax(0, 1fr); } }
 .note { color: var(--mute); }
 .warning { border: 2px solid var(--bad); background: var(--badbg); color: var(--bad);
   font-weight: 700; padding: 10px 14px; border-radius: 4px; }
@@ -76,7 +91,7 @@ figure { margin: 0; border: 1px solid var(--line); padding: 6px; background: var
 figure img { display: block; max-width: 300px; height: auto; }
 figure.full { border: 0; background: none; padding: 0; margin: 12px 0; }
 figure.full img { max-width: 100%; height: auto; }
-@media print { figure.full img { max-height: 250mm; width: auto; } }
+@media print { figure.full img { max-height: 232mm; width: auto; } }
 figcaption { font-size: 12px; color: var(--mute); margin-top: 4px; }
 details { margin: 12px 0; }
 summary { cursor: pointer; color: var(--mute); }
@@ -89,6 +104,16 @@ footer { margin-top: 32px; color: var(--mute); font-size: 12px; border-top:1px s
   h2 { break-after: avoid; }
   table { font-size: 8.5pt; }
   .pagebreak { break-after: page; border: 0; margin: 0; }
+  /* page one fits one A4 page, in two languages too (issue 14); never below 8 pt */
+  .page-one { font-size: 9pt; line-height: 1.35; }
+  .page-one h1 { font-size: 16pt; margin: 0 0 6px; }
+  .page-one h3, .page-one h4 { font-size: 10pt; margin: 7px 0 3px; }
+  .page-one .verdict { font-size: 11.5pt; padding: 6px 10px; }
+  .page-one table { font-size: 8pt; margin: 3px 0 5px; }
+  .page-one th, .page-one td { padding: 2px 5px; }
+  .page-one p { margin: 3px 0; }
+  .page-one ul { margin: 2px 0; padding-left: 16px; }
+  .page-one ul.compact { font-size: 8.5pt; line-height: 1.3; }
   tr, figure, pre { break-inside: avoid; }
   pre { background: #fff; color: #000; border: 1px solid #999; }
   .verdict, .warning, tr.bad td, tr.good td { -webkit-print-color-adjust: exact;
@@ -115,17 +140,25 @@ def render_html(report: Report) -> bytes:
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "img-src data:; style-src 'unsafe-inline'\">",
+        "img-src data:; font-src data:; style-src 'unsafe-inline'\">",
         f'<meta name="report-id" content="{escape(report.report_id)}">',
         f'<meta name="report-digest" content="{escape(report.digest)}">',
         f"<title>{escape(' / '.join(report.text('title').values()))} — "
         f"{escape(report.report_id)}</title>",
         f"<style>{_CSS}</style>",
+        _FONTS_SLOT,
         "</head>",
         "<body><main>",
     ]
+    out.append('<section class="page-one">')
+    page_one = True
     for block in document(report):
+        if page_one and isinstance(block, PageBreak):
+            out.append("</section>")
+            page_one = False
         out.append(_block(block))
+    if page_one:
+        out.append("</section>")
     if report.recheck.script_source:
         # The stdlib re-check script, embedded: a court whose bundle lacks recheck.py (or
         # holds another one) saves this text as recheck.py.
@@ -138,6 +171,10 @@ def render_html(report: Report) -> bytes:
         f"<footer>{escape(report.report_id)} · {escape(report.digest)} · "
         f"{escape(report.tool)}</footer>")
     out.append("</main></body></html>")
+    # the CJK fonts, cut down to the characters this page shows (evidence.report.webfonts)
+    faces = font_faces("".join(out))
+    slot = out.index(_FONTS_SLOT)
+    out[slot:slot + 1] = [f"<style>{faces}</style>"] if faces else []
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
@@ -150,14 +187,19 @@ def _block(block: object) -> str:
         cls = "" if block.style == "body" else f' class="{block.style}"'
         return f"<p{cls}>{_text(block.text)}</p>"
     if isinstance(block, KeyValue):
+        th = ("<th>" if block.label_share == _KV_LABEL_SHARE
+              else f'<th style="width:{block.label_share}%">')
         rows = "".join(
-            f"<tr><th>{_text(k)}</th><td{_MONO if mono else ''}>{_text(v)}</td></tr>"
+            f"<tr>{th}{_text(k)}</th><td{_MONO if mono else ''}>{_text(v)}</td></tr>"
             for k, v, mono in block.rows)
         return f'<table class="kv">{rows}</table>'
     if isinstance(block, Table):
         return _table(block)
     if isinstance(block, Code):
         return f"<pre>{escape(block.text)}</pre>"
+    if isinstance(block, Bullets) and block.style != "body":
+        items = "".join(f"<li>{_text(i)}</li>" for i in block.items)
+        return f'<ul class="{escape(block.style)}">{items}</ul>'
     if isinstance(block, Bullets):
         return "<ul>" + "".join(f"<li>{_text(i)}</li>" for i in block.items) + "</ul>"
     if isinstance(block, FullImage):
@@ -167,6 +209,12 @@ def _block(block: object) -> str:
                 f'{data}" width="{t.full_width}" height="{t.full_height}" '
                 f'alt="{escape(block.caption)}"><figcaption>{escape(block.caption)}'
                 "</figcaption></figure>")
+    if isinstance(block, Columns):
+        grid = ("" if not block.widths else ' style="grid-template-columns: '
+                + " ".join(f"minmax(0, {w}fr)" for w in block.widths) + '"')
+        return (f'<div class="cols"{grid}>' + "".join(
+            "<div>" + "".join(_block(b) for b in column) + "</div>" for column in block.columns)
+            + "</div>")
     if isinstance(block, PageBreak):
         return '<div class="pagebreak"></div>'
     if isinstance(block, Images):

@@ -20,6 +20,7 @@ from .blocks import (
     Block,
     Bullets,
     Code,
+    Columns,
     FullImage,
     Heading,
     Images,
@@ -29,10 +30,11 @@ from .blocks import (
     Table,
 )
 from .model import Report, Texts
+from .phrases_zh import shown as own_phrase
 from .text import pick
 from .web import WEB_TEXT
 
-__all__ = ["Block", "Bullets", "Code", "FullImage", "Heading", "Images", "KeyValue",
+__all__ = ["Block", "Bullets", "Code", "Columns", "FullImage", "Heading", "Images", "KeyValue",
            "PageBreak", "Para", "Table", "document"]
 
 
@@ -55,6 +57,10 @@ class _Doc:
 
     def t(self, key: str) -> str:
         return _j(self.r.text(key))
+
+    def own(self, text: str) -> str:
+        """A phrase our own code wrote into the result, in the report's languages."""
+        return own_phrase(text, self.r.langs)
 
     def yes_no(self, value: bool | None) -> str:
         if value is None:
@@ -225,7 +231,7 @@ def _provenance(d: _Doc) -> None:
         (d.t("capturer"), p.capturer_fingerprint or "—", True),
         (d.t("capturer_key"), p.capturer_public_key or "—", True),
         (d.t("capture_time"), p.captured_at or "—", False),
-        (d.t("clock_source"), p.clock_source or "—", False),
+        (d.t("clock_source"), d.own(p.clock_source or "—"), False),
         (d.t("capture_tool"), p.tool or "—", False),
         (d.t("platform"), p.platform or "—", False),
         (d.t("source_url"), p.source_url or "—", True),
@@ -244,7 +250,7 @@ def _environment(d: _Doc) -> None:
         (d.t("env_os"), env.get("os") or missing, False),
         (d.t("env_machine"), env.get("machine") or missing, False),
         (d.t("env_python"), env.get("python") or missing, False),
-        (d.t("clock_source"), p.clock_source or "—", False),
+        (d.t("clock_source"), d.own(p.clock_source or "—"), False),
     )))
     d.paras(d.r.text("env_caveat"), "note")
 
@@ -260,7 +266,7 @@ def _anchor(d: _Doc) -> None:
         d.paras(a.warning, "note" if d.r.demonstration else "warning")
     i = a.info
     d.blocks.append(KeyValue((
-        (d.t("chain"), i.chain_description, False),
+        (d.t("chain"), d.own(i.chain_description), False),
         (d.t("chain_id"), str(i.chain_id), False),
         (d.t("contract"), i.contract, True),
         (d.t("registrar"), i.registrar or "—", True),
@@ -305,12 +311,13 @@ def _trust(d: _Doc) -> None:
     pinned = d.yes_no(c.pinned) + (f" ({c.pinned_name})" if c.pinned and c.pinned_name else "")
     d.blocks.append(KeyValue((
         (d.t("chain_id"), str(c.chain_id), False),
-        (d.t("chain"), c.description, False),
+        (d.t("chain"), d.own(c.description), False),
         (d.t("genesis_hash"), c.genesis_hash, True),
         (d.t("chain_nodes"), "\n".join(f"{node} · {software}"
                                         for node, software in c.node_rows()) or "—", True),
         (d.t("chain_pinned"), pinned, False),
-        (d.t("development_signs"), "\n".join(c.development_signs) or d.t("none"), False),
+        (d.t("development_signs"), "\n".join(d.own(s) for s in c.development_signs)
+         or d.t("none"), False),
     )))
 
 
@@ -329,8 +336,10 @@ def _witnesses(d: _Doc) -> None:
                      if w.in_force_date else f"{d.t('yes')} ({status})")
         else:
             party = d.t("no")
-        party += f"\n{d.t('party_source')}: {w.party_source}"
-        counted = _j(w.reason_text) + (f"\n{w.reason}" if not w.counted else "")
+        party += f"\n{d.t('party_source')}: {d.own(w.party_source)}"
+        # the verifier's English detail; a Chinese-only report has the rule's own words
+        detail = not w.counted and "en" in r.langs
+        counted = _j(w.reason_text) + (f"\n{w.reason}" if detail else "")
         who = [w.operator]
         if w.operator_source == "profile" and w.operator_id:
             who.append(f"{d.t('operator_id')}: {w.operator_id}")
@@ -361,7 +370,7 @@ def _findings(d: _Doc) -> None:
         texts = {"en": message, "zh": rules_zh.get(code) or finding_zh(code, message)}
         return "\n".join(dict.fromkeys(texts[lang] for lang in r.langs))
 
-    rows = tuple((_j(f.severity_text), f.code, said(f.code, f.message), f.subject or "")
+    rows = tuple((_j(f.severity_text), f.code, said(f.code, f.message), d.own(f.subject or ""))
                  for f in r.findings)
     flags = tuple("bad" if f.severity in ("error", "warning", "unknown") else ""
                   for f in r.findings)

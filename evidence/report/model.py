@@ -34,6 +34,7 @@ from evidence.bundle.custody import utc_now
 from evidence.bundle.exports import export_dialects, file_line, sheet_rows
 from evidence.errors import InputError
 from evidence.jurisdictions import (
+    ART39_CAVEAT,
     DATE_STATUSES,
     country_name,
     date_status_text,
@@ -45,6 +46,7 @@ from evidence.version import TOOL_NAME, __version__
 
 from . import legal, rechecks
 from .items import ReportItem
+from .phrases_zh import phrase_zh
 from .text import (
     CUSTODY_ACTIONS,
     DEMONSTRATION_NOTE,
@@ -912,7 +914,7 @@ def _outcome_zh(severity: str, message: str, name: str, result: VerificationResu
                 "由受理案件法院所适用的法律决定。")
     untrusted = re.search(r"under a trust the verifier chose: (.+?)\. \(Counted", message)
     if untrusted:
-        why = "核验方的信任条件不满足（原因见英文原文）"
+        why = "核验方的信任条件不满足（具体原因见以 trust- 开头的核验结果）"
         for pattern, words in _UNTRUSTED_ZH:
             hit = pattern.match(untrusted.group(1))
             if hit:
@@ -956,6 +958,19 @@ def _in_force_zh(code: str, witnesses: Sequence[Mapping[str, Any]]) -> str:
     return code
 
 
+def _party_list_zh(message: str) -> str:
+    """policy-party-list in Chinese: the list used (its source, our phrase in Chinese, or
+    the user's file as named), and the Art. 39 caveat in the words of the legal table."""
+    used = message.removeprefix("Party list used: ")
+    caveat = ""
+    if ART39_CAVEAT in used:
+        used = used.replace(ART39_CAVEAT, "")
+        hague_39 = legal.statement("hague-39").text("zh")
+        caveat = hague_39[:hague_39.index("。") + 1]  # its first sentence: the caveat
+    used = used.strip().removesuffix(".")
+    return f"所用缔约方名单：{phrase_zh(used) or used}。{caveat}"
+
+
 def _rule_zh(code: str, severity: str, message: str, policy: Mapping[str, Any],
              result: VerificationResult) -> str:
     """The Chinese statement of one rule result, built from the same facts."""
@@ -967,8 +982,7 @@ def _rule_zh(code: str, severity: str, message: str, policy: Mapping[str, Any],
     if message.startswith("Not checked"):
         return "本策略不检查此项。"
     if code == "policy-party-list":
-        used = message.removeprefix("Party list used: ").rstrip(".")
-        return f"所用缔约方名单：{'内置名单' if used == 'built-in list' else used}。"
+        return _party_list_zh(message)
     if code == "policy-blocks-on-top":
         return ("锚定区块之上的区块数满足要求。" if severity == "ok"
                 else "锚定区块之上的区块数不足要求，请稍后重新核验。")
@@ -1010,8 +1024,8 @@ def _rule_zh(code: str, severity: str, message: str, policy: Mapping[str, Any],
         who = "、".join(f"{w.get('address')}（{w.get('jurisdiction')}）" for w in excluded)
         return f"共 {len(witnesses)} 项确认中有 {len(excluded)} 项因该规则未被计入：{who}。"
     if severity == "info":
-        return "满足；附说明（见英文原文）。"
-    return "不满足（见英文原文）。"
+        return "满足；附有说明（所涉确认见“见证节点确认”一节）。"
+    return "不满足该规则（所涉确认见“见证节点确认”一节）。"
 
 
 def _policy(result: VerificationResult, langs: tuple[str, ...]) -> PolicySection | None:

@@ -22,14 +22,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from .blocks import Block, Bullets, Heading, KeyValue, PageBreak, Para
+from .blocks import Block, Bullets, Columns, Heading, KeyValue, PageBreak, Para
 from .legal import statement
 from .model import Report, zone
+from .phrases_zh import phrase_zh
 from .text import languages
 
 __all__ = ["PAGE_ONE", "local_time", "page_one"]
 
 Pair = tuple[str, str]
+
+#: An export on page one in two languages: labels in both, values once.
+EXPORT_BOTH = "Export / 导出文件 {name}: {records} records / 条记录 ({path})"
+READ_AS_BOTH = "read as / 读取方式:"
 
 #: Page one's wording, English and Chinese.
 PAGE_ONE: dict[str, Pair] = {
@@ -55,16 +60,22 @@ PAGE_ONE: dict[str, Pair] = {
     "declared_org": ("Organisation (declared)", "机构（自行声明）"),
     "not_declared": ("not declared", "未声明"),
     "key": ("Signing key (Ed25519 fingerprint)", "签名密钥（Ed25519 指纹）"),
+    "key_short": ("Signing key fingerprint", "签名密钥指纹"),
     "captured": ("Captured (capturer's clock)", "采集（采集方时钟）"),
     "anchored": ("Anchored (block time)", "锚定时间（区块时间）"),
     "anchored_value": ("{time}; block {block} on chain {chain_id} ({chain})",
                        "{time}；链 {chain_id}（{chain}）第 {block} 号区块"),
+    "anchored_again": ("block {block} on chain {chain_id}", "链 {chain_id} 第 {block} 号区块"),
     "confirmations": ("Witness confirmations", "见证节点确认"),
     "confirmations_value": ("{counted} of {total} counted by the policy; {first} to {last}",
                             "共 {total} 项，策略计入 {counted} 项；{first} 至 {last}"),
     "confirmations_no_profile": ("{total} on chain, none counted: no trust profile; {first} "
                                  "to {last}",
                                  "链上共 {total} 项，均不计入：未提供信任配置；{first} 至 {last}"),
+    "confirmations_value_again": ("{counted} of {total} counted by the policy",
+                                  "共 {total} 项，策略计入 {counted} 项"),
+    "confirmations_no_profile_again": ("{total} on chain, none counted: no trust profile",
+                                       "链上共 {total} 项，均不计入：未提供信任配置"),
     "verified": ("Verified (this report)", "核验时间（本报告）"),
     "not_anchored": ("not anchored, or the chain was not asked", "未锚定，或未查询区块链"),
     "items": ("{total} items: {files} files ({images} images), {records} records",
@@ -94,6 +105,10 @@ PAGE_ONE: dict[str, Pair] = {
                         "bundle root {root}, which the key above signed.",
                         "全部 {n} 个条目的字节与证据包根哈希 {root} 所涵盖的摘要一致，"
                         "该根哈希由上述密钥签署。"),
+    "shows_integrity_beside": ("The bytes of all {n} items match the digests committed in "
+                               "the bundle root beside, which the key above signed.",
+                               "全部 {n} 个条目的字节与左栏所列证据包根哈希所涵盖的摘要一致，"
+                               "该根哈希由上述密钥签署。"),
     "shows_anchor": ("That root was anchored on chain {chain_id} in block {block} at {time}: "
                      "the bytes existed no later than then and were not changed since.",
                      "该根哈希已于 {time} 锚定在链 {chain_id} 的第 {block} 号区块：上述字节"
@@ -215,23 +230,30 @@ def page_one(r: Report) -> list[Block]:
         blocks.append(Para("\n".join(_each("by_capturer" if same else "by_workspace", langs,
                                             key=r.preparer_key)), "note"))
 
-    blocks.append(Heading(3, _t("who", langs), "who"))
+    # two languages: labels get a wider column, each on one line, and the headings are
+    # compact (level 4), so page one fits one page
+    share = 40 if len(langs) > 1 else 32
+    level = 4 if len(langs) > 1 else 3
+    blocks.append(Heading(level, _t("who", langs), "who"))
     blocks.append(KeyValue((
         (_t("declared_name", langs), p.capturer_name or _t("not_declared", langs), False),
         (_t("declared_org", langs), p.capturer_organisation or _t("not_declared", langs),
          False),
-        (_t("key", langs), p.capturer_fingerprint or "—", True),
-    )))
+        (_t("key" if len(langs) == 1 else "key_short", langs), p.capturer_fingerprint or "—",
+         True),
+    ), share, len(langs) > 1))
 
-    blocks.append(Heading(3, _t("when", langs), "when"))
+    blocks.append(Heading(level, _t("when", langs), "when"))
     rows: list[tuple[str, str, bool]] = [
         (_t("captured", langs), local_time(p.captured_at, tz), False)]
     if r.anchor is not None:
         a = r.anchor.info
-        anchored = "\n".join(_each("anchored_value", langs,
-                                   time=local_time(r.anchor.block_time_utc, tz),
-                                   block=a.block_number, chain_id=a.chain_id,
-                                   chain=a.chain_description))
+        chain_zh = phrase_zh(a.chain_description) or a.chain_description
+        anchored = "\n".join(
+            line for lang in langs for line in _each(
+                "anchored_value" if lang == langs[0] else "anchored_again", (lang,),
+                time=local_time(r.anchor.block_time_utc, tz), block=a.block_number,
+                chain_id=a.chain_id, chain=a.chain_description if lang == "en" else chain_zh))
         rows.append((_t("anchored", langs), anchored, False))
     else:
         rows.append((_t("anchored", langs), _t("not_anchored", langs), False))
@@ -239,50 +261,83 @@ def page_one(r: Report) -> list[Block]:
         times = sorted(w.confirmed_at_utc for w in r.witnesses if w.confirmed_at_utc)
         counted = sum(1 for w in r.witnesses if w.counted)
         first, last = (times[0], times[-1]) if times else ("—", "—")
-        rows.append((_t("confirmations", langs), "\n".join(_each(
-            "confirmations_value" if r.trust is not None else "confirmations_no_profile",
-            langs, counted=counted, total=len(r.witnesses),
-            first=local_time(first, tz), last=local_time(last, tz))), False))
+        key = "confirmations_value" if r.trust is not None else "confirmations_no_profile"
+        rows.append((_t("confirmations", langs), "\n".join(
+            line for lang in langs for line in _each(
+                key if lang == langs[0] else f"{key}_again", (lang,), counted=counted,
+                total=len(r.witnesses), first=local_time(first, tz),
+                last=local_time(last, tz))), False))
     rows.append((_t("verified", langs), local_time(r.verified_at, tz), False))
-    blocks.append(KeyValue(tuple(rows)))
+    blocks.append(KeyValue(tuple(rows), share, len(langs) > 1))
 
-    blocks.append(Heading(3, _t("what", langs), "what"))
+    preserved: list[Block] = [Heading(level, _t("what", langs), "what")]
     what = _each("items", langs, total=r.items_total, files=r.files_total,
                  images=r.images_total, records=r.records_total)
-    if r.exports:
+    if r.exports and len(langs) > 1:
+        # two languages: one line per export, its values said once
+        what += [EXPORT_BOTH.format(name=e.name, records=e.records, path=e.path)
+                 + (f"; {READ_AS_BOTH} {e.read_as}" if e.dialect else "") for e in r.exports]
+    elif r.exports:
         what += [line for e in r.exports for line in _each(
             "export", langs, name=e.name, records=e.records, path=e.path)]
         what += [line for e in r.exports if e.dialect for line in _each(
             "export_read_as", langs, name=e.name, read_as=e.read_as)]
     else:
         what += _each("no_exports", langs)
-    blocks.append(Bullets(tuple(dict.fromkeys(what))))
+    preserved.append(Bullets(tuple(dict.fromkeys(what)),
+                             "compact" if len(langs) > 1 else "body"))
 
     said = [(key, value) for key, value in (("case", r.case), ("platform", p.platform),
                                             ("source_url", p.source_url), ("note", p.note))
             if value]
+    statements: list[Block] = []
     if said:
-        blocks.append(Heading(3, _t("statements", langs), "statements"))
+        statements.append(Heading(level, _t("statements", langs), "statements"))
         colon = "：" if langs == ("zh",) else ": "
-        blocks.append(Bullets(tuple(f"{_t(key, langs)}{colon}{value}" for key, value in said)))
+        statements.append(Bullets(
+            tuple(f"{_t(key, langs)}{colon}{value}" for key, value in said),
+            "compact" if len(langs) > 1 else "body"))
+    if len(langs) > 1 and statements:
+        # two languages: what was preserved beside the capturer's statements (one page)
+        blocks.append(Columns((tuple(preserved), tuple(statements)), (40, 60)))
+    else:
+        blocks += preserved + statements
 
-    blocks.append(Heading(3, _t("shows", langs), "shows"))
-    blocks.append(Bullets(tuple(_shows(r, langs))))
-    blocks.append(Heading(3, _t("not_shows", langs), "not-shows"))
+    blocks.append(Heading(level, _t("shows", langs), "shows"))
+    blocks.append(_bullets(_shows(r, langs), langs))
+    blocks.append(Heading(level, _t("not_shows", langs), "not-shows"))
     not_shows: list[str] = []
     for key in ("not_truth", "not_before", "not_time", "not_who"):
         not_shows += _each(key, langs)
     not_shows += [statement("forum-decides").text(lang) for lang in langs]
-    blocks.append(Bullets(tuple(not_shows)))
+    blocks.append(_bullets(not_shows, langs))
 
     blocks.append(PageBreak())
     return blocks
+
+
+#: Relative widths of the language columns: the same point takes about twice the room in
+#: English, so the English column is the wider.
+_COLUMN_WEIGHTS = {"en": 60, "zh": 40}
+
+
+def _bullets(lines: list[str], langs: tuple[str, ...]) -> Block:
+    """A list of lines made by :func:`_each` (each point in every language, in turn): in two
+    languages, two columns side by side (English left, Chinese right), so page one fits
+    one page; else one list."""
+    if len(langs) == 1:
+        return Bullets(tuple(dict.fromkeys(lines)))
+    n = len(langs)
+    return Columns(tuple((Bullets(tuple(lines[i::n]), "compact"),) for i in range(n)),
+                   tuple(_COLUMN_WEIGHTS[lang] for lang in langs))
 
 
 def _shows(r: Report, langs: tuple[str, ...]) -> list[str]:
     if r.verdict.code == "failed":
         return _each("shows_failed", langs)
     out = _each("shows_integrity", langs, n=r.items_total, root=r.root or "—")
+    if len(langs) > 1:  # side by side: the root is printed once, in the first column
+        out[1:] = _each("shows_integrity_beside", langs[1:], n=r.items_total)
     if r.anchor is not None and r.anchor.info.checked_on_chain and not r.offline:
         a = r.anchor.info
         # A block time is evidence of time only on a chain the verifier's profile pins and

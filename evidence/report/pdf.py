@@ -34,6 +34,7 @@ from .layout import (
     Block,
     Bullets,
     Code,
+    Columns,
     FullImage,
     Heading,
     Images,
@@ -55,7 +56,13 @@ _FONTS = {
     "EvSans-Bold": "DejaVuSans-Bold.ttf",
     "EvMono": "DejaVuSansMono.ttf",
     "EvCJK": "DroidSansFallbackFull.ttf",
+    # bold CJK for headings, labels and the verdict: a subset of Noto Sans CJK SC Bold
+    # (fonts/SOURCE.md); a character it lacks falls back to the regular EvCJK
+    "EvCJK-Bold": "NotoSansSC-Bold-subset.ttf",
 }
+
+#: The paragraph fonts whose CJK runs are set in EvCJK-Bold.
+_BOLD_FONTS = frozenset({"EvSans-Bold"})
 
 #: Name of the attached canonical JSON report inside the PDF.
 REPORT_ATTACHMENT = "report.json"
@@ -76,12 +83,17 @@ _FRAME_W = _PAGE_W - 2 * _MARGIN_X
 _SIG_BOX_H = 22 * _MM
 _SIG_BOX_W = 100 * _MM
 
+#: The QR code's side, quiet zone included: about 0.41 mm a module for the usual
+#: 61-module code of a report's values, which phone cameras read.
+QR_SIZE_MM = 28
+
 
 @dataclass(frozen=True)
 class _Fonts:
     latin: frozenset[int]
     mono: frozenset[int]
     cjk: frozenset[int]
+    cjk_bold: frozenset[int]
 
 
 @functools.cache
@@ -107,34 +119,45 @@ def _fonts() -> _Fonts:
         latin=frozenset(faces["EvSans"].face.charToGlyph),
         mono=frozenset(faces["EvMono"].face.charToGlyph),
         cjk=frozenset(faces["EvCJK"].face.charToGlyph),
+        cjk_bold=frozenset(faces["EvCJK-Bold"].face.charToGlyph),
     )
 
 
-def _markup(text: str, *, mono: bool = False) -> str:
+def _markup(text: str, *, mono: bool = False, bold: bool = False) -> str:
     """reportlab paragraph markup for ``text``: escaped, line breaks kept, and each run of
-    characters the base font lacks set in the CJK font."""
+    characters the base font lacks set in the CJK font (``bold``: in the bold CJK font,
+    each character it lacks in the regular CJK font, never a missing-glyph box)."""
     fonts = _fonts()
     base = fonts.mono if mono else fonts.latin
     out: list[str] = []
     run: list[str] = []
-    in_cjk = False
+    face: str | None = None
 
     def flush() -> None:
         if not run:
             return
         chunk = escape("".join(run)).replace("\n", "<br/>")
-        out.append(f'<font name="EvCJK">{chunk}</font>' if in_cjk else chunk)
+        out.append(f'<font name="{face}">{chunk}</font>' if face else chunk)
         run.clear()
 
     for ch in text:
         code = ord(ch)
-        want = ch != "\n" and code not in base and code in fonts.cjk
-        if want != in_cjk:
+        want: str | None = None
+        if ch != "\n" and code not in base and code in fonts.cjk | fonts.cjk_bold:
+            want = "EvCJK-Bold" if bold and code in fonts.cjk_bold else "EvCJK"
+            if want == "EvCJK" and code not in fonts.cjk:
+                want = "EvCJK-Bold"
+        if want != face:
             flush()
-            in_cjk = want
+            face = want
         run.append(ch)
     flush()
     return "".join(out)
+
+
+def _is_bold(style: Any) -> bool:
+    """Whether ``style`` sets its text in bold (its CJK then in the bold CJK font)."""
+    return str(style.fontName) in _BOLD_FONTS
 
 
 def _para(markup: str, style: Any, **kwargs: Any) -> Any:
@@ -156,6 +179,9 @@ def _styles() -> dict[str, Any]:
         "small": ParagraphStyle("small", parent=body, fontSize=7.6, leading=10,
                                 textColor=colors.HexColor("#5b6470")),
         "note": ParagraphStyle("note", parent=body, textColor=colors.HexColor("#4a525c")),
+        # page one's lists in two languages (issue 14: page one on one page), >= 8 pt
+        "compact": ParagraphStyle("compact", parent=body, fontSize=8, leading=9.9,
+                                  spaceAfter=1.5),
         "cell": ParagraphStyle("cell", parent=body, fontSize=7.6, leading=10, spaceAfter=0),
         "cellhead": ParagraphStyle("cellhead", parent=body, fontName="EvSans-Bold",
                                    fontSize=7.6, leading=10, spaceAfter=0),
@@ -171,10 +197,13 @@ def _styles() -> dict[str, Any]:
                              textColor=colors.HexColor("#1b1f24")),
         "h3": ParagraphStyle("h3", parent=body, fontName="EvSans-Bold", fontSize=10,
                              leading=13, spaceBefore=6, spaceAfter=2, keepWithNext=1),
+        # page one's headings in two languages (compact, so page one fits one page)
+        "h4": ParagraphStyle("h4", parent=body, fontName="EvSans-Bold", fontSize=9.5,
+                             leading=12, spaceBefore=4, spaceAfter=1.5, keepWithNext=1),
         "banner": ParagraphStyle("banner", parent=body, fontName="EvSans-Bold", fontSize=10,
                                  leading=14, spaceAfter=0),
         "verdict": ParagraphStyle("verdict", parent=body, fontName="EvSans-Bold",
-                                  fontSize=12, leading=16, spaceAfter=0),
+                                  fontSize=11, leading=14.5, spaceAfter=0),
         "footer": ParagraphStyle("footer", parent=body, fontSize=6.5, leading=8),
         "strong": ParagraphStyle("strong", parent=body, fontName="EvSans-Bold", fontSize=10.5,
                                  leading=14),
@@ -197,7 +226,7 @@ def _boxed(text: str, style_name: str, styles: dict[str, Any]) -> Any:
     ink, bg, border = _BOX_COLORS[style_name]
     base = styles["banner" if style_name == "warning" else "verdict"]
     style = ParagraphStyle(f"box-{style_name}", parent=base, textColor=colors.HexColor(ink))
-    table = RLTable([[_para(_markup(text), style)]], colWidths=[_FRAME_W])
+    table = RLTable([[_para(_markup(text, bold=_is_bold(style)), style)]], colWidths=[_FRAME_W])
     table.setStyle([
         ("FONTNAME", (0, 0), (-1, -1), "EvSans"),
         ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(bg)),
@@ -209,7 +238,7 @@ def _boxed(text: str, style_name: str, styles: dict[str, Any]) -> Any:
 
 
 def _grid(data: list[list[Any]], widths: list[float], *, header: bool,
-          flags: tuple[str, ...] = ()) -> Any:
+          flags: tuple[str, ...] = (), compact: bool = False) -> Any:
     from reportlab.lib import colors
     from reportlab.platypus import Table as RLTable
 
@@ -218,7 +247,8 @@ def _grid(data: list[list[Any]], widths: list[float], *, header: bool,
         ("FONTNAME", (0, 0), (-1, -1), "EvSans"),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9cfd6")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5 if compact else 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2 if compact else 3),
         ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
     ]
     if header:
@@ -237,24 +267,33 @@ def _grid(data: list[list[Any]], widths: list[float], *, header: bool,
     return table
 
 
-def _flowables(block: Block, styles: dict[str, Any]) -> list[Any]:
+#: The gap between the columns of a :class:`Columns` block, in points.
+_COLUMN_GAP = 10
+
+
+def _flowables(block: Block, styles: dict[str, Any], width: float = _FRAME_W) -> list[Any]:
+    """The reportlab flowables of ``block``, ``width`` points wide at most."""
     from reportlab.platypus import Image, Spacer
 
     if isinstance(block, Heading):
-        return [_para(_markup(block.text), styles[f"h{min(block.level, 3)}"])]
+        heading = styles[f"h{min(block.level, 4)}"]
+        return [_para(_markup(block.text, bold=_is_bold(heading)), heading)]
     if isinstance(block, Para):
         if block.style in _BOX_COLORS:
             return [_boxed(block.text, block.style, styles), Spacer(1, 5)]
-        return [_para(_markup(block.text), styles.get(block.style, styles["body"]))]
+        style = styles.get(block.style, styles["body"])
+        return [_para(_markup(block.text, bold=_is_bold(style)), style)]
     if isinstance(block, KeyValue):
-        data = [[_para(_markup(k), styles["cellhead"]),
+        data = [[_para(_markup(k, bold=True), styles["cellhead"]),
                  _para(_markup(v, mono=mono), styles["mono" if mono else "cell"])]
                 for k, v, mono in block.rows]
-        return [_grid(data, [_FRAME_W * 0.32, _FRAME_W * 0.68], header=False), Spacer(1, 4)]
+        share = block.label_share / 100
+        return [_grid(data, [width * share, width * (1 - share)], header=False,
+                      compact=block.compact), Spacer(1, 4)]
     if isinstance(block, Table):
         total = sum(block.widths) or 1
-        widths = [_FRAME_W * w / total for w in block.widths]
-        data = [[_para(_markup(h), styles["cellhead"]) for h in block.header]]
+        widths = [width * w / total for w in block.widths]
+        data = [[_para(_markup(h, bold=True), styles["cellhead"]) for h in block.header]]
         for row in block.rows:
             data.append([_para(_markup(c, mono=i in block.mono),
                                    styles["mono" if i in block.mono else "cell"])
@@ -269,8 +308,8 @@ def _flowables(block: Block, styles: dict[str, Any]) -> list[Any]:
                                     or "&nbsp;", styles["code"]) for line in group])
                 for group in _command_groups(block.text)] + [Spacer(1, 5)]
     if isinstance(block, Bullets):
-        return [_para(_markup(item), styles["body"], bulletText="•")
-                for item in block.items]
+        style = styles["compact" if block.style == "compact" else "body"]
+        return [_para(_markup(item), style, bulletText="•") for item in block.items]
     if isinstance(block, FullImage):
         t = block.image
         # Room left for the caption and, on the first such page, the section heading.
@@ -281,6 +320,24 @@ def _flowables(block: Block, styles: dict[str, Any]) -> list[Any]:
         return [KeepTogether([_para(_markup(block.caption), styles["small"]),
                               Image(io.BytesIO(t.full), width=t.full_width * scale,
                                     height=t.full_height * scale)])]
+    if isinstance(block, Columns):
+        from reportlab.platypus import Table as RLTable
+
+        n = len(block.columns)
+        weights = block.widths or (1,) * n
+        inner = [(width - _COLUMN_GAP * (n - 1)) * w / sum(weights) for w in weights]
+        column_cells = [[f for b in column for f in _flowables(b, styles, inner[i])]
+                        for i, column in enumerate(block.columns)]
+        table = RLTable([column_cells], colWidths=[inner[i] + (_COLUMN_GAP if i < n - 1 else 0)
+                                                   for i in range(n)])
+        table.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                        ("FONTNAME", (0, 0), (-1, -1), "EvSans"),  # no unembedded Helvetica
+                        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                        ("RIGHTPADDING", (0, 0), (-2, -1), _COLUMN_GAP),
+                        ("RIGHTPADDING", (-1, 0), (-1, -1), 0),
+                        ("TOPPADDING", (0, 0), (-1, -1), 0),
+                        ("BOTTOMPADDING", (0, 0), (-1, -1), 2)])
+        return [table]
     if isinstance(block, PageBreak):
         from reportlab.platypus import PageBreak as RLPageBreak
 
@@ -367,17 +424,18 @@ def _qr_flowable(payload: str, size: float) -> Any:
 def _header(report: Report, title: str, styles: dict[str, Any]) -> Any:
     from reportlab.platypus import Table as RLTable
 
-    size = 36 * _MM
+    size = QR_SIZE_MM * _MM
     drawing = _qr_flowable(_qr_payload(report), size)
+    caption = _para(_markup(" / ".join(report.text("qr_caption").values())),
+                    styles["small"])
     left = [
-        _para(_markup(title), styles["h1"]),
+        _para(_markup(title, bold=True), styles["h1"]),
         _para(_markup(f"{report.report_id} · {report.generated_at} · {report.tool}"),
                   styles["body"]),
         _para(_markup(report.digest, mono=True), styles["mono"]),
+        caption,  # beside the code, not under it: page one keeps its height
     ]
-    caption = _para(_markup(" / ".join(report.text("qr_caption").values())),
-                        styles["small"])
-    table = RLTable([[left, [drawing, caption]]], colWidths=[_FRAME_W - size - 8, size + 8])
+    table = RLTable([[left, [drawing]]], colWidths=[_FRAME_W - size - 8, size + 8])
     table.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), "EvSans"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0)])
     return table

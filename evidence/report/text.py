@@ -214,7 +214,6 @@ TEXT: dict[str, Pair] = {
     "actor": ("Actor key", "操作者密钥"),
     "details": ("Details", "详情"),
     "no_custody": ("The custody log could not be read.", "无法读取保管链记录。"),
-    "english_original": ("English original", "英文原文"),
     "recheck_intro": (
         "Everything below uses standard tools and this report's own values; none of it needs "
         "this software. Run the commands in a shell (bash) opened in the folder that holds the "
