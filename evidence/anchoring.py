@@ -107,12 +107,14 @@ def setup_chain(ws: Workspace, passphrase: str, *, url: str | None = None,
     that ``demo_witnesses`` adds the demo witnesses if they are missing.
     """
     from .chain.accounts import create_keystore, keystore_address
-    from .chain.connect import open_chain
+    from .chain.connect import open_chain, preload_chain_modules
     from .chain.contract import AnchorContract, deploy_anchor_contract
 
     say = log or _log.info
     keystore = ws.path(ws.chain.account_keystore)
     if not keystore.exists():
+        if ws.chain.contract is None:  # the chain is opened next: import it meanwhile
+            preload_chain_modules("rpc" if url else "embedded")
         create_keystore(keystore, passphrase)
         say(f"workspace account: {keystore_address(keystore)} (encrypted keystore {keystore})")
     if ws.chain.contract is None:

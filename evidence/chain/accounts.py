@@ -3,8 +3,11 @@
 The workspace key and each witness key live in a version 3 keystore file: the private key
 encrypted with AES-128-CTR under a key derived from a passphrase by scrypt, with a MAC
 over the ciphertext (Ethereum Web3 Secret Storage Definition; scrypt is RFC 7914). The
-files are written by :func:`eth_account.Account.encrypt`, so geth, Foundry (``cast wallet``)
-and any other Ethereum tool can read them.
+files have the fields and layout :func:`eth_account.Account.encrypt` writes (a test checks
+that eth-account reads them back), so geth, Foundry (``cast wallet``) and any other
+Ethereum tool can read them. The scrypt of both directions is :func:`hashlib.scrypt`
+(OpenSSL), not pycryptodome's (which eth-account uses): OpenSSL's runs without Python's
+global lock, so that other threads (an import of web3 or py-evm) run meanwhile.
 
 Unlocking. A keystore is unlocked at most once per process: the unlocked key is kept in
 this process's memory only (never written, logged or passed on), under the keystore's
@@ -106,7 +109,7 @@ def create_keystore(path: Path, passphrase: str, *, scrypt_n: int = KEYSTORE_SCR
         raise InputError(f"folder {path.parent} does not exist; create it first")
 
     account = Account.create()
-    keystore = Account.encrypt(account.key, passphrase, kdf="scrypt", iterations=scrypt_n)
+    keystore = _scrypt_encrypt(bytes(account.key), str(account.address), passphrase, scrypt_n)
     data = json.dumps(keystore, indent=2, sort_keys=True).encode("utf-8") + b"\n"
     try:
         atomic_write_bytes(path, data, mode=KEYSTORE_FILE_MODE, overwrite=False)
@@ -296,6 +299,43 @@ def _scrypt_unlock(path: Path, crypto: dict[str, Any], passphrase: str) -> bytes
         raise WrongPassphraseError(f"wrong passphrase for {path}")
     decryptor = Cipher(algorithms.AES(derived[:16]), modes.CTR(iv)).decryptor()
     return decryptor.update(ciphertext) + decryptor.finalize()
+
+
+#: Scrypt block size and parallelism of new keystores (eth-account's and geth's values).
+KEYSTORE_SCRYPT_R = 8
+KEYSTORE_SCRYPT_P = 1
+#: Derived key length, salt and AES-CTR counter sizes of new keystores, in bytes.
+_DKLEN, _SALT_BYTES, _IV_BYTES = 32, 16, 16
+
+
+def _scrypt_encrypt(key: bytes, address: str, passphrase: str, scrypt_n: int
+                    ) -> dict[str, Any]:
+    """A v3 keystore of ``key`` (Web3 Secret Storage Definition: scrypt, AES-128-CTR, MAC
+    ``keccak256(dk[16:32] + ciphertext)``), with eth-account's fields and layout."""
+    import uuid
+
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    from evidence.chain.primitives import keccak256
+
+    salt, iv = os.urandom(_SALT_BYTES), os.urandom(_IV_BYTES)
+    r, p = KEYSTORE_SCRYPT_R, KEYSTORE_SCRYPT_P
+    derived = hashlib.scrypt(passphrase.encode("utf-8"), salt=salt, n=scrypt_n, r=r, p=p,
+                             maxmem=128 * r * (scrypt_n + p + 2) + _SCRYPT_MEMORY_MARGIN,
+                             dklen=_DKLEN)
+    encryptor = Cipher(algorithms.AES(derived[:16]), modes.CTR(iv)).encryptor()
+    ciphertext = encryptor.update(key) + encryptor.finalize()
+    return {
+        "address": address.removeprefix("0x"),
+        "crypto": {
+            "cipher": "aes-128-ctr", "cipherparams": {"iv": iv.hex()},
+            "ciphertext": ciphertext.hex(), "kdf": "scrypt",
+            "kdfparams": {"dklen": _DKLEN, "n": scrypt_n, "r": r, "p": p, "salt": salt.hex()},
+            "mac": keccak256(derived[16:32] + ciphertext).hex(),
+        },
+        "id": str(uuid.uuid4()),
+        "version": 3,
+    }
 
 
 def _eth_account_unlock(path: Path, keystore: dict[str, Any], passphrase: str) -> bytes:
