@@ -46,9 +46,9 @@ CAST_CONFIRMATIONS_OF = "confirmationsOf(bytes32)((address,bytes2,uint64,uint64,
 
 def selector(signature: str) -> str:
     """``0x`` + the 4-byte function selector: Keccak-256 of the signature (Solidity ABI)."""
-    from eth_utils.crypto import keccak
+    from evidence.chain.primitives import keccak256
 
-    return "0x" + keccak(text=signature)[:4].hex()
+    return "0x" + keccak256(signature.encode("ascii"))[:4].hex()
 
 
 def calldata(signature: str, root_hex: str) -> str:
