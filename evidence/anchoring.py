@@ -40,7 +40,12 @@ from .keys import SigningKey
 from .standards.jcs import canonicalize
 from .standards.merkle import MerkleTree
 from .workspace import ChainSettings, Workspace
-from .workspace_chain import chain_config, open_workspace_chain, open_workspace_contract
+from .workspace_chain import (
+    chain_config,
+    open_workspace_chain,
+    open_workspace_contract,
+    prefetch_anchoring_keys,
+)
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -317,7 +322,7 @@ def _anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
     wait = waiting or _Waiting(0, time.monotonic() + DEFAULT_CONFIRMATION_TIMEOUT_S,
                                DEFAULT_CONFIRMATION_TIMEOUT_S, lambda _line: None)
     own = chain is None
-    _prefetch_keys(ws, passphrase)  # the scrypt work overlaps opening the chain (imports)
+    prefetch_anchoring_keys(ws, passphrase)  # the scrypt overlaps opening the chain (imports)
     client = _open_for_anchoring(ws) if chain is None else chain
     try:
         contract = open_workspace_contract(ws, client)
@@ -353,17 +358,6 @@ def _anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
     finally:
         if own:
             client.close()
-
-
-def _prefetch_keys(ws: Workspace, passphrase: str) -> None:
-    """Start unlocking the workspace account (and the simulated witnesses' keys on the
-    embedded chain) in the background: evidence/chain/accounts.py, "Unlocking"."""
-    from .chain.accounts import prefetch_accounts
-
-    rels = [ws.chain.account_keystore]
-    if ws.chain.kind == "embedded":
-        rels += list(ws.chain.witness_keys)
-    prefetch_accounts([ws.path(rel) for rel in rels], passphrase)
 
 
 def receipt_holds(client: ChainClient, contract: AnchorContract, receipt: Receipt) -> bool:
