@@ -6,14 +6,16 @@ Input: the report's content, dumped beforehand (untimed) by the benchmark as neu
 headings, paragraphs, label/value lists, tables, code lines, bullets and images, in
 order (``benchmarks/commands.py``, ``DUMP_SCRIPT``). Does: checks the bundle's payload
 against its BagIt manifests (SHA-256 and SHA-512, as the tool's verification does first);
-registers DejaVu Sans (regular, bold, mono) and Droid Sans Fallback (4 MB, the CJK
-glyphs); sets each run of characters DejaVu lacks in the CJK font; lays out the pages
-(A4, paragraphs, grids, the screenshots); attaches the JSON; signs with pyHanko.
+makes PNG thumbnails of the screenshots; registers DejaVu Sans (regular, bold, mono) and
+Droid Sans Fallback (4 MB, the CJK glyphs); sets each run of characters DejaVu lacks in
+the CJK font; lays out the pages (A4, paragraphs, grids, the screenshots, a QR code);
+attaches the JSON; signs with pyHanko.
 
 Omits (the tool does them): the rest of verification (signatures, the Merkle tree, the
 anchor and the witnesses read from the chain, the trust profile and policy), building the
-report's content and its canonical JSON, the thumbnails (the dump holds them as PNG bytes
-already), page numbers "n of N", coloured boxes.
+report's content and its canonical JSON, page numbers "n of N", coloured boxes. It
+does make the thumbnails of the screenshots (Pillow, from the bundle's files) and draws
+the same QR code (reportlab's encoder) on page one.
 
 Usage: python benchmarks/bare_report.py CONTENT_JSON BUNDLE P12 OUT_PDF
 """
@@ -93,7 +95,37 @@ def main() -> None:
     width = A4[0] - 32 * mm
     grid = [("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c9ced6")),
             ("VALIGN", (0, 0), (-1, -1), "TOP")]
-    story: list[object] = []
+    from PIL import Image as PILImage
+    from reportlab.graphics.barcode import qrencoder
+    from reportlab.platypus import Flowable
+
+    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    qr.addData(content["qr"])
+    qr.make()
+    modules = [[bool(m) for m in row] for row in qr.modules]
+
+    class QR(Flowable):  # type: ignore[misc]
+        def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
+            return 30 * mm, 30 * mm
+
+        def draw(self) -> None:
+            cell = 30 * mm / (len(modules) + 8)
+            for r, row in enumerate(modules):
+                for c, dark in enumerate(row):
+                    if dark:
+                        self.canv.rect((c + 4) * cell, 30 * mm - (r + 5) * cell, cell, cell,
+                                       stroke=0, fill=1)
+
+    def thumbnail(name: str) -> tuple[bytes, int, int]:
+        path = next(p for p in (bundle / "data").rglob(name) if p.is_file())
+        with PILImage.open(path) as img:
+            img.thumbnail((480, 480))  # the tool's THUMBNAIL_PIXELS
+            shown = img.convert("RGB")
+            buf = io.BytesIO()
+            shown.save(buf, format="PNG")
+            return buf.getvalue(), shown.width, shown.height
+
+    story: list[object] = [QR()]
     for block in content["blocks"]:
         kind = block["kind"]
         if kind == "heading":
@@ -125,6 +157,10 @@ def main() -> None:
             story += [Paragraph(markup(block["caption"]), small),
                       Image(io.BytesIO(data), width=block["width"] * scale,
                             height=block["height"] * scale)]
+        elif kind == "thumbnail":
+            data, w, h = thumbnail(block["name"])
+            story += [Image(io.BytesIO(data), width=w * 0.4, height=h * 0.4),
+                      Paragraph(markup(block["caption"]), small)]
         elif kind == "pagebreak":
             story.append(PageBreak())
     story.append(Spacer(1, 70))

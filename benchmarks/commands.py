@@ -78,16 +78,20 @@ for b in document(report):
         blocks.append({"kind": "code", "text": b.text})
     elif isinstance(b, Bullets):
         blocks.append({"kind": "bullets", "items": list(b.items)})
-    elif isinstance(b, Images):
+    elif isinstance(b, Images):  # bare_report.py makes these thumbnails itself
         for t, caption in b.images:
-            image(t.png, t.width, t.height, caption)
+            blocks.append({"kind": "thumbnail", "name": t.name, "caption": caption})
     elif isinstance(b, FullImage):
         image(b.image.full, b.image.full_width, b.image.full_height, b.caption)
     elif isinstance(b, PageBreak):
         blocks.append({"kind": "pagebreak"})
     else:
         raise SystemExit(f"a report block the dump does not know: {type(b).__name__}")
-out.write_text(json.dumps({"report": json.loads(report.canonical_bytes()), "blocks": blocks}))
+a = report.anchor.info if report.anchor is not None else None
+qr = ";".join([f"evidence-report:{report.report_id}", f"digest={report.digest}"] + (
+    [f"chain={a.chain_id}", f"contract={a.contract}", f"tx={a.transaction}"] if a else []))
+out.write_text(json.dumps({"report": json.loads(report.canonical_bytes()), "qr": qr,
+                           "blocks": blocks}))
 """
 
 #: A workspace on the node at URL: the account's keystore at the standard scrypt cost (what

@@ -205,11 +205,13 @@ def _chain(anchor: AnchorInfo) -> ChainRecheck:
     conf_data = calldata(CONFIRMATIONS_OF, root)
     expected = None
     if anchor.submitter:
-        from eth_abi.abi import encode
+        from evidence.chain.primitives import address_bytes
 
-        expected = "0x" + encode(
-            ["address", "uint64", "uint64"],
-            [anchor.submitter, anchor.block_time, anchor.block_number]).hex()
+        # ABI encoding of (address, uint64, uint64): three static values, one 32-byte word
+        # each, left-padded (Solidity ABI specification, "Formal Specification").
+        expected = "0x" + (bytes(12) + address_bytes(anchor.submitter)
+                           + anchor.block_time.to_bytes(32, "big")
+                           + anchor.block_number.to_bytes(32, "big")).hex()
     to = anchor.contract
     requests = (
         ("eth_chainId", _curl(_rpc_body("eth_chainId", []))),
