@@ -109,7 +109,11 @@ def create_keystore(path: Path, passphrase: str, *, scrypt_n: int = KEYSTORE_SCR
         raise InputError(f"folder {path.parent} does not exist; create it first")
 
     account = Account.create()
-    keystore = _scrypt_encrypt(bytes(account.key), str(account.address), passphrase, scrypt_n)
+    if hasattr(hashlib, "scrypt"):  # Python built with OpenSSL 1.1 or later: always, nearly
+        keystore = _scrypt_encrypt(bytes(account.key), str(account.address), passphrase,
+                                   scrypt_n)
+    else:  # pragma: no cover - no OpenSSL scrypt in this Python
+        keystore = Account.encrypt(account.key, passphrase, kdf="scrypt", iterations=scrypt_n)
     data = json.dumps(keystore, indent=2, sort_keys=True).encode("utf-8") + b"\n"
     try:
         atomic_write_bytes(path, data, mode=KEYSTORE_FILE_MODE, overwrite=False)
@@ -288,13 +292,16 @@ def _scrypt_unlock(path: Path, crypto: dict[str, Any], passphrase: str) -> bytes
         mac = bytes.fromhex(str(crypto["mac"]))
     except (KeyError, TypeError, ValueError):
         raise KeyFileError(f"{path} is damaged: not a readable v3 keystore") from None
-    if dklen < 32 or len(iv) != 16:
+    if not _MIN_DKLEN <= dklen <= _MAX_DKLEN or len(iv) != _IV_BYTES:
         raise KeyFileError(f"{path} is damaged: not a readable v3 keystore")
     maxmem = 128 * r * (n + p + 2) + _SCRYPT_MEMORY_MARGIN
-    if maxmem > _HASHLIB_MAXMEM_LIMIT:
+    if maxmem > _HASHLIB_MAXMEM_LIMIT or not hasattr(hashlib, "scrypt"):
         return None
-    derived = hashlib.scrypt(passphrase.encode("utf-8"), salt=salt, n=n, r=r, p=p,
-                             maxmem=maxmem, dklen=dklen)
+    try:
+        derived = hashlib.scrypt(passphrase.encode("utf-8"), salt=salt, n=n, r=r, p=p,
+                                 maxmem=maxmem, dklen=dklen)
+    except ValueError:  # N not a power of two, and the like
+        raise KeyFileError(f"{path} is damaged: its scrypt parameters are not valid") from None
     if not hmac.compare_digest(keccak256(derived[16:32] + ciphertext), mac):
         raise WrongPassphraseError(f"wrong passphrase for {path}")
     decryptor = Cipher(algorithms.AES(derived[:16]), modes.CTR(iv)).decryptor()
@@ -304,6 +311,9 @@ def _scrypt_unlock(path: Path, crypto: dict[str, Any], passphrase: str) -> bytes
 #: Scrypt block size and parallelism of new keystores (eth-account's and geth's values).
 KEYSTORE_SCRYPT_R = 8
 KEYSTORE_SCRYPT_P = 1
+#: Derived key lengths accepted when loading (the AES key and the MAC key: 32 bytes; more
+#: is unused), in bytes.
+_MIN_DKLEN, _MAX_DKLEN = 32, 64
 #: Derived key length, salt and AES-CTR counter sizes of new keystores, in bytes.
 _DKLEN, _SALT_BYTES, _IV_BYTES = 32, 16, 16
 

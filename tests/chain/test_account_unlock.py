@@ -20,7 +20,7 @@ from evidence.chain.accounts import (
     load_account,
     prefetch_accounts,
 )
-from evidence.errors import WrongPassphraseError
+from evidence.errors import KeyFileError, WrongPassphraseError
 
 PASSPHRASE = "pass phrase, non-ASCII: 证据 é"
 #: A small scrypt work factor so that the tests run fast (the default is 2**18).
@@ -118,3 +118,16 @@ def test_prefetch_with_a_wrong_passphrase_fails_at_load(tmp_path: Path) -> None:
     with pytest.raises(WrongPassphraseError):
         load_account(path, "wrong")
     assert load_account(path, PASSPHRASE).address
+
+
+@pytest.mark.parametrize(("field", "value"), [("n", 24), ("dklen", 16), ("dklen", 2**20)])
+def test_invalid_scrypt_parameters_are_a_damaged_keystore(tmp_path: Path, field: str,
+                                                          value: int) -> None:
+    path = tmp_path / "k.json"
+    create_keystore(path, PASSPHRASE, scrypt_n=FAST_N)
+    forget_unlocked()
+    doc = json.loads(path.read_text())
+    doc["crypto"]["kdfparams"][field] = value
+    path.write_text(json.dumps(doc))
+    with pytest.raises(KeyFileError, match="damaged"):
+        load_account(path, PASSPHRASE)
