@@ -2,12 +2,14 @@
 
 The workspace key and each witness key live in a version 3 keystore file: the private key
 encrypted with AES-128-CTR under a key derived from a passphrase by scrypt, with a MAC
-over the ciphertext (Ethereum Web3 Secret Storage Definition; scrypt is RFC 7914). The
-files have the fields and layout :func:`eth_account.Account.encrypt` writes (a test checks
-that eth-account reads them back), so geth, Foundry (``cast wallet``) and any other
-Ethereum tool can read them. The scrypt of both directions is :func:`hashlib.scrypt`
-(OpenSSL), not pycryptodome's (which eth-account uses): OpenSSL's runs without Python's
-global lock, so that other threads (an import of web3 or py-evm) run meanwhile.
+over the ciphertext (Ethereum Web3 Secret Storage Definition; scrypt is RFC 7914). New
+keys come from the operating system's CSPRNG, their address from libsecp256k1 (through
+coincurve). The files have the fields and layout :func:`eth_account.Account.encrypt`
+writes (a test checks that eth-account reads them back), so geth, Foundry (``cast
+wallet``) and any other Ethereum tool can read them. The scrypt of both directions is
+:func:`hashlib.scrypt` (OpenSSL), not pycryptodome's (which eth-account uses): OpenSSL's
+runs without Python's global lock, so that other threads (an import of web3 or py-evm) run
+meanwhile.
 
 Unlocking. A keystore is unlocked at most once per process: the unlocked key is kept in
 this process's memory only (never written, logged or passed on), under the keystore's
@@ -94,8 +96,6 @@ def create_keystore(path: Path, passphrase: str, *, scrypt_n: int = KEYSTORE_SCR
     Raises :class:`InputError` if ``path`` exists or its folder does not, and
     :class:`KeyFileError` if the passphrase is empty or the file cannot be written.
     """
-    from eth_account import Account
-
     path = Path(path)
     if not passphrase:
         raise KeyFileError(f"an empty passphrase cannot protect {path}; choose a passphrase")
@@ -108,12 +108,13 @@ def create_keystore(path: Path, passphrase: str, *, scrypt_n: int = KEYSTORE_SCR
     if not path.parent.is_dir():
         raise InputError(f"folder {path.parent} does not exist; create it first")
 
-    account = Account.create()
+    key, address = _new_key()
     if hasattr(hashlib, "scrypt"):  # Python built with OpenSSL 1.1 or later: always, nearly
-        keystore = _scrypt_encrypt(bytes(account.key), str(account.address), passphrase,
-                                   scrypt_n)
+        keystore = _scrypt_encrypt(key, address, passphrase, scrypt_n)
     else:  # pragma: no cover - no OpenSSL scrypt in this Python
-        keystore = Account.encrypt(account.key, passphrase, kdf="scrypt", iterations=scrypt_n)
+        from eth_account import Account
+
+        keystore = Account.encrypt(key, passphrase, kdf="scrypt", iterations=scrypt_n)
     data = json.dumps(keystore, indent=2, sort_keys=True).encode("utf-8") + b"\n"
     try:
         atomic_write_bytes(path, data, mode=KEYSTORE_FILE_MODE, overwrite=False)
@@ -124,8 +125,8 @@ def create_keystore(path: Path, passphrase: str, *, scrypt_n: int = KEYSTORE_SCR
     except OSError as exc:
         raise KeyFileError(f"cannot write key file {path}: {exc.strerror or exc}") from exc
     # This process knows the key it just encrypted: its first use needs no unlock.
-    _remember(_cache_key(path, data, passphrase), bytes(account.key))
-    return str(account.address)
+    _remember(_cache_key(path, data, passphrase), key)
+    return address
 
 
 def load_account(path: Path, passphrase: str) -> LocalAccount:
@@ -316,6 +317,30 @@ KEYSTORE_SCRYPT_P = 1
 _MIN_DKLEN, _MAX_DKLEN = 32, 64
 #: Derived key length, salt and AES-CTR counter sizes of new keystores, in bytes.
 _DKLEN, _SALT_BYTES, _IV_BYTES = 32, 16, 16
+
+
+#: The order of secp256k1's group (SEC 2, section 2.4.1): a private key is an integer in
+#: [1, n - 1].
+_SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+def _new_key() -> tuple[bytes, str]:
+    """A new private key from the operating system's CSPRNG and its checksum address
+    (keccak-256 of the uncompressed public key, last 20 bytes; EIP-55 case), with
+    coincurve (libsecp256k1) rather than eth-account, which would import web3's stack
+    (about a second) before the scrypt could start."""
+    import secrets
+
+    from coincurve import PrivateKey
+
+    from evidence.chain.primitives import keccak256, to_checksum_address
+
+    while True:
+        key = secrets.token_bytes(32)
+        if 0 < int.from_bytes(key, "big") < _SECP256K1_N:
+            break
+    public = PrivateKey(key).public_key.format(compressed=False)[1:]
+    return key, to_checksum_address(keccak256(public)[-20:])
 
 
 def _scrypt_encrypt(key: bytes, address: str, passphrase: str, scrypt_n: int
