@@ -377,6 +377,12 @@ class Bench:
                              "-", "most of it importing py-evm, web3 and py_ecc", "-", None,
                              mib(full)))
 
+    def commands(self) -> None:
+        """Issue 17: one command's wait, against bare scripts (benchmarks/commands.py)."""
+        from commands import measure
+
+        measure(self)
+
     def serve(self) -> None:
         self.log(f"witness serve on anvil: {self.s.serve_anchors} anchors")
         r = run([sys.executable, str(REPO / "benchmarks" / "witness_serve.py"), "--anchors",
@@ -503,7 +509,7 @@ with open_chain(ChainConfig(kind="embedded", state_dir=Path(sys.argv[1]), create
 GAS_TARGETS = {"anchor (batch of 1)": 50_000, "anchor (batch of 1,000,000)": 50_000,
                "confirm": 60_000, "confirmBySignature": 70_000}
 
-PARTS = ("files", "records", "startup", "embedded", "serve")
+PARTS = ("files", "records", "startup", "embedded", "serve", "commands")
 
 
 def compile_bytecode() -> None:

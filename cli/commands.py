@@ -325,14 +325,25 @@ def anchor(ctx: Context, bundles: tuple[Path, ...], reanchor: bool, as_json: boo
     the steps (the batch sent, witness confirmations) go to stderr at a terminal or with
     `evidence --progress`.
     """
-    from evidence.anchoring import anchor_bundles
+    from evidence.keys import SigningKey
+    from evidence.workspace_chain import prefetch_anchoring_keys
 
     if batcher_url is not None and (reanchor or confirmations is not None):
         raise InputError("--reanchor and --confirmations are for direct anchoring; "
                          "drop --batcher")
     ws = ctx.workspace()
     check_before_prompt(bundles=bundles)
-    secret, key = unlock(ws.signing_key)
+
+    def open_key(secret: str) -> SigningKey:
+        if batcher_url is None:
+            # The account's scrypt starts now, in the background: it overlaps the capturer
+            # key's unlock and the import of web3 or py-evm (evidence/chain/accounts.py).
+            prefetch_anchoring_keys(ws, secret)
+        opened: SigningKey = ws.signing_key(secret)
+        return opened
+
+    secret, key = unlock(open_key)
+    from evidence.anchoring import anchor_bundles
 
     def to_stderr(message: str) -> None:
         click.echo(message, err=True)

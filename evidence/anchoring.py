@@ -40,7 +40,12 @@ from .keys import SigningKey
 from .standards.jcs import canonicalize
 from .standards.merkle import MerkleTree
 from .workspace import ChainSettings, Workspace
-from .workspace_chain import chain_config, open_workspace_chain, open_workspace_contract
+from .workspace_chain import (
+    chain_config,
+    open_workspace_chain,
+    open_workspace_contract,
+    prefetch_anchoring_keys,
+)
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -107,11 +112,13 @@ def setup_chain(ws: Workspace, passphrase: str, *, url: str | None = None,
     contract, witnesses) is logged at INFO on the ``evidence.anchoring`` logger.
     """
     from .chain.accounts import create_keystore, keystore_address
-    from .chain.connect import open_chain
+    from .chain.connect import open_chain, preload_chain_modules
     from .chain.contract import AnchorContract, deploy_anchor_contract
 
     keystore = ws.path(ws.chain.account_keystore)
     if not keystore.exists():
+        if ws.chain.contract is None:  # the chain is opened next: import it meanwhile
+            preload_chain_modules("rpc" if url else "embedded")
         create_keystore(keystore, passphrase)
         _log.info(f"workspace account: {keystore_address(keystore)} "
                   f"(encrypted keystore {keystore})")
@@ -314,6 +321,7 @@ def _anchor_bundles(ws: Workspace, bundles: Sequence[Path], *, passphrase: str,
     wait = waiting or _Waiting(0, time.monotonic() + DEFAULT_CONFIRMATION_TIMEOUT_S,
                                DEFAULT_CONFIRMATION_TIMEOUT_S, lambda _line: None)
     own = chain is None
+    prefetch_anchoring_keys(ws, passphrase)  # the scrypt overlaps opening the chain (imports)
     client = _open_for_anchoring(ws) if chain is None else chain
     try:
         contract = open_workspace_contract(ws, client)
@@ -629,6 +637,10 @@ def _demo_confirm(ws: Workspace, client: ChainClient, contract: AnchorContract,
         return []
     batch_roots = sorted({r.batch_root for _, r in anchored})
     done = []
+    # Each witness signs and sends its own confirmation; the gas limit of the first one
+    # (estimated, with its margin) serves the others: a later confirmation of the same root
+    # costs no more (its counter is no longer a fresh slot). One estimate instead of four.
+    gas: dict[bytes, int] = {}
     for rel in ws.chain.witness_keys:
         witness = load_account(ws.path(rel), passphrase)
         info = contract.witness_of(witness.address)
@@ -638,7 +650,9 @@ def _demo_confirm(ws: Workspace, client: ChainClient, contract: AnchorContract,
             existing = {c.witness for c in contract.confirmations_of(root)}
             if witness.address in existing:
                 continue
-            contract.confirm(root, witness)
+            if root not in gas:
+                gas[root] = contract.estimate_confirm(root, witness.address)
+            contract.confirm(root, witness, gas=gas[root])
             done.append(f"{info.jurisdiction} {witness.address}")
             _log.info(f"confirmed by simulated witness {info.jurisdiction} ({info.operator})")
     return done

@@ -17,6 +17,7 @@ and is never overwritten. Key material never appears in messages or reprs.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import stat
@@ -73,8 +74,23 @@ class SigningKey:
         return self._private.sign(message)
 
 
+#: Keys derived in this process (a command that signs twice derives once), by an HMAC of
+#: the passphrase and the scrypt parameters under a random per-process key; kept in this
+#: process's memory only. AES-GCM still authenticates every file each time it is opened.
+_DERIVED: dict[bytes, bytes] = {}
+_PROCESS_SECRET = os.urandom(32)
+
+
 def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+    mac = hmac.new(_PROCESS_SECRET, digestmod=hashlib.sha256)
+    for part in (passphrase.encode("utf-8"), salt, b"%d %d %d" % (n, r, p)):
+        mac.update(len(part).to_bytes(8, "big") + part)
+    cache_key = mac.digest()
+    derived = _DERIVED.get(cache_key)
+    if derived is None:
+        derived = Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+        _DERIVED[cache_key] = derived
+    return derived
 
 
 def create_signing_key(path: Path, passphrase: str) -> SigningKey:

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from .chain.backend import ChainClient, ChainConfig
     from .chain.contract import AnchorContract
 
-__all__ = ["chain_config", "open_workspace_chain", "open_workspace_contract"]
+__all__ = ["chain_config", "open_workspace_chain", "open_workspace_contract",
+           "prefetch_anchoring_keys"]
 
 
 def chain_config(ws: Workspace, *, url: str | None = None, create: bool = False) -> ChainConfig:
@@ -53,3 +54,16 @@ def open_workspace_contract(ws: Workspace, chain: ChainClient) -> AnchorContract
     if not ws.chain.contract:
         raise ChainError(f"{ws.root}: no contract recorded in evidence.toml; run `evidence init`")
     return AnchorContract(chain, ws.chain.contract)
+
+
+def prefetch_anchoring_keys(ws: Workspace, passphrase: str) -> None:
+    """Start unlocking the keys ``anchor`` signs with in the background: the workspace
+    account, and the simulated witnesses' keys on the embedded chain
+    (evidence/chain/accounts.py, "Unlocking"). Light to import: the command line calls it
+    before it imports the anchoring code."""
+    from .chain.accounts import prefetch_accounts
+
+    rels = [ws.chain.account_keystore]
+    if ws.chain.kind == "embedded":
+        rels += list(ws.chain.witness_keys)
+    prefetch_accounts([ws.path(rel) for rel in rels], passphrase)

@@ -135,3 +135,26 @@ def test_verify_needs_no_embedded_chain_install(ran: Ran, tmp_path: Path) -> Non
     result = json.loads(blocked.stdout)
     assert result["verdict"] == "presumed-authentic" and result["demonstration"] is True
     assert result["anchor"] is not None
+
+
+def test_demo_witnesses_each_confirm_with_one_shared_gas_estimate(
+        ran: Ran, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evidence.capturing.pipeline import capture
+    from evidence.chain.contract import AnchorContract
+    from evidence.workspace import open_workspace
+
+    estimates: list[str] = []
+    real = AnchorContract.estimate_confirm
+
+    def counting(self: AnchorContract, root: bytes, witness: str) -> int:
+        estimates.append(witness)
+        return real(self, root, witness)
+
+    monkeypatch.setattr(AnchorContract, "estimate_confirm", counting)
+    ws_path = ran.folder / "case-ws"
+    bundle = tmp_path / "one-shot"
+    capture([EXAMPLES / "screenshots" / "chat-1.png"], out=bundle, case="GAS",
+            key=open_workspace(ws_path).signing_key(PASSPHRASE))
+    outcome = evidence.anchor(bundle, passphrase=PASSPHRASE, workspace=ws_path)
+    assert len(outcome.confirmations) == len(set(outcome.confirmations)) == 4
+    assert len(estimates) == 1

@@ -6,10 +6,33 @@ imports neither of them: this module sits above the backend and the two clients.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import threading
+
 from evidence.chain.backend import ChainClient, ChainConfig
 from evidence.errors import ConfigurationError
 
-__all__ = ["open_chain"]
+__all__ = ["open_chain", "preload_chain_modules"]
+
+
+def preload_chain_modules(kind: str) -> None:
+    """Start importing the client of a ``kind`` chain ("embedded": py-evm, eth-tester and
+    web3; else web3) in a background thread, and return at once.
+
+    For a caller about to do seconds of work that leaves Python's global lock free (the
+    scrypt of a new keystore, :mod:`evidence.chain.accounts`): the import runs meanwhile,
+    on the other core, instead of after it. :func:`open_chain` then finds the modules
+    imported (or waits for the import to finish: Python's import locks); an import that
+    fails here fails again, and is reported, there.
+    """
+    name = "evidence.chain.embedded" if kind == "embedded" else "evidence.chain.rpc"
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+
+    threading.Thread(target=load, name="chain-import", daemon=True).start()
 
 
 def open_chain(config: ChainConfig) -> ChainClient:

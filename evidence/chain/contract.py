@@ -121,8 +121,11 @@ class AnchorContract:
     def anchor(self, root: bytes, leaf_count: int, account: LocalAccount) -> TxReceipt:
         return self.chain.transact(self._c.functions.anchor(root, leaf_count), account)
 
-    def confirm(self, root: bytes, account: LocalAccount) -> TxReceipt:
-        return self.chain.transact(self._c.functions.confirm(root), account)
+    def confirm(self, root: bytes, account: LocalAccount, *, gas: int | None = None
+                ) -> TxReceipt:
+        """Send ``confirm(root)`` from ``account``; ``gas`` skips the estimate (see
+        :meth:`ChainClient.transact`)."""
+        return self.chain.transact(self._c.functions.confirm(root), account, gas=gas)
 
     def confirm_by_signature(self, root: bytes, witness: str, observed_at: int,
                              signature: bytes, account: LocalAccount) -> TxReceipt:

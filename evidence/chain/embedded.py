@@ -90,6 +90,9 @@ LOCK_FILE_NAME = "chain.lock"
 #: (tens of milliseconds), long enough not to spin.
 LOCK_POLL_S = 0.02
 
+#: Gas of a plain ether transfer to an account without code (Yellow Paper: G_transaction).
+PLAIN_TRANSFER_GAS = 21_000
+
 #: eth-tester's prefunded development accounts (private keys 1..10); the first one funds
 #: workspace and witness accounts.
 TESTER_ACCOUNTS = 10
@@ -491,9 +494,12 @@ class EmbeddedChain(ChainClient):
         to = checksum_address(address)
         with self.exclusive():
             with self._errors(f"funding {to}"):
-                tx_hash = self._w3.eth.send_transaction(
-                    cast("Any", {"from": self.funder, "to": to, "value": wei})
-                )
+                tx: dict[str, Any] = {"from": self.funder, "to": to, "value": wei}
+                if not self.get_code(to):
+                    # A transfer to an account without code costs exactly the base gas of
+                    # a transaction (Ethereum Yellow Paper, G_transaction): no estimate.
+                    tx["gas"] = PLAIN_TRANSFER_GAS
+                tx_hash = self._w3.eth.send_transaction(cast("Any", tx))
             receipt = self._wait_for_receipt(bytes(tx_hash))
         if receipt["status"] != 1:  # pragma: no cover - a plain transfer cannot revert
             raise TransactionError(f"funding {to} failed")

@@ -46,9 +46,9 @@ CAST_CONFIRMATIONS_OF = "confirmationsOf(bytes32)((address,bytes2,uint64,uint64,
 
 def selector(signature: str) -> str:
     """``0x`` + the 4-byte function selector: Keccak-256 of the signature (Solidity ABI)."""
-    from eth_utils.crypto import keccak
+    from evidence.chain.primitives import keccak256
 
-    return "0x" + keccak(text=signature)[:4].hex()
+    return "0x" + keccak256(signature.encode("ascii"))[:4].hex()
 
 
 def calldata(signature: str, root_hex: str) -> str:
@@ -205,11 +205,13 @@ def _chain(anchor: AnchorInfo) -> ChainRecheck:
     conf_data = calldata(CONFIRMATIONS_OF, root)
     expected = None
     if anchor.submitter:
-        from eth_abi.abi import encode
+        from evidence.chain.primitives import address_bytes
 
-        expected = "0x" + encode(
-            ["address", "uint64", "uint64"],
-            [anchor.submitter, anchor.block_time, anchor.block_number]).hex()
+        # ABI encoding of (address, uint64, uint64): three static values, one 32-byte word
+        # each, left-padded (Solidity ABI specification, "Formal Specification").
+        expected = "0x" + (bytes(12) + address_bytes(anchor.submitter)
+                           + anchor.block_time.to_bytes(32, "big")
+                           + anchor.block_number.to_bytes(32, "big")).hex()
     to = anchor.contract
     requests = (
         ("eth_chainId", _curl(_rpc_body("eth_chainId", []))),

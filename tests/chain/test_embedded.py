@@ -164,6 +164,25 @@ def test_deploy_transact_call_and_fund(memory_chain: EmbeddedChain, sender: Loca
     assert 0 < memory_chain.balance(sender.address) < 10**18
 
 
+def test_fund_sends_a_plain_transfer_with_its_fixed_gas(
+    memory_chain: EmbeddedChain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evidence.chain import embedded
+
+    seen: list[str] = []
+    real = embedded._EmbeddedProvider._dispatch
+
+    def counting(self: object, method: str, params: object) -> object:
+        seen.append(method)
+        return real(self, method, params)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(embedded._EmbeddedProvider, "_dispatch", counting)
+    target = Account.create().address
+    memory_chain.fund(target, 10**18)
+    assert memory_chain.balance(target) == 10**18
+    assert "eth_sendTransaction" in seen and "eth_estimateGas" not in seen
+
+
 def test_revert_at_estimation_names_the_custom_error(
     memory_chain: EmbeddedChain, sender: LocalAccount
 ) -> None:
