@@ -1,7 +1,9 @@
 # One Makefile: CI runs the same targets a person runs.
 #   make demo   - install the tool, then run the whole flow on the embedded chain
-#   make test   - install the tool and the test tools (solc, anvil from npm), run every test,
-#                 then check the wheel as users get it (make wheel-check)
+#   make test   - install the tool and the test tools (solc, anvil from npm), run every test
+#                 but the long campaigns, then check the wheel as users get it (make wheel-check)
+#   make test-long - the long campaigns (tests marked slow: random kills, contract invariants,
+#                 a thousand random bundles, a million rows); CI runs it after make test
 #   make dist   - build the sdist and the wheel into dist/ from a clean copy of the source
 #   make bench  - benchmarks, as ratios against baselines measured in the same run
 #   make contracts - recompile contracts/ into the committed artifact
@@ -13,7 +15,7 @@ PIP    := $(PY) -m pip
 EVIDENCE := $(VENV)/bin/evidence
 DEMO_OUT ?= demo-out
 
-.PHONY: all install install-dev node browser demo test lint typecheck pytest wheel-check dist \
+.PHONY: all install install-dev node browser demo test test-long lint typecheck pytest wheel-check dist \
         bench contracts clean
 
 all: test
@@ -57,7 +59,10 @@ typecheck: install-dev
 	$(VENV)/bin/mypy
 
 pytest: install-dev node browser
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 -q -m "not slow"
+
+test-long: install-dev node browser
+	$(PY) -m pytest -n 2 -q -m slow
 
 # Build the sdist, then the wheel from it (no warnings allowed), install the wheel into a
 # fresh venv (not editable) and run `evidence --version`, `evidence demo` and the re-check

@@ -716,6 +716,7 @@ def evm() -> Evm:
     return Evm(load_artifact())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shard", [0, 1])
 def test_contract_invariants(evm: Evm, shard: int) -> None:
     """Half of the sequences each (two shards, so pytest-xdist runs them side by side);

@@ -115,6 +115,7 @@ def _capture_inputs(root: Path) -> tuple[Path, Path]:
     return shots, csv
 
 
+@pytest.mark.slow
 def test_capture_killed_at_random_points(workspace: Path, tmp_path: Path) -> None:
     shots, csv = _capture_inputs(tmp_path / "inputs")
     base_args = ["capture", str(shots), "--records", str(csv), "--case", "CRASH-1"]
@@ -238,6 +239,7 @@ KNOWN_ANCHOR_DAMAGE = ("bag-unlisted-tag-file", "bag-unexpected-tag-file",
                        "bag-digest-mismatch", "receipt-invalid", "receipt-unrecorded")
 
 
+@pytest.mark.slow
 def test_anchor_killed_at_random_points(anchor_workspace: Path, tmp_path: Path) -> None:
     from evidence.anchoring import anchor_bundles
     from evidence.capturing.pipeline import capture
@@ -391,6 +393,7 @@ MOVE_KILLS = 16
 MOVE_FILES = 200
 
 
+@pytest.mark.slow
 def test_capture_move_killed_at_random_points(workspace: Path, tmp_path: Path) -> None:
     """``capture --move`` killed anywhere: after ``recover_moved`` on what the kill left,
     every source file is back byte for byte, or the bundle is complete and holds them.
