@@ -222,6 +222,13 @@ def _evidence() -> str:
     return str(Path(sys.executable).with_name("evidence"))
 
 
+def _sigint_as_at_a_terminal() -> None:
+    """In the child, before exec: SIGINT back to its default. A shell starts background jobs
+    (``make test &``) with SIGINT ignored, children inherit that, and Python then installs
+    no KeyboardInterrupt handler: Ctrl-C would be tested on a process that cannot get it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_exits_130_and_leaves_nothing(ws: Path, tmp_path: Path) -> None:
     big = tmp_path / "src" / "big.bin"
     big.parent.mkdir()
@@ -232,7 +239,8 @@ def test_ctrl_c_exits_130_and_leaves_nothing(ws: Path, tmp_path: Path) -> None:
     env = {**os.environ, "EVIDENCE_PASSPHRASE": PASSPHRASE}
     proc = subprocess.Popen([_evidence(), "-w", str(ws), "capture", str(big.parent),
                              "--case", "C", "-o", str(out)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_sigint_as_at_a_terminal)
     deadline = time.monotonic() + 60
     while not any(out.parent.iterdir()):  # the temporary folder: the copy has begun
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
@@ -251,7 +259,8 @@ def _pty_run(args: list[str], answers: list[str | None]) -> tuple[int, str]:
     env = {k: v for k, v in os.environ.items() if k != "EVIDENCE_PASSPHRASE"}
     master, slave = pty.openpty()
     proc = subprocess.Popen([_evidence(), *args], stdin=slave, stderr=slave,
-                            stdout=subprocess.PIPE, env=env, start_new_session=True)
+                            stdout=subprocess.PIPE, env=env, start_new_session=True,
+                            preexec_fn=_sigint_as_at_a_terminal)
     os.close(slave)
     shown = b""
     pending = list(answers)
