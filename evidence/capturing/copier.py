@@ -3,7 +3,9 @@
 Files are copied and hashed on one thread per core (:data:`MAX_FILE_WORKERS`), small files
 in batches (:data:`BATCH_FILES`, :data:`BATCH_BYTES`), results handed back in the order
 given whatever finished first; a :class:`Flusher` has the disk write what was copied while
-hashing goes on. With ``move`` each file is renamed into the bundle by the worker about to
+hashing goes on. A large file's copy is written with O_DIRECT by a writer thread while its
+worker hashes the same chunk (:data:`DIRECT_MIN_BYTES`): no copy into the page cache and no
+writeback later, which cost as much CPU as the hashing on this VM. With ``move`` each file is renamed into the bundle by the worker about to
 read it (never over a file already there: :class:`PathTaken`). :class:`Builder` drives it
 for one bundle's temporary folder.
 """
@@ -210,7 +212,8 @@ def _copy_and_hash(src: str, dst: str, *, split: bool, counter: ProgressCounter,
     """Copy ``src`` to the new file ``dst`` reading it once; its digests and image info.
 
     SHA-256 and SHA-512 are computed from the bytes as read (``split``: SHA-256 on a helper
-    thread); the disk writes ``dst`` meanwhile (:class:`Flusher`), and durability is
+    thread); the disk writes ``dst`` meanwhile (O_DIRECT from a writer thread for a file of
+    :data:`DIRECT_MIN_BYTES` or more, else :class:`Flusher`), and durability is
     handled once for the whole bundle (see :func:`capture`). The image probe
     reads the same open file: what is described is what was copied.
     """
