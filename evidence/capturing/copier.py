@@ -5,9 +5,9 @@ in batches (:data:`BATCH_FILES`, :data:`BATCH_BYTES`), results handed back in th
 given whatever finished first; a :class:`Flusher` has the disk write what was copied while
 hashing goes on. A large file's copy is written with O_DIRECT by a writer thread while its
 worker hashes the same chunk (:data:`DIRECT_MIN_BYTES`): no copy into the page cache and no
-writeback later, which cost as much CPU as the hashing on this VM. With ``move`` each file is renamed into the bundle by the worker about to
-read it (never over a file already there: :class:`PathTaken`). :class:`Builder` drives it
-for one bundle's temporary folder.
+writeback later, which cost as much CPU as the hashing on this VM. With ``move`` each file
+is renamed into the bundle by the worker about to read it (never over a file already there:
+:class:`PathTaken`). :class:`Builder` drives it for one bundle's temporary folder.
 """
 
 from __future__ import annotations
