@@ -152,12 +152,14 @@ def _writers() -> ThreadPoolExecutor:
     return _WRITERS
 
 
-def _buffer() -> memoryview:
-    """This thread's chunk buffer (reused: no 4 MiB allocation per read); page-aligned
-    (an anonymous mapping), as O_DIRECT writes need."""
-    view: memoryview | None = getattr(_BUFFERS, "view", None)
+def _buffer(aligned: bool = False) -> memoryview:
+    """This thread's chunk buffer (reused: no 4 MiB allocation per read); ``aligned``: a
+    page-aligned one (an anonymous mapping), as O_DIRECT writes need."""
+    name = "aligned" if aligned else "view"
+    view: memoryview | None = getattr(_BUFFERS, name, None)
     if view is None:
-        view = _BUFFERS.view = memoryview(mmap.mmap(-1, CHUNK_BYTES))
+        view = memoryview(mmap.mmap(-1, CHUNK_BYTES) if aligned else bytearray(CHUNK_BYTES))
+        setattr(_BUFFERS, name, view)
     return view
 
 
@@ -282,7 +284,7 @@ def _read_and_hash(src: str, fd: int | None, *, split: bool, counter: ProgressCo
     (the copy) unless it is None (a file moved into the bundle). ``direct``: ``fd`` is in
     O_DIRECT mode; each block-aligned chunk is written by a writer thread while this one
     hashes it (the first chunk that is not aligned turns O_DIRECT off for the rest)."""
-    view = _buffer()
+    view = _buffer(aligned=direct)
     with open_input(src) as fin:
         h256, h512, size, head = hashlib.sha256(), hashlib.sha512(), 0, b""
         while n := fin.readinto(view):
