@@ -14,7 +14,11 @@ the default copying capture (a durable copy); coreutils ``sha512sum`` as the has
 capture, so that no run pays for flushing another's writes; our capture flushes its own
 bundle to disk before renaming it into place, bagit.py never flushes.
 
-Usage: python benchmarks/run.py [--scale quick|full] [--out DIR] [--keep]
+The default (copying) capture is also compared with the naive pipeline of issue 17, ``cp
+-r`` + ``sync`` + ``bagit.py --sha256 --sha512`` of the same files timed as one command
+(:mod:`naive`).
+
+Usage: python benchmarks/run.py [--scale quick|medium|full] [--out DIR] [--keep]
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import naive
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -55,6 +61,8 @@ SCALES = {
     "full": Scale(8, 256, 20_000, 50, 1_000_000, 10_000, 1_000),
     # A smoke run of every row (a few minutes).
     "quick": Scale(2, 32, 2_000, 50, 100_000, 300, 200),
+    # Issue 17's files (4 x 96 MiB, 20,000 x 50 KiB); the rest between quick and full.
+    "medium": Scale(4, 96, 20_000, 50, 300_000, 1_000, 500),
 }
 
 
@@ -245,6 +253,7 @@ class Bench:
                                  f"cp -r + sync {secs(copy_floor)} "
                                  f"({floor_vs_bagit:.2f}x bagit.py)",
                                  f"{r:.2f}x", "report the ratio", None, mib(ours)))
+            self.naive_pipeline(label, folder, ours)
             if folder is large:
                 floor = best_of(2, lambda: shell(
                     f"find {large} -type f -print0 | xargs -0 sha512sum > /dev/null"))
@@ -269,6 +278,17 @@ class Bench:
             self.empty_trash()
         shutil.rmtree(large)
         shutil.rmtree(small)
+
+    def naive_pipeline(self, label: str, folder: Path, ours: Run) -> None:
+        """Issue 17: the copying capture ``ours`` against ``cp -r`` + ``sync`` +
+        ``bagit.py`` of the same files as one timed pipeline (see :mod:`naive`)."""
+        dst = self.out / "naive"
+        base = best_of(naive.RUNS, lambda: shell(naive.naive_pipeline_script(
+            folder, dst, BAGIT)), lambda: (self.discard(dst), sync()))
+        self.discard(dst)
+        self.rows.append(ratio_row(f"capture {label} (copy, the default) against the naive "
+                                   "pipeline", ours, base, "cp -r + sync + bagit.py "
+                                   "sha256+sha512", naive.TARGET))
 
     def discard(self, path: Path) -> None:
         """Put an earlier run's output aside, deleted at the end of the section.

@@ -115,6 +115,25 @@ def flush_filesystem(fd: int) -> None:
             func(fd)
 
 
+def sync_filesystem(fd: int) -> None:
+    """Write the dirty data and metadata of the filesystem holding the open file ``fd`` to
+    disk and wait for it: syncfs(2) on Linux, else sync(2) of every filesystem.
+
+    Unlike :func:`flush_filesystem` (a hint), this is a durability step: it raises OSError
+    when syncfs fails, which since Linux 5.8 includes a writeback error (EIO, ENOSPC) on
+    that filesystem since ``fd`` was opened (``errseq``: open ``fd`` before writing what
+    must be durable). sync(2), the fallback, reports nothing.
+    """
+    import ctypes
+
+    func = _libc("syncfs", ctypes.c_int)
+    if func is None:
+        os.sync()
+    elif func(fd) != 0:
+        err = _ctypes_errno()
+        raise OSError(err, os.strerror(err))
+
+
 def rename_noreplace(src: str, dst: str) -> None:
     """Rename ``src`` to ``dst`` without ever replacing an existing ``dst``.
 

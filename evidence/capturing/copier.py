@@ -3,9 +3,11 @@
 Files are copied and hashed on one thread per core (:data:`MAX_FILE_WORKERS`), small files
 in batches (:data:`BATCH_FILES`, :data:`BATCH_BYTES`), results handed back in the order
 given whatever finished first; a :class:`Flusher` has the disk write what was copied while
-hashing goes on. With ``move`` each file is renamed into the bundle by the worker about to
-read it (never over a file already there: :class:`PathTaken`). :class:`Builder` drives it
-for one bundle's temporary folder.
+hashing goes on. A large file's copy is written with O_DIRECT by a writer thread while its
+worker hashes the same chunk (:data:`DIRECT_MIN_BYTES`): no copy into the page cache and no
+writeback later, which cost as much CPU as the hashing on this VM. With ``move`` each file
+is renamed into the bundle by the worker about to read it (never over a file already there:
+:class:`PathTaken`). :class:`Builder` drives it for one bundle's temporary folder.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
+import mmap
 import os
 import threading
 from collections import deque
@@ -32,6 +35,7 @@ __all__ = [
     "BATCH_BYTES",
     "BATCH_FILES",
     "CHUNK_BYTES",
+    "DIRECT_MIN_BYTES",
     "O_CLOEXEC",
     "Builder",
     "Digest",
@@ -105,7 +109,29 @@ FLUSH_BYTES = 64 * 1024 * 1024
 FLUSH_SECONDS = 0.25
 
 
+#: A copied file of at least this many bytes is written with ``O_DIRECT`` (Linux): from
+#: the chunk buffer straight to the disk, not through the page cache, on a writer thread
+#: while this worker hashes the same chunk (see :func:`_copy_and_hash`). Measured here:
+#: 384 MiB written and fsync'd cost 1.0 to 1.2 s of CPU through the page cache (the copy
+#: into it, then its writeback), 0.03 to 0.08 s with O_DIRECT, in 0.45 to 0.64 s instead
+#: of 1.3 to 1.7 s. Smaller files go through the page cache: one synchronous disk write
+#: per 50 KiB file would wait on the disk 20,000 times.
+DIRECT_MIN_BYTES = 8 * 1024 * 1024
+
+
+#: O_DIRECT transfers must start and end on the device's logical block boundaries; 4 KiB
+#: covers 512-byte and 4 KiB sectors. A chunk that does not end on one (a file's tail, a
+#: short read) is written, with the rest of the file, through the page cache.
+DIRECT_ALIGN = 4096
+
+
+_O_DIRECT: int = getattr(os, "O_DIRECT", 0)
+
+
 _POOL: ThreadPoolExecutor | None = None
+
+
+_WRITERS: ThreadPoolExecutor | None = None
 
 
 _BUFFERS = threading.local()
@@ -118,11 +144,22 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL
 
 
-def _buffer() -> memoryview:
-    """This thread's chunk buffer (reused: no 4 MiB allocation per read)."""
-    view: memoryview | None = getattr(_BUFFERS, "view", None)
+def _writers() -> ThreadPoolExecutor:
+    """The threads that write O_DIRECT chunks while the workers hash them (one each)."""
+    global _WRITERS
+    if _WRITERS is None:
+        _WRITERS = ThreadPoolExecutor(max_workers=MAX_FILE_WORKERS, thread_name_prefix="write")
+    return _WRITERS
+
+
+def _buffer(aligned: bool = False) -> memoryview:
+    """This thread's chunk buffer (reused: no 4 MiB allocation per read); ``aligned``: a
+    page-aligned one (an anonymous mapping), as O_DIRECT writes need."""
+    name = "aligned" if aligned else "view"
+    view: memoryview | None = getattr(_BUFFERS, name, None)
     if view is None:
-        view = _BUFFERS.view = memoryview(bytearray(CHUNK_BYTES))
+        view = memoryview(mmap.mmap(-1, CHUNK_BYTES) if aligned else bytearray(CHUNK_BYTES))
+        setattr(_BUFFERS, name, view)
     return view
 
 
@@ -177,15 +214,41 @@ def _copy_and_hash(src: str, dst: str, *, split: bool, counter: ProgressCounter,
     """Copy ``src`` to the new file ``dst`` reading it once; its digests and image info.
 
     SHA-256 and SHA-512 are computed from the bytes as read (``split``: SHA-256 on a helper
-    thread); the disk writes ``dst`` meanwhile (:class:`Flusher`), and durability is
+    thread); the disk writes ``dst`` meanwhile (O_DIRECT from a writer thread for a file of
+    :data:`DIRECT_MIN_BYTES` or more, else :class:`Flusher`), and durability is
     handled once for the whole bundle (see :func:`capture`). The image probe
     reads the same open file: what is described is what was copied.
     """
-    fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_CLOEXEC, 0o666)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_CLOEXEC
+    direct = bool(_O_DIRECT) and _size_of(src) >= DIRECT_MIN_BYTES
+    fd = os.open(dst, flags, 0o666)
     try:
-        return _read_and_hash(src, fd, split=split, counter=counter, stop=stop)
+        if direct:
+            direct = _set_direct(fd, True)
+        return _read_and_hash(src, fd, split=split, counter=counter, stop=stop,
+                              direct=direct)
     finally:
         os.close(fd)
+
+
+def _size_of(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # open_input says what is wrong with it
+
+
+def _set_direct(fd: int, on: bool) -> bool:
+    """Turn O_DIRECT on or off for ``fd``; False if the filesystem refuses it (tmpfs,
+    some network filesystems: EINVAL), the file then written through the page cache."""
+    import fcntl
+
+    try:
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        fcntl.fcntl(fd, fcntl.F_SETFL, flags | _O_DIRECT if on else flags & ~_O_DIRECT)
+    except OSError:
+        return False
+    return on
 
 
 class PathTaken(InputError):
@@ -215,17 +278,37 @@ def _move_and_hash(src: str, dst: str, *, split: bool, counter: ProgressCounter,
 
 
 def _read_and_hash(src: str, fd: int | None, *, split: bool, counter: ProgressCounter,
-                   stop: threading.Event) -> tuple[Digest, dict[str, Any] | None]:
+                   stop: threading.Event, direct: bool = False
+                   ) -> tuple[Digest, dict[str, Any] | None]:
     """Read ``src`` once: SHA-256, SHA-512, image info, and each chunk written to ``fd``
-    (the copy) unless it is None (a file moved into the bundle)."""
-    view = _buffer()
+    (the copy) unless it is None (a file moved into the bundle). ``direct``: ``fd`` is in
+    O_DIRECT mode; each block-aligned chunk is written by a writer thread while this one
+    hashes it (the first chunk that is not aligned turns O_DIRECT off for the rest)."""
+    view = _buffer(aligned=direct)
     with open_input(src) as fin:
         h256, h512, size, head = hashlib.sha256(), hashlib.sha512(), 0, b""
         while n := fin.readinto(view):
             chunk = view[:n]
             if not size:
                 head = bytes(chunk[:_MAGIC_BYTES])
-            if split and n >= PARALLEL_HASH_MIN:
+            if direct and n % DIRECT_ALIGN:
+                direct = _set_direct(fd, False) if fd is not None else False
+            if direct and fd is not None:
+                writing = _writers().submit(write_all, fd, chunk)
+                if split and n >= PARALLEL_HASH_MIN:
+                    pending = _pool().submit(h256.update, chunk)
+                    h512.update(chunk)
+                    pending.result()
+                else:
+                    h256.update(chunk)
+                    h512.update(chunk)
+                try:
+                    writing.result()  # the buffer is read into again next
+                except OSError:  # refused (a larger block size?): this chunk again, buffered
+                    direct = _set_direct(fd, False)
+                    os.lseek(fd, size, os.SEEK_SET)
+                    write_all(fd, chunk)
+            elif split and n >= PARALLEL_HASH_MIN:
                 pending = _pool().submit(h256.update, chunk)
                 h512.update(chunk)
                 if fd is not None:

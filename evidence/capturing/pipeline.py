@@ -45,7 +45,7 @@ from ..bundle.layout import (
     SignedRoot,
 )
 from ..errors import BundleExistsError, InputError
-from ..fsutil import fsync_dir
+from ..fsutil import fsync_dir, sync_filesystem
 from ..keys import SigningKey
 from ..standards.bagit import (
     format_bag_info,
@@ -57,7 +57,15 @@ from ..standards.bagit import (
 from ..standards.jcs import ObjectTemplate, canonical_string, canonicalize
 from ..standards.merkle import HASH_LEN
 from ..version import TOOL_NAME, __version__
-from .copier import CHUNK_BYTES, Builder, Digest, PathTaken, Progress, open_input
+from .copier import (
+    CHUNK_BYTES,
+    O_CLOEXEC,
+    Builder,
+    Digest,
+    PathTaken,
+    Progress,
+    open_input,
+)
 from .media import media_type
 from .move import (
     MOVE_PLAN_FILE,
@@ -294,6 +302,9 @@ def capture(
     tmp = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
     tmp.mkdir(mode=0o755)
     placed = False
+    # Opened before anything is written into the bundle, so that the flush before the
+    # rename hears of any writeback error since (see _flush_bundle).
+    flush_fd = os.open(tmp, os.O_RDONLY | O_CLOEXEC)
     try:
         if move:
             write_move_plan(tmp, plan)
@@ -302,6 +313,7 @@ def capture(
                         progress=progress, total=total,
                         plan=plan if move else None, provenance_extra=provenance_extra,
                         declared=(capturer_name, organisation), dialects=dialects)
+        _flush_bundle(flush_fd, out)
         if out.exists() or out.is_symlink():
             raise BundleExistsError(f"{out}: appeared while capturing; not overwritten")
         os.rename(tmp, out)
@@ -319,6 +331,23 @@ def capture(
             undo_moves(tmp, [entry for entry in plan if entry[0] != kept], exc)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        os.close(flush_fd)
+
+
+def _flush_bundle(fd: int, out: Path) -> None:
+    """Make everything written into the bundle's temporary folder durable before it is
+    renamed to ``out``: one syncfs(2) of its filesystem (:func:`evidence.fsutil.sync_filesystem`)
+    on ``fd``, opened on that folder before anything was written. Cheaper than an fsync per
+    file for 20,000 files, and most of it is on disk already (see
+    :class:`~evidence.capturing.copier.Flusher`). A writeback error the kernel reports
+    (Linux 5.8 and later) fails the capture, so a bundle that did not reach the disk is
+    never placed."""
+    try:
+        sync_filesystem(fd)
+    except OSError as exc:
+        raise InputError(f"{out.parent}: the bundle could not be written to disk "
+                         f"({exc.strerror}); nothing was placed at {out}") from exc
 
 
 def check_inputs(paths: Sequence[Path], records: Sequence[Path] = (), *,
@@ -462,10 +491,8 @@ def _build(tmp: Path, out: Path, files: list[tuple[str, str]], sizes: list[int],
 
     write_script(tmp)  # the stdlib re-check script travels with the bundle (a tag file)
     write_tag_manifests(tmp)
-    # One flush of everything written (cheaper than an fsync per file for 20,000 files, and
-    # most of it is on disk already: see Flusher); the folder is renamed into place
-    # only after this, so a crash leaves no bundle.
-    os.sync()
+    # Flushed to disk by the caller before the folder is renamed into place
+    # (_flush_bundle), so a crash leaves no bundle.
     return CaptureResult(path=out, root=root, item_count=len(leaves), file_count=items.files,
                          record_count=items.records, total_bytes=builder.counter.done,
                          warnings=tuple(warnings),
