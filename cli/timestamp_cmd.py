@@ -76,13 +76,13 @@ def auto_timestamp(ws: Any, bundles: list[Path], key: Any, *, stage: str, quiet:
     """Time-stamp ``bundles`` after ``stage`` ("capture" or "anchor") when the workspace's
     ``[timestamps]`` asks for it. The capture or anchoring already succeeded, so a TSA
     failure is a warning on stderr saying how to retry, not a failed command."""
-    from evidence.errors import EvidenceError
-    from evidence.timestamps import timestamp_bundle
-
     settings = ws.timestamps
     wanted = settings.on_capture if stage == "capture" else settings.on_anchor
     if not settings.tsa or not wanted:
         return
+    from evidence.errors import EvidenceError
+    from evidence.timestamps import timestamp_bundle
+
     for bundle in bundles:
         try:
             stored = timestamp_bundle(bundle, list(settings.tsa), key=key,

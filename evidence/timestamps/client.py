@@ -11,12 +11,13 @@ is not decided here: that is the verifier's trust profile, later.
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ..errors import InputError, TimestampAuthorityError, VerificationError
-from .token import MAX_TOKEN_BYTES, TokenFacts, TokenProblem, check_integrity, parse_token
+
+if TYPE_CHECKING:
+    from .token import TokenFacts
 
 __all__ = ["DEFAULT_TIMEOUT_SECONDS", "IMPRINT_ALGORITHMS", "check_url", "request_timestamp"]
 
@@ -50,7 +51,12 @@ def request_timestamp(message: bytes, url: str, *, algorithm: str = "sha256",
     imprint or nonce, bad signature, missing ESS attribute, expired certificate, not DER),
     InputError for a bad URL or algorithm. Every message is one line naming the TSA.
     """
+    import urllib.error
+    import urllib.request
+
     from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
+
+    from .token import MAX_TOKEN_BYTES, TokenProblem, check_integrity, parse_token
 
     check_url(url)
     if algorithm not in IMPRINT_ALGORITHMS:
