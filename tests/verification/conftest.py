@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..chain.conftest import AnvilNode, free_port
-from ..conftest import EXAMPLES, PASSPHRASE, run_cli
+from ..conftest import EXAMPLES, PASSPHRASE
 from ..inprocess import run_cli_inprocess
 
 if TYPE_CHECKING:
