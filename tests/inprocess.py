@@ -25,6 +25,7 @@ import logging
 import os
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -62,6 +63,9 @@ def run_cli_inprocess(*args: str, cwd: Path | None = None, env: dict[str, str] |
                 main(list(args))
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            except Exception:  # --debug re-raises: a process would print it and exit 1
+                traceback.print_exc()
+                code = 1
             else:  # pragma: no cover - main() always exits
                 code = 0
             finally:
