@@ -64,7 +64,7 @@ pytest: install-dev node browser
 	$(PY) -m pytest -n 2 --dist loadscope -q -m "not slow"
 
 test-long: install-dev node browser
-	$(PY) -m pytest -n 2 --dist loadscope -q -m slow
+	$(PY) -m pytest -n 2 -q -m slow
 
 # Build the sdist, then the wheel from it (no warnings allowed), install the wheel into a
 # fresh venv (not editable) and run `evidence --version`, `evidence demo` and the re-check
