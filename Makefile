@@ -58,8 +58,10 @@ lint: install-dev
 typecheck: install-dev
 	$(VENV)/bin/mypy
 
+# --dist loadscope: each test module runs whole on one worker, so a module's shared fixtures
+# (an anvil node, a deployment, a demo run) are set up once, not once per worker.
 pytest: install-dev node browser
-	$(PY) -m pytest -n 2 -q -m "not slow"
+	$(PY) -m pytest -n 2 --dist loadscope -q -m "not slow"
 
 test-long: install-dev node browser
 	$(PY) -m pytest -n 2 -q -m slow

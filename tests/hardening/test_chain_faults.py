@@ -35,6 +35,7 @@ from eth_utils import keccak
 
 from ..chain.conftest import AnvilNode, free_port
 from ..conftest import EXAMPLES, PASSPHRASE, run_cli
+from ..inprocess import run_cli_inprocess
 
 pytestmark = pytest.mark.anvil
 
@@ -178,7 +179,8 @@ def _make_case(root: Path, *, via_proxy: bool) -> Iterator[tuple[Case, RpcProxy 
         keystore = ws.path(ws.chain.account_keystore)
         create_keystore(keystore, PASSPHRASE, scrypt_n=TEST_SCRYPT_N)
         node.rpc("anvil_setBalance", keystore_address(keystore), hex(FUNDING_WEI))
-        proc = run_cli("init", str(case.ws), "--chain", case.url, cwd=root)
+        # Set-up, not under test: in-process (tests/inprocess.py).
+        proc = run_cli_inprocess("init", str(case.ws), "--chain", case.url, cwd=root)
         assert proc.returncode == 0, proc.stderr
         yield case, proxy
     finally:

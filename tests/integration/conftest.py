@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ..chain.conftest import AnvilNode, free_port
-from ..conftest import run_cli
+from ..inprocess import run_cli_inprocess
 
 __all__ = ["AnvilNode", "free_port", "init_on_anvil", "ok"]
 
@@ -28,13 +28,14 @@ def init_on_anvil(node: AnvilNode, ws: Path) -> str:
 
     The workspace account is made first (``witness keygen``, light scrypt setting), funded
     from anvil (``anvil_setBalance``), and then used by ``init`` to deploy the contract.
-    Returns the account's address.
+    Returns the account's address. Set-up for the tests that call it, so the commands run
+    in-process (tests/inprocess.py).
     """
-    ok(run_cli("init", str(ws), "--no-chain"))
-    account = ok(run_cli("witness", "keygen", "--light-kdf", "-o",
-                         str(ws / "keys" / "account.json"))).stdout.strip()
+    ok(run_cli_inprocess("init", str(ws), "--no-chain"))
+    account = ok(run_cli_inprocess("witness", "keygen", "--light-kdf", "-o",
+                                   str(ws / "keys" / "account.json"))).stdout.strip()
     node.rpc("anvil_setBalance", account, hex(ACCOUNT_FUNDING_WEI))
-    ok(run_cli("init", str(ws), "--chain", node.url))
+    ok(run_cli_inprocess("init", str(ws), "--chain", node.url))
     return account
 
 

@@ -30,6 +30,7 @@ import pytest
 from evidence.bundle.receipts import Receipt
 
 from ..conftest import PASSPHRASE, run_cli
+from ..inprocess import run_cli_inprocess
 from .conftest import AnvilNode, free_port, init_on_anvil, ok
 
 pytestmark = pytest.mark.anvil
@@ -106,9 +107,11 @@ class World:
 
 
 def _join(node: AnvilNode, ws: Path, contract: str) -> None:
-    ok(run_cli("init", str(ws), "--no-chain"))
-    ok(run_cli("witness", "keygen", "--light-kdf", "-o", str(ws / "keys" / "account.json")))
-    ok(run_cli("init", str(ws), "--chain", node.url, "--contract", contract))
+    """A client joins the registry (set-up: in-process, tests/inprocess.py)."""
+    ok(run_cli_inprocess("init", str(ws), "--no-chain"))
+    ok(run_cli_inprocess("witness", "keygen", "--light-kdf", "-o",
+                         str(ws / "keys" / "account.json")))
+    ok(run_cli_inprocess("init", str(ws), "--chain", node.url, "--contract", contract))
 
 
 def _capture(ws: Path, out: Path, count: int, tag: str) -> list[Path]:

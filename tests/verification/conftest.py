@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..chain.conftest import AnvilNode, free_port
-from ..conftest import EXAMPLES, PASSPHRASE, run_cli
+from ..conftest import EXAMPLES, PASSPHRASE
+from ..inprocess import run_cli_inprocess
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -435,8 +436,8 @@ def rpc_lab(root: Path, node: AnvilNode) -> Lab:
     ws = open_workspace(lab.ws_path)
     account = keystore_address(ws.path(ws.chain.account_keystore))
     node.rpc("anvil_setBalance", account, hex(ANVIL_ACCOUNT_BALANCE_WEI))
-    proc = run_cli("init", str(lab.ws_path), "--chain", node.url, cwd=root)
-    assert proc.returncode == 0, proc.stderr
+    proc = run_cli_inprocess("init", str(lab.ws_path), "--chain", node.url, cwd=root)
+    assert proc.returncode == 0, proc.stderr  # set-up: in-process (tests/inprocess.py)
     return lab
 
 

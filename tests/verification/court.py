@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..chain.conftest import AnvilNode
-from ..conftest import run_cli
+from ..inprocess import ok_cli_inprocess
 
 #: Balance given on anvil to an account that must pay gas (registrar, capturer).
 GAS_WEI = 10**21
@@ -48,9 +48,9 @@ def fund(node: AnvilNode, address: str) -> None:
 
 
 def ok_cli(*args: str, cwd: Path | None = None) -> str:
-    proc = run_cli(*args, cwd=cwd)
-    assert proc.returncode == 0, (args, proc.returncode, proc.stdout, proc.stderr)
-    return proc.stdout
+    """A set-up step (init, keys, registrations, capture, anchor, confirmations) that must
+    succeed, run in-process: the court's verify runs stay subprocesses (tests/inprocess.py)."""
+    return ok_cli_inprocess(*args, cwd=cwd)
 
 
 def genesis_hash(node_url: str) -> str:

@@ -431,6 +431,7 @@ def test_back_dated_revocation_is_shown_as_disputed_with_both_times(
     fr = world.witness("fr-revoked", "FR", "Paris Example Huissier")
     bundle = world.bundle("disputed")
     world.sign_and_relay(bundle, "cn", "sg", "de", "fr-revoked")
+    _a_second_later(node)
     registered = _registered_at(world, fr)
     ok_cli("-w", str(world.registrar_ws), "witness", "revoke", fr, "--at", str(registered))
     ops = [*operators_of(world, "cn", "sg", "de"),
@@ -447,6 +448,13 @@ def test_back_dated_revocation_is_shown_as_disputed_with_both_times(
     assert w["revocation_issued_at"] is not None and w["revocation_issued_at"] > w["confirmed_at"]
     message = finding(doc, "policy-disputed-revocation")["message"]
     assert "issued at" in message and "take effect from" in message
+
+
+def _a_second_later(node: AnvilNode) -> None:
+    """The registrar acts at least one block-second after the confirmations (anvil stamps
+    blocks with the wall clock: set-up steps run in-process can land in the same second)."""
+    node.rpc("evm_increaseTime", 1)
+    node.rpc("evm_mine")
 
 
 def _registered_at(world: Deployment, address: str) -> int:
@@ -483,6 +491,7 @@ def test_a_node_hiding_a_recent_revocation_behind_a_low_head_is_outvoted(
     it = world.witness("it-revoked", "IT", "Rome Example Notaio")
     bundle = world.bundle("hidden-revocation")
     world.sign_and_relay(bundle, "cn", "sg", "it-revoked")
+    _a_second_later(node)
     ok_cli("-w", str(world.registrar_ws), "witness", "revoke", it, "--at",
            str(_registered_at(world, it)))
     ops = [*operators_of(world, "cn", "sg"),
