@@ -1,0 +1,44 @@
+"""Red-team checks of the Chinese report's policy rules: a Chinese rule never drops a
+caveat the English one states (a counted State's entry-into-force date not verified)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pytest
+
+from evidence.report.model import _rule_zh
+from evidence.result import VerificationResult
+
+#: Witnesses as the verification lists them: DE counted with a date from a secondary
+#: source, FR excluded (Convention not yet in force on the day it confirmed).
+WITNESSES: list[dict[str, Any]] = [
+    {"address": "0x" + "11" * 20, "jurisdiction": "DE", "in_force_date": "1979-06-26",
+     "in_force_date_status": "secondary", "reason_code": None},
+    {"address": "0x" + "22" * 20, "jurisdiction": "FR", "in_force_date": "1974-10-07",
+     "in_force_date_status": "verified", "reason_code": "not-in-force-yet"},
+]
+
+NOTE = (" Entry-into-force date unverified for DE (counted as Contracting States; this "
+        "policy does not require verified dates): DE 1979-06-26 (secondary source).")
+
+
+def _result() -> VerificationResult:
+    return cast("VerificationResult", SimpleNamespace(witnesses=WITNESSES))
+
+
+@pytest.mark.parametrize("message", [
+    # the policy does not check the Convention in force at confirmation, but counts DE
+    "Not checked: this policy does not require the Convention to be in force at "
+    "confirmation time." + NOTE,
+    # FR excluded for the date, and DE counted with an unverified date
+    "1 of 2 confirmations not counted: Convention not yet in force for that State on the "
+    "day of confirmation: 0x" + "22" * 20 + " (FR)." + NOTE,
+], ids=["not-checked", "with-exclusion"])
+def test_zh_in_force_keeps_unverified_date_caveat(message: str) -> None:
+    """policy-in-force: whatever else the rule says, the Chinese names the counted States
+    whose entry-into-force date is not verified, as the English does (evidence.policy.
+    evaluate appends that note to every form of the message)."""
+    zh = _rule_zh("policy-in-force", "info", message, {"name": "hague-3"}, _result())
+    assert "DE" in zh and "未经官方来源核实" in zh, zh
