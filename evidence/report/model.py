@@ -1009,6 +1009,9 @@ def _rule_zh_body(code: str, severity: str, message: str, policy: Mapping[str, A
                 else f"仅计入 {len(counted)} 个不同法域（{listed}），未达到最低数量要求。")
     if code == "policy-outcome":
         return _outcome_zh(severity, message, name, result)
+    if code == "policy-capture-time" and "is not a UTC time" in message:
+        return ("不满足：采集者签名的采集时间不是 UTC 时间（YYYY-MM-DDTHH:MM:SSZ），"
+                "因此无法与锚定区块时间比对。")
     if code == "policy-capture-time":
         times = _UTC_RE.findall(message)
         skew = re.search(r"plus (\d+) s", message)

@@ -42,3 +42,14 @@ def test_zh_in_force_keeps_unverified_date_caveat(message: str) -> None:
     evaluate appends that note to every form of the message)."""
     zh = _rule_zh("policy-in-force", "info", message, {"name": "hague-3"}, _result())
     assert "DE" in zh and "未经官方来源核实" in zh, zh
+
+
+def test_zh_capture_time_not_utc_is_not_called_later_than_anchor() -> None:
+    """policy-capture-time, when the signed capture time is not a UTC time: the English
+    says it cannot be checked; the Chinese must not say the capture followed the anchor
+    (a claim the evidence does not show) nor print placeholders for the times."""
+    message = ("Not held: the capture time the capturer signed, 'yesterday', is not a UTC "
+               "time (YYYY-MM-DDTHH:MM:SSZ), so it cannot be checked against the anchor's "
+               "block time.")
+    zh = _rule_zh("policy-capture-time", "warning", message, {"name": "hague-3"}, _result())
+    assert "晚于" not in zh and "—" not in zh and "无法" in zh, zh
