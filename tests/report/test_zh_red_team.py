@@ -53,3 +53,23 @@ def test_zh_capture_time_not_utc_is_not_called_later_than_anchor() -> None:
                "block time.")
     zh = _rule_zh("policy-capture-time", "warning", message, {"name": "hague-3"}, _result())
     assert "晚于" not in zh and "—" not in zh and "无法" in zh, zh
+
+
+@pytest.mark.parametrize("profile", ["演示-court", "DEMONSTRATION-court"])
+def test_page_one_says_demonstration_whatever_the_profile_is_named(profile: str) -> None:
+    """Under a demonstration profile, a verdict other than the demonstration's own (here
+    no presumption) gets "a DEMONSTRATION" / "仅为演示" on page one in both languages, even
+    when the profile's name (chosen by its publisher) contains the word."""
+    from evidence.report.model import Report, _verdict
+    from evidence.report.pageone import verdict_statement
+
+    result = cast("VerificationResult", SimpleNamespace(
+        verdict=SimpleNamespace(value="not-presumed"), demonstration=True,
+        trust={"name": profile}, policy={"name": "hague-3"}))
+    report = cast("Report", SimpleNamespace(
+        lang="en+zh", policy=SimpleNamespace(name="hague-3"),
+        trust=SimpleNamespace(name=profile), verdict=_verdict(result, ("en", "zh")),
+        demonstration=True, development_chain=True))
+    en, zh = verdict_statement(report)
+    assert "a DEMONSTRATION without evidential value" in en, en
+    assert "仅为演示，不具有证据价值" in zh, zh
