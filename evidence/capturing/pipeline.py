@@ -45,7 +45,7 @@ from ..bundle.layout import (
     SignedRoot,
 )
 from ..errors import BundleExistsError, InputError
-from ..fsutil import fsync_dir, sync_filesystem
+from ..fsutil import fsync_dir, rename_noreplace, sync_filesystem
 from ..keys import SigningKey
 from ..standards.bagit import (
     format_bag_info,
@@ -316,7 +316,11 @@ def capture(
         _flush_bundle(flush_fd, out)
         if out.exists() or out.is_symlink():
             raise BundleExistsError(f"{out}: appeared while capturing; not overwritten")
-        os.rename(tmp, out)
+        # Never onto a folder that appeared since the check (os.rename replaces an empty one).
+        try:
+            rename_noreplace(str(tmp), str(out))
+        except FileExistsError as exc:
+            raise BundleExistsError(f"{out}: appeared while capturing; not overwritten") from exc
         placed = True  # from here on, moved files belong to the bundle
         if move:
             with contextlib.suppress(FileNotFoundError):

@@ -260,10 +260,18 @@ def _unlock(path: Path, keystore: dict[str, Any], passphrase: str) -> bytes:
     """
     crypto = keystore.get("crypto", keystore.get("Crypto"))
     assert isinstance(crypto, dict)  # checked by _read_keystore
-    fast = _scrypt_unlock(path, crypto, passphrase)
-    if fast is not None:
-        return fast
-    return _eth_account_unlock(path, keystore, passphrase)
+    key = _scrypt_unlock(path, crypto, passphrase)
+    if key is None:
+        key = _eth_account_unlock(path, keystore, passphrase)
+    # The MAC covers the ciphertext, not what it decrypts to: a key of another length, zero
+    # or not below the group order (SEC 1, section 3.2.1) is damage, not a key.
+    if len(key) != _PRIVATE_KEY_BYTES or not 0 < int.from_bytes(key, "big") < _SECP256K1_N:
+        raise KeyFileError(f"{path} is damaged: it does not decrypt to a secp256k1 private key")
+    return key
+
+
+#: Length of a secp256k1 private key, in bytes.
+_PRIVATE_KEY_BYTES = 32
 
 
 #: Bytes OpenSSL's scrypt may use on top of its 128 * r * (N + p + 2) bytes of tables.

@@ -973,7 +973,24 @@ def _party_list_zh(message: str) -> str:
 
 def _rule_zh(code: str, severity: str, message: str, policy: Mapping[str, Any],
              result: VerificationResult) -> str:
-    """The Chinese statement of one rule result, built from the same facts."""
+    """The Chinese statement of one rule result, built from the same facts; for
+    policy-in-force, with the note evidence.policy.evaluate appends to every form of its
+    message (States counted whose entry-into-force date is not verified) whatever else
+    it says (a "not checked" rule, or confirmations not counted)."""
+    text = _rule_zh_body(code, severity, message, policy, result)
+    unverified = re.search(r"Entry-into-force date unverified for ([A-Z]{2}(?:, [A-Z]{2})*)",
+                           message)
+    if code == "policy-in-force" and unverified and "按缔约国计入" not in text:
+        said = "；".join(_in_force_zh(c, result.witnesses)
+                        for c in unverified.group(1).split(", "))
+        text += (f"以下国家按缔约国计入，其生效日期未经官方来源核实（本策略不要求经核实的"
+                 f"日期）：{said}。")
+    return text
+
+
+def _rule_zh_body(code: str, severity: str, message: str, policy: Mapping[str, Any],
+                  result: VerificationResult) -> str:
+    """:func:`_rule_zh` but for the policy-in-force note."""
     witnesses = result.witnesses
     name = str(policy.get("name", ""))
     counted = [str(j) for j in policy.get("counted_jurisdictions") or []]
@@ -992,6 +1009,9 @@ def _rule_zh(code: str, severity: str, message: str, policy: Mapping[str, Any],
                 else f"仅计入 {len(counted)} 个不同法域（{listed}），未达到最低数量要求。")
     if code == "policy-outcome":
         return _outcome_zh(severity, message, name, result)
+    if code == "policy-capture-time" and "is not a UTC time" in message:
+        return ("不满足：采集者签名的采集时间不是 UTC 时间（YYYY-MM-DDTHH:MM:SSZ），"
+                "因此无法与锚定区块时间比对。")
     if code == "policy-capture-time":
         times = _UTC_RE.findall(message)
         skew = re.search(r"plus (\d+) s", message)

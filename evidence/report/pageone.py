@@ -195,7 +195,9 @@ def verdict_statement(r: Report) -> list[str]:
                 parts.append(PAGE_ONE["no_profile"][k])
         elif profile not in title:
             parts.append(PAGE_ONE["profile_is"][k].format(profile=profile))
-        demo_said = ("DEMONSTRATION" in title) if k == 0 else ("演示" in title)
+        # Only the demonstration's own title (a presumption reached under a demonstration
+        # profile) says it; the word in a profile's name, chosen by its publisher, does not.
+        demo_said = r.verdict.code == "presumed-authentic"
         if r.demonstration and not demo_said:
             parts.append(PAGE_ONE["is_demo"][k])
         elif not r.demonstration:

@@ -131,3 +131,42 @@ def test_invalid_scrypt_parameters_are_a_damaged_keystore(tmp_path: Path, field:
     path.write_text(json.dumps(doc))
     with pytest.raises(KeyFileError, match="damaged"):
         load_account(path, PASSPHRASE)
+
+
+def _reseal(path: Path, plaintext: bytes) -> None:
+    """Rewrite the keystore at ``path`` so that its ciphertext decrypts to ``plaintext``
+    with a MAC that matches: damage a wrong passphrase cannot explain."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    from evidence.chain.primitives import keccak256
+
+    doc = json.loads(path.read_text())
+    crypto = doc["crypto"]
+    params = crypto["kdfparams"]
+    derived = hashlib.scrypt(PASSPHRASE.encode(), salt=bytes.fromhex(params["salt"]),
+                             n=params["n"], r=params["r"], p=params["p"], dklen=params["dklen"])
+    iv = bytes.fromhex(crypto["cipherparams"]["iv"])
+    enc = Cipher(algorithms.AES(derived[:16]), modes.CTR(iv)).encryptor()
+    ciphertext = enc.update(plaintext) + enc.finalize()
+    crypto["ciphertext"] = ciphertext.hex()
+    crypto["mac"] = keccak256(derived[16:32] + ciphertext).hex()
+    doc.pop("address", None)
+    path.write_text(json.dumps(doc))
+    path.chmod(0o600)
+
+
+@pytest.mark.parametrize("plaintext", [b"\x11" * 31, b"\x11" * 33, b"\x00" * 32,
+                                       b"\xff" * 32],
+                         ids=["short", "long", "zero", "beyond-order"])
+def test_decrypted_key_that_is_no_key_is_a_damaged_keystore(tmp_path: Path,
+                                                             plaintext: bytes) -> None:
+    """A keystore whose MAC holds but whose plaintext is not a secp256k1 private key (not
+    32 bytes, zero, not below the group order) is a damaged keystore (KeyFileError, exit
+    2), never a ValueError from eth-keys with a traceback."""
+    path = tmp_path / "k.json"
+    create_keystore(path, PASSPHRASE, scrypt_n=FAST_N)
+    _reseal(path, plaintext)
+    with pytest.raises(KeyFileError, match="damaged"):
+        load_account(path, PASSPHRASE)
