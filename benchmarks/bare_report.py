@@ -1,5 +1,5 @@
 """Baseline of ``evidence report BUNDLE -o report.pdf``: the same pages drawn with the same
-library (reportlab) and the same four fonts, and signed the same way (pyHanko, PAdES, the
+library (reportlab) and the same five fonts, and signed the same way (pyHanko, PAdES, the
 workspace's certificate), in one plain script.
 
 Input: the report's content, dumped beforehand (untimed) by the benchmark as neutral JSON:
@@ -7,8 +7,10 @@ headings, paragraphs, label/value lists, tables, code lines, bullets and images,
 order (``benchmarks/commands.py``, ``DUMP_SCRIPT``). Does: checks the bundle's payload
 against its BagIt manifests (SHA-256 and SHA-512, as the tool's verification does first);
 makes PNG thumbnails of the screenshots; registers DejaVu Sans (regular, bold, mono) and
-Droid Sans Fallback (4 MB, the CJK glyphs); sets each run of characters DejaVu lacks in
-the CJK font; lays out the pages (A4, paragraphs, grids, the screenshots, a QR code);
+Droid Sans Fallback (4 MB, the CJK glyphs) and the bold Noto Sans CJK subset (1.1 MB);
+sets each run of characters DejaVu lacks in the CJK font (its bold face in headings and
+labels); sets page one's two-language columns side by side (a one-row table);
+lays out the pages (A4, paragraphs, grids, the screenshots, a QR code);
 attaches the JSON; signs with pyHanko.
 
 Omits (the tool does them): the rest of verification (signatures, the Merkle tree, the
@@ -29,11 +31,13 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 FONT_DIR = Path(__file__).resolve().parents[1] / "evidence" / "report" / "fonts"
 FONTS = {"Sans": "DejaVuSans.ttf", "Sans-Bold": "DejaVuSans-Bold.ttf",
-         "Mono": "DejaVuSansMono.ttf", "CJK": "DroidSansFallbackFull.ttf"}
+         "Mono": "DejaVuSansMono.ttf", "CJK": "DroidSansFallbackFull.ttf",
+         "CJK-Bold": "NotoSansSC-Bold-subset.ttf"}
 PASSPHRASE = os.environ.get("EVIDENCE_PASSPHRASE", "bench passphrase")
 
 
@@ -68,15 +72,24 @@ def main() -> None:
         pdfmetrics.registerFont(faces[name])
     latin, mono_set = faces["Sans"].face.charToGlyph, faces["Mono"].face.charToGlyph
 
-    def markup(text: str, mono: bool = False) -> str:
+    bold_cjk = faces["CJK-Bold"].face.charToGlyph
+
+    def markup(text: str, mono: bool = False, bold: bool = False) -> str:
+        """Latin in the paragraph's font; other characters in the CJK font (its bold
+        face in bold text, where the bold subset has the character)."""
         have = mono_set if mono else latin
-        out, run, cjk = [], [], False
+        out: list[str] = []
+        run: list[str] = []
+        face = ""
         for ch in text + "\0":
-            want = ch not in "\n\0" and ord(ch) not in have
-            if want != cjk or ch == "\0":
+            if ch in "\n\0" or ord(ch) in have:
+                want = ""
+            else:
+                want = "CJK-Bold" if bold and ord(ch) in bold_cjk else "CJK"
+            if want != face or ch == "\0":
                 chunk = escape("".join(run)).replace("\n", "<br/>")
-                out.append(f'<font name="CJK">{chunk}</font>' if cjk and chunk else chunk)
-                run, cjk = [], want
+                out.append(f'<font name="{face}">{chunk}</font>' if face and chunk else chunk)
+                run, face = [], want
             run.append(ch)
         return "".join(out).replace("\0", "")
 
@@ -125,21 +138,22 @@ def main() -> None:
             shown.save(buf, format="PNG")
             return buf.getvalue(), shown.width, shown.height
 
-    story: list[object] = [QR()]
-    for block in content["blocks"]:
+    def render(block: dict[str, Any], story: list[object], width: float) -> None:
         kind = block["kind"]
         if kind == "heading":
-            story.append(Paragraph(markup(block["text"]), heads[min(block["level"], 3)]))
+            story.append(Paragraph(markup(block["text"], bold=True),
+                                       heads[min(block["level"], 3)]))
         elif kind == "para":
             story.append(Paragraph(markup(block["text"]), body))
         elif kind == "keyvalue":
-            rows = [[Paragraph(markup(k), head), Paragraph(markup(v, m), mono if m else small)]
+            rows = [[Paragraph(markup(k, bold=True), head),
+                     Paragraph(markup(v, m), mono if m else small)]
                     for k, v, m in block["rows"]]
             story += [Table(rows, colWidths=[width * 0.32, width * 0.68], style=grid),
                       Spacer(1, 4)]
         elif kind == "table":
             total = sum(block["widths"]) or 1
-            rows = [[Paragraph(markup(h), head) for h in block["header"]]]
+            rows = [[Paragraph(markup(h, bold=True), head) for h in block["header"]]]
             rows += [[Paragraph(markup(c, i in block["mono"]),
                                 mono if i in block["mono"] else small)
                       for i, c in enumerate(row)] for row in block["rows"]]
@@ -161,8 +175,23 @@ def main() -> None:
             data, w, h = thumbnail(block["name"])
             story += [Image(io.BytesIO(data), width=w * 0.4, height=h * 0.4),
                       Paragraph(markup(block["caption"]), small)]
+        elif kind == "columns":  # side by side: a table of one row, a cell per column
+            total = sum(block["widths"]) or len(block["columns"])
+            shares = block["widths"] or [1] * len(block["columns"])
+            widths = [(width - 10) * w / total for w in shares]
+            cells: list[object] = []
+            for column, w in zip(block["columns"], widths, strict=True):
+                inner: list[object] = []
+                for b in column:
+                    render(b, inner, w)
+                cells.append(inner)
+            story.append(Table([cells], colWidths=widths))
         elif kind == "pagebreak":
             story.append(PageBreak())
+
+    story: list[object] = [QR()]
+    for block in content["blocks"]:
+        render(block, story, width)
     story.append(Spacer(1, 70))
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm,

@@ -51,8 +51,8 @@ for out in sys.argv[3:]:
 DUMP_SCRIPT = r"""
 import base64, json, sys
 from pathlib import Path
-from evidence.report.blocks import (Bullets, Code, FullImage, Heading, Images, KeyValue,
-                                    PageBreak, Para, Table)
+from evidence.report.blocks import (Bullets, Code, Columns, FullImage, Heading, Images,
+                                    KeyValue, PageBreak, Para, Table)
 from evidence.report.layout import document
 from evidence.report.model import build_report
 from evidence.verification.verifier import verify
@@ -60,10 +60,10 @@ ws, bundle, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 result = verify(bundle, workspace=ws, trust=ws / "trust-demo.toml")
 report = build_report(result, bundle=bundle, lang="en+zh")
 blocks = []
-def image(png, width, height, caption):
+def image(png, width, height, caption, blocks):
     blocks.append({"kind": "image", "png": base64.b64encode(png).decode(), "width": width,
                    "height": height, "caption": caption})
-for b in document(report):
+def dump(b, blocks):
     if isinstance(b, Heading):
         blocks.append({"kind": "heading", "level": b.level, "text": b.text})
     elif isinstance(b, Para):
@@ -82,11 +82,21 @@ for b in document(report):
         for t, caption in b.images:
             blocks.append({"kind": "thumbnail", "name": t.name, "caption": caption})
     elif isinstance(b, FullImage):
-        image(b.image.full, b.image.full_width, b.image.full_height, b.caption)
+        image(b.image.full, b.image.full_width, b.image.full_height, b.caption, blocks)
+    elif isinstance(b, Columns):
+        columns = []
+        for column in b.columns:
+            inner = []
+            for c in column:
+                dump(c, inner)
+            columns.append(inner)
+        blocks.append({"kind": "columns", "widths": list(b.widths), "columns": columns})
     elif isinstance(b, PageBreak):
         blocks.append({"kind": "pagebreak"})
     else:
         raise SystemExit(f"a report block the dump does not know: {type(b).__name__}")
+for b in document(report):
+    dump(b, blocks)
 a = report.anchor.info if report.anchor is not None else None
 qr = ";".join([f"evidence-report:{report.report_id}", f"digest={report.digest}"] + (
     [f"chain={a.chain_id}", f"contract={a.contract}", f"tx={a.transaction}"] if a else []))
