@@ -215,6 +215,16 @@ class _Reader:
             raise self.fail(reason, where)
         return text
 
+    def window(self, t: dict[str, object], where: str) -> tuple[datetime, datetime | None]:
+        """A pin's validity: ``from`` and the optional ``until``, which must be later."""
+        valid_from = self.time(t["from"], f"{where}.from")
+        if "until" not in t:
+            return valid_from, None
+        valid_until = self.time(t["until"], f"{where}.until")
+        if valid_until <= valid_from:
+            raise self.fail("must be later than from", f"{where}.until")
+        return valid_from, valid_until
+
     def time(self, value: object, where: str) -> datetime:
         """A TOML offset date-time, in UTC, in whole seconds."""
         if not isinstance(value, datetime):
@@ -373,12 +383,7 @@ def _jurisdiction(r: _Reader, value: object, where: str) -> str:
 def _witness(r: _Reader, value: object, where: str) -> WitnessKeyPin:
     t = r.table(value, where, _WITNESS_REQUIRED, _WITNESS_OPTIONAL)
     address = r.address(t["address"], f"{where}.address")
-    valid_from = r.time(t["from"], f"{where}.from")
-    valid_until = None
-    if "until" in t:
-        valid_until = r.time(t["until"], f"{where}.until")
-        if valid_until <= valid_from:
-            raise r.fail("must be later than from", f"{where}.until")
+    valid_from, valid_until = r.window(t, where)
     return WitnessKeyPin(address=address, valid_from=valid_from, valid_until=valid_until)
 
 

@@ -49,6 +49,7 @@ class ProfileReader(Protocol):
     def display(self, value: object, where: str) -> str: ...
     def text(self, value: object, where: str, *, newlines: bool) -> str: ...
     def time(self, value: object, where: str) -> datetime: ...
+    def window(self, t: dict[str, object], where: str) -> tuple[datetime, datetime | None]: ...
 
 #: A verifier trusts a handful of TSAs; 256 is far beyond any real list.
 MAX_TSAS = 256
@@ -119,12 +120,7 @@ def _entry(r: ProfileReader, value: object, where: str) -> TsaPin:
     certificate = None
     if "certificate" in t:
         certificate = _pem(r, t["certificate"], f"{where}.certificate", many=False)[0]
-    valid_from = r.time(t["from"], f"{where}.from")
-    valid_until = None
-    if "until" in t:
-        valid_until = r.time(t["until"], f"{where}.until")
-        if valid_until <= valid_from:
-            raise r.fail("must be later than from", f"{where}.until")
+    valid_from, valid_until = r.window(t, where)
     qualified = r.boolean(t["qualified"], f"{where}.qualified")
     source = r.text(t["source"], f"{where}.source", newlines=False)
     return TsaPin(name=name, root=root, intermediates=intermediates, certificate=certificate,
