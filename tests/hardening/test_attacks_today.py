@@ -235,15 +235,12 @@ def lookalike_tsa(tsa: LocalTsa, tmp_path_factory: pytest.TempPathFactory) -> It
     name for name from the court's pinned "Test TSA A" — same subject and issuer names, same
     serial number, same critical timeStamping EKU — under a key the capturer holds. Yields
     its URL."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import ExtendedKeyUsageOID
 
-    from ..timestamps.tsa import _reply, _signer, make_ca
+    from ..timestamps.tsa import _signer, make_ca, serve_tsa
 
     real = tsa.signers["a"].cert
     ca_key, ca = make_ca(tsa.signers["a"].root.subject.get_attributes_for_oid(
@@ -259,28 +256,11 @@ def lookalike_tsa(tsa: LocalTsa, tmp_path_factory: pytest.TempPathFactory) -> It
                            critical=True)
             .sign(ca_key, hashes.SHA256()))
     signer = _signer(tmp_path_factory.mktemp("lookalike") / "tsa", key, cert, ca)
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = _reply(signer, self.rfile.read(int(self.headers["Content-Length"])),
-                          "ok", lock)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/timestamp-reply")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_tsa({"lookalike": signer}, {"/tsa": ("lookalike", "ok")})
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/tsa"
+        yield server.url()
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 @pytest.mark.parametrize("pin_certificate", [False, True])

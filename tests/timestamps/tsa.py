@@ -193,6 +193,13 @@ def start_tsa(folder: Path) -> LocalTsa:
             "Rogue TSA", rogue_key, rogue_ca, not_before=_NOW - dt.timedelta(days=1),
             not_after=_NOW + dt.timedelta(days=365)), rogue_ca),
     }
+    return serve_tsa(signers, ROUTES)
+
+
+def serve_tsa(signers: dict[str, Signer],
+              routes: dict[str, tuple[str, str]]) -> LocalTsa:
+    """An HTTP TSA on 127.0.0.1 answering each route (path -> signer name, behaviour) with
+    :func:`_reply`; an unknown path gets 404, the ``http500`` behaviour 500."""
     lock = threading.Lock()
     calls: list[str] = []
 
@@ -201,7 +208,7 @@ def start_tsa(folder: Path) -> LocalTsa:
             calls.append(self.path)
             length = int(self.headers.get("Content-Length", "0"))
             query = self.rfile.read(length)
-            route = ROUTES.get(self.path)
+            route = routes.get(self.path)
             if route is None or route[1] == "http500":
                 self.send_response(404 if route is None else 500)
                 self.end_headers()
