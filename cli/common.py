@@ -49,24 +49,43 @@ def passphrase(*, confirm: bool = False) -> str:
     return str(click.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm))
 
 
-def unlock(open_key: Callable[[str], _T]) -> tuple[str, _T]:
+def unlock(open_key: Callable[[str], _T], *,
+           meanwhile: Callable[[], object] | None = None) -> tuple[str, _T]:
     """The passphrase and what ``open_key(passphrase)`` opens with it (a signing key).
 
     At a terminal a wrong passphrase asks again, :data:`PASSPHRASE_TRIES` times in all; a
     passphrase from EVIDENCE_PASSPHRASE (or no terminal) is tried once, as a script expects.
     Only :class:`WrongPassphraseError` asks again; a damaged key file fails at once.
+
+    ``meanwhile`` (once, after the first passphrase is read) runs on this thread while
+    ``open_key`` runs on another: the key's scrypt releases the GIL, so work such as
+    importing the libraries the command needs next costs no extra time.
     """
     from_env = bool(os.environ.get(PASSPHRASE_ENV))
     for attempt in range(1, PASSPHRASE_TRIES + 1):
         secret = passphrase()
         try:
-            return secret, open_key(secret)
+            if meanwhile is None:
+                return secret, open_key(secret)
+            work, meanwhile = meanwhile, None
+            return secret, _alongside(open_key, secret, work)
         except WrongPassphraseError:
             if from_env or attempt == PASSPHRASE_TRIES:
                 raise
             click.echo(f"wrong passphrase; try again ({PASSPHRASE_TRIES - attempt} left)",
                        err=True)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _alongside(open_key: Callable[[str], _T], secret: str, work: Callable[[], object]) -> _T:
+    """``open_key(secret)`` on a worker thread while ``work()`` runs here; the key's outcome
+    (its value or its error) is returned or raised after both have finished."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="unlock") as pool:
+        opened = pool.submit(open_key, secret)
+        work()
+        return opened.result()
 
 
 def check_before_prompt(*, bundles: Any = (), inputs: Any = (), new: Path | None = None,

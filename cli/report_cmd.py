@@ -20,6 +20,7 @@ it does not, 2 for bad input. Listed in :data:`evidence_cli.main.COMMANDS`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -131,11 +132,20 @@ def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
         ws = obj.workspace()
         preparer_key = fingerprint(public_key_from_file(ws.path(ws.capturer_key)))
         if kind in ("json", "pdf"):
-            secret, _key = unlock(ws.signing_key)  # three tries at a terminal
-            signer = ReportSigner.from_workspace(
-                ws, secret, cert=cert,
-                cert_passphrase=os.environ.get(CERT_PASSPHRASE_ENV) if cert is not None
-                else None)
+            cert_secret = os.environ.get(CERT_PASSPHRASE_ENV) if cert is not None else None
+
+            def open_signer(secret: str) -> ReportSigner:
+                return ReportSigner.from_workspace(ws, secret, cert=cert,
+                                                   cert_passphrase=cert_secret)
+
+            # Three tries at a terminal; while the key unlocks (scrypt, on another thread),
+            # the PDF libraries and fonts load here.
+            prepare: Callable[[], object] | None = None
+            if kind == "pdf":
+                from evidence.report.pdf import prepare_pdf
+
+                prepare = prepare_pdf
+            _secret, signer = unlock(open_signer, meanwhile=prepare)
     elif cert is not None:
         cert_secret = os.environ.get(CERT_PASSPHRASE_ENV)
         if not cert_secret:

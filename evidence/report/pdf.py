@@ -590,6 +590,15 @@ def _signer_lines(report: Report, signer: ReportSigner | None) -> list[tuple[str
     return lines
 
 
+def prepare_pdf() -> None:
+    """Import the PDF libraries and register the fonts now, so that :func:`render_pdf`
+    starts drawing at once (the command line calls it while the key unlocks)."""
+    import pyhanko.sign.signers  # noqa: F401  # the import is the work
+    import reportlab.platypus  # noqa: F401
+
+    _fonts()
+
+
 def layout_pdf(report: Report, signer: ReportSigner | None = None,
                ) -> tuple[bytes, int, tuple[float, float, float, float]]:
     """The unsigned PDF, plus the page (0-based) and box of the signature field."""
@@ -618,10 +627,17 @@ def layout_pdf(report: Report, signer: ReportSigner | None = None,
         author=report.tool, subject=report.digest, keywords=report.report_id,
         creator=report.tool, invariant=True,
     )
+    from reportlab import rl_config
+
+    # Binary streams, not ASCII85: a PDF a tenth smaller, without reportlab's pure-Python
+    # ASCII85 pass over every image (a process-wide setting, put back at once).
+    ascii85, rl_config.useA85 = rl_config.useA85, 0
     try:
         doc.build(story, canvasmaker=_numbered_canvas(report))
     except Exception as exc:  # reportlab raises bare LayoutError/ValueError
         raise EvidenceError(f"cannot lay out the PDF report: {exc}") from exc
+    finally:
+        rl_config.useA85 = ascii85
     if slot.placed is None:  # pragma: no cover - the slot is always drawn
         raise EvidenceError("cannot place the signature field in the PDF report")
     page, box = slot.placed

@@ -317,6 +317,22 @@ def test_three_passphrase_tries_at_a_terminal(ws: Path, bundle: Path, tmp_path: 
     assert "wrong passphrase" in shown.splitlines()[-1] and not (tmp_path / "d2").exists()
 
 
+def test_report_pdf_asks_again_while_its_libraries_load(ws: Path, bundle: Path,
+                                                        tmp_path: Path) -> None:
+    # The key unlocks on another thread while the PDF libraries load (issue 17): the
+    # retries, the signed report and the refusal after three tries are unchanged.
+    out = tmp_path / "r.pdf"
+    rc, shown = _pty_run(["-w", str(ws), "report", str(bundle), "-o", str(out), "--offline"],
+                         ["wrong", PASSPHRASE])
+    assert rc == 0 and shown.count("wrong passphrase; try again") == 1, shown
+    assert out.read_bytes().startswith(b"%PDF") and b"/ByteRange" in out.read_bytes()
+    rc, shown = _pty_run(["-w", str(ws), "report", str(bundle), "-o",
+                          str(tmp_path / "r2.pdf"), "--offline"], ["one", "two", "three"])
+    assert rc == 2 and shown.count("Key passphrase:") == 3, shown
+    assert "wrong passphrase" in shown.splitlines()[-1]
+    assert not (tmp_path / "r2.pdf").exists()
+
+
 def test_passphrase_from_the_environment_is_tried_once(ws: Path, bundle: Path,
                                                        tmp_path: Path) -> None:
     proc = run_cli("-w", str(ws), "disclose", str(bundle), "--item", "F-1", "-o",
