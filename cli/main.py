@@ -186,4 +186,3 @@ def run() -> NoReturn:
         main()
     finally:
         gc.freeze()
-

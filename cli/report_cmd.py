@@ -20,7 +20,6 @@ it does not, 2 for bad input. Listed in :data:`evidence_cli.main.COMMANDS`.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -140,12 +139,8 @@ def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
 
             # Three tries at a terminal; while the key unlocks (scrypt, on another thread),
             # the PDF libraries and fonts load here.
-            prepare: Callable[[], object] | None = None
-            if kind == "pdf":
-                from evidence.report.pdf import prepare_pdf
-
-                prepare = prepare_pdf
-            _secret, signer = unlock(open_signer, meanwhile=prepare)
+            _secret, signer = unlock(open_signer,
+                                     meanwhile=_prepare_pdf if kind == "pdf" else None)
     elif cert is not None:
         cert_secret = os.environ.get(CERT_PASSPHRASE_ENV)
         if not cert_secret:
@@ -182,6 +177,12 @@ def make(obj: Context, bundle: Path, out: Path, fmt: str | None, lang: str,
     click.echo(f"verdict: {result.statement()}")
     click.echo(f"report digest: {built.digest}")
     return 0
+
+
+def _prepare_pdf() -> None:
+    from evidence.report.pdf import prepare_pdf  # not imported for JSON and HTML reports
+
+    prepare_pdf()
 
 
 def _check(file: Path, bundle: Path | None, as_json: bool) -> int:
